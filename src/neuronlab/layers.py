@@ -1,0 +1,246 @@
+"""Layers: ``forward(x, training)`` and ``backward(grad)`` with the lecture's names.
+
+Rows are samples.  The lecture's column form ``z = W a + b`` becomes, for a batch
+``A_prev`` of shape ``(n_samples, fan_in)``,
+
+    Z = A_prev @ W + b          W: (fan_in, fan_out), b: (fan_out,)
+
+and the backward pass, given the upstream gradient ``delta = dJ/dZ``, is
+
+    dW = A_prev^T @ delta       db = sum over samples of delta
+    e  = delta @ W^T            (the error sent to the layer below)
+
+An ``Activation`` layer turns the error ``e = dJ/dA`` into ``delta = g'(Z) * e``.
+Each layer caches what its backward pass needs (``a_prev``; ``z`` and ``a``), which is
+also what the diagnostics read.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from neuronlab import activations
+from neuronlab import init as initializers
+from neuronlab._registry import Registry
+from neuronlab.parameter import Parameter
+
+
+class Layer:
+    """Base class: a differentiable map between batches of shape ``(n_samples, width)``."""
+
+    name: ClassVar[str]
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        """Set parameter gradients and return dJ/d(input) (None if not needed)."""
+        raise NotImplementedError
+
+    def parameters(self) -> list[Parameter]:
+        return []
+
+    def output_width(self, input_width: int) -> int:
+        return input_width
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+LAYERS: Registry[Layer] = Registry("layer", Layer)
+
+
+def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+@LAYERS.register("dense")
+class Dense(Layer):
+    """Fully connected layer ``z = a_prev @ W + b``.
+
+    Parameters
+    ----------
+    fan_in, fan_out : int
+        Input and output widths; ``W`` has shape ``(fan_in, fan_out)``.
+    init : str or Initializer, default "glorot_uniform"
+        Weight initializer (see :mod:`neuronlab.init`).
+    bias_init : float, default 0.0
+        Constant initial bias (the lecture advises a small positive value such as
+        0.01 for ReLU units, so fewer of them start dead).
+    dtype : default float32
+    seed : int or Generator, optional
+
+    Examples
+    --------
+    >>> layer = Dense(3, 2, seed=0)
+    >>> layer.forward(np.ones((5, 3), dtype=np.float32)).shape
+    (5, 2)
+    """
+
+    def __init__(self, fan_in: int, fan_out: int, init: str | initializers.Initializer = "glorot_uniform",
+                 bias_init: float = 0.0, dtype: Any = np.float32,
+                 seed: int | np.random.Generator | None = None) -> None:
+        for label, value in (("fan_in", fan_in), ("fan_out", fan_out)):
+            if not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(f"Dense {label} must be a positive integer, got {value!r}")
+        self.fan_in, self.fan_out = int(fan_in), int(fan_out)
+        self.dtype = np.dtype(dtype)
+        initializer = initializers.get(init)
+        self.W = Parameter(initializer((self.fan_in, self.fan_out), _rng(seed), self.dtype), "W")
+        self.b = Parameter(np.full(self.fan_out, bias_init, dtype=self.dtype), "b")
+        self.a_prev: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        self.a_prev = x
+        z = x @ self.W.value
+        z += self.b.value
+        return z
+
+    def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        delta = grad
+        np.matmul(self.a_prev.T, delta, out=self.W.grad)
+        np.sum(delta, axis=0, out=self.b.grad)
+        return delta @ self.W.value.T if need_input_grad else None
+
+    def parameters(self) -> list[Parameter]:
+        return [self.W, self.b]
+
+    def output_width(self, input_width: int) -> int:
+        return self.fan_out
+
+    def get_config(self) -> dict[str, Any]:
+        return {"fan_in": self.fan_in, "fan_out": self.fan_out, "dtype": self.dtype.name}
+
+
+
+@LAYERS.register("activation")
+class Activation(Layer):
+    """Applies an activation function: ``a = g(z)``; backward ``delta = g'(z) * e``.
+
+    Parameters
+    ----------
+    activation : str or activations.Activation
+        A registered name (``"relu"``, ``"leaky_relu"`` ...) or an instance.
+    **params
+        Hyper-parameters of the named activation (``alpha=0.1``).
+
+    Examples
+    --------
+    >>> Activation("leaky_relu", alpha=0.1).forward(np.array([[-1.0, 2.0]]))
+    array([[-0.1,  2. ]])
+    """
+
+    def __init__(self, activation: str | activations.Activation = "relu", **params: Any) -> None:
+        self.fn = activations.get(activation, **params)
+        self.z: np.ndarray | None = None
+        self.a: np.ndarray | None = None
+
+    def build(self, n_units: int, dtype: np.dtype) -> None:
+        self.fn.build(n_units, dtype)
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        self.z = x
+        self.a = self.fn.forward(x, training)
+        return self.a
+
+    def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        e = grad
+        return self.fn.backward(self.z, self.a, e)
+
+    def parameters(self) -> list[Parameter]:
+        return self.fn.parameters()
+
+    def get_config(self) -> dict[str, Any]:
+        return {"activation": self.fn.name, **self.fn.get_config()}
+
+
+@LAYERS.register("prelu")
+class PReLU(Activation):
+    """Parametric ReLU layer: ``a = z`` for z > 0, ``alpha * z`` otherwise, alpha learned.
+
+    ``shared=True`` learns one slope for the layer, ``False`` one per unit.
+    """
+
+    def __init__(self, alpha: float = 0.25, shared: bool = True) -> None:
+        super().__init__("prelu", alpha=alpha, shared=shared)
+
+    def get_config(self) -> dict[str, Any]:
+        return self.fn.get_config()
+
+
+@LAYERS.register("maxout")
+class Maxout(Layer):
+    """Maxout (Goodfellow et al. 2013): each output unit is the max of ``k`` affine pieces.
+
+    ``z = a_prev @ W + b`` with ``W: (fan_in, units * k)``, viewed as ``(n, units, k)``;
+    ``a = max_k z``.  The backward pass routes each unit's gradient to its arg-max
+    piece only (the first one on ties).
+
+    Examples
+    --------
+    >>> Maxout(4, 3, k=2, seed=0).forward(np.ones((5, 4), dtype=np.float32)).shape
+    (5, 3)
+    """
+
+    def __init__(self, fan_in: int, units: int, k: int = 2,
+                 init: str | initializers.Initializer = "glorot_uniform", bias_init: float = 0.0,
+                 dtype: Any = np.float32, seed: int | np.random.Generator | None = None) -> None:
+        if not isinstance(k, int | np.integer) or k < 1:
+            raise ValueError(f"Maxout k (pieces per unit) must be a positive integer, got {k!r}")
+        self.units, self.k = int(units), int(k)
+        self.dense = Dense(fan_in, self.units * self.k, init, bias_init, dtype, seed)
+        self.argmax: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        z = self.dense.forward(x, training).reshape(len(x), self.units, self.k)
+        self.argmax = z.argmax(axis=2)
+        return np.take_along_axis(z, self.argmax[..., None], axis=2)[..., 0]
+
+    def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        delta = np.zeros((len(grad), self.units, self.k), dtype=grad.dtype)
+        np.put_along_axis(delta, self.argmax[..., None], grad[..., None], axis=2)
+        return self.dense.backward(delta.reshape(len(grad), -1), need_input_grad)
+
+    def parameters(self) -> list[Parameter]:
+        return self.dense.parameters()
+
+    def output_width(self, input_width: int) -> int:
+        return self.units
+
+    def get_config(self) -> dict[str, Any]:
+        return {"fan_in": self.dense.fan_in, "units": self.units, "k": self.k,
+                "dtype": self.dense.dtype.name}
+
+
+@LAYERS.register("dropout")
+class Dropout(Layer):
+    """Inverted dropout: in training, zero each unit with probability ``rate`` and scale
+    the survivors by ``1 / (1 - rate)``; the identity at inference.
+    """
+
+    def __init__(self, rate: float = 0.5, seed: int | np.random.Generator | None = None) -> None:
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"Dropout rate must be in [0, 1), got {rate!r}")
+        self.rate = float(rate)
+        self.rng = _rng(seed)
+        self.mask: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        if not training or self.rate == 0.0:
+            self.mask = None
+            return x
+        keep = self.rng.random(x.shape) >= self.rate
+        self.mask = keep.astype(x.dtype) / x.dtype.type(1.0 - self.rate)
+        return x * self.mask
+
+    def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        return grad if self.mask is None else grad * self.mask
+
+    def get_config(self) -> dict[str, Any]:
+        return {"rate": self.rate}

@@ -1,0 +1,161 @@
+"""Networks: a ``Sequential`` stack of layers and the one-line ``MLP`` builder."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from neuronlab import activations
+from neuronlab.layers import Activation, Dense, Dropout, Layer, Maxout
+from neuronlab.parameter import Parameter
+
+
+class Sequential:
+    """Layers applied in order; backward runs them in reverse (the delta rule).
+
+    Parameters
+    ----------
+    layers : sequence of Layer
+    dtype : the floating dtype inputs are cast to (float32 by default).
+
+    Examples
+    --------
+    >>> net = Sequential([Dense(2, 3, seed=0), Activation("tanh"), Dense(3, 1, seed=1)])
+    >>> net.forward(np.zeros((4, 2))).shape
+    (4, 1)
+    """
+
+    def __init__(self, layers: Sequence[Layer], dtype: Any = np.float32) -> None:
+        if not layers:
+            raise ValueError("a network needs at least one layer")
+        self.layers = list(layers)
+        self.dtype = np.dtype(dtype)
+        if self.dtype.kind != "f":
+            raise TypeError(f"network dtype must be a floating type, got {self.dtype}")
+
+    # -- the passes -----------------------------------------------------------------
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """Run every layer; each caches what its backward pass needs."""
+        a = np.asarray(x, dtype=self.dtype)
+        for layer in self.layers:
+            a = layer.forward(a, training)
+        return a
+
+    def backward(self, grad: np.ndarray, skip_output_activation: bool = False) -> None:
+        """Back-propagate ``grad = dJ/d(output)`` and set every parameter's ``.grad``.
+
+        With ``skip_output_activation`` the gradient is taken to be with respect to the
+        *input* of the final activation (the logits), as fused losses such as
+        softmax + cross-entropy provide it (``dJ/dz = y_hat - y``).
+        No gradient is computed with respect to the network's input.
+        """
+        layers = self.layers[:-1] if skip_output_activation else self.layers
+        for i in range(len(layers) - 1, -1, -1):
+            grad = layers[i].backward(grad, need_input_grad=i > 0)
+
+    def predict(self, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
+        """Outputs for ``x`` in inference mode, in batches to bound memory."""
+        x = np.asarray(x)
+        if x.ndim != 2 or x.shape[1] != self.n_inputs:
+            raise ValueError(
+                f"X must have shape (n_samples, {self.n_inputs}), got {x.shape}"
+            )
+        if len(x) <= batch_size:
+            return self.forward(x)
+        return np.concatenate([self.forward(x[i:i + batch_size])
+                               for i in range(0, len(x), batch_size)])
+
+    # -- structure ------------------------------------------------------------------
+    def parameters(self) -> list[Parameter]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    @property
+    def n_inputs(self) -> int:
+        first = self.layers[0]
+        return first.dense.fan_in if isinstance(first, Maxout) else first.fan_in
+
+    @property
+    def n_outputs(self) -> int:
+        width = self.n_inputs
+        for layer in self.layers:
+            width = layer.output_width(width)
+        return width
+
+    @property
+    def output_activation(self) -> activations.Activation | None:
+        """The activation applied last, if the network ends with one."""
+        last = self.layers[-1]
+        return last.fn if isinstance(last, Activation) else None
+
+    def summary(self) -> list[dict[str, Any]]:
+        """One row per layer: index, kind, output width, parameter count."""
+        rows, width = [], self.n_inputs
+        for i, layer in enumerate(self.layers):
+            width = layer.output_width(width)
+            rows.append({"index": i, "layer": repr(layer), "width": width,
+                         "parameters": sum(p.value.size for p in layer.parameters())})
+        return rows
+
+    def get_config(self) -> dict[str, Any]:
+        return {"dtype": self.dtype.name,
+                "layers": [{"type": layer.name, "config": layer.get_config()}
+                           for layer in self.layers]}
+
+    def __repr__(self) -> str:
+        inner = ",\n  ".join(repr(layer) for layer in self.layers)
+        return f"Sequential([\n  {inner}\n])"
+
+
+def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "relu",  # noqa: N802
+        output: str | None = "softmax", init: str = "glorot_uniform", bias_init: float = 0.0,
+        dropout: float = 0.0, dtype: Any = np.float32, seed: int | None = None,
+        maxout_pieces: int = 2, **activation_params: Any) -> Sequential:
+    """A multilayer perceptron in one line.
+
+    Parameters
+    ----------
+    sizes : [n_inputs, hidden_1, ..., n_outputs]
+    activation : name of the hidden activation, or one name per hidden layer.
+        ``"maxout"`` builds Maxout layers with ``maxout_pieces`` pieces per unit.
+    output : activation of the output layer (``"softmax"``, ``"sigmoid"``,
+        ``"identity"``/None for regression).
+    init : weight initializer for every Dense layer (Glorot uniform by default, as in
+        Keras and the lecture; use ``"he_normal"`` for ReLU-like activations).
+    bias_init : constant initial bias of the hidden layers (e.g. 0.01 for ReLU).
+    dropout : dropout rate after each hidden activation (0 for none).
+    seed : seeds the weights (and dropout), so equal seeds give equal networks.
+    **activation_params : hyper-parameters of the hidden activation (``alpha=0.1``).
+
+    Examples
+    --------
+    >>> net = MLP([64, 128, 128, 10], activation="relu", output="softmax",
+    ...           init="he_normal", seed=0)
+    >>> net.forward(np.zeros((2, 64))).shape
+    (2, 10)
+    """
+    sizes = list(sizes)
+    if len(sizes) < 2 or not all(isinstance(s, int | np.integer) and s > 0 for s in sizes):
+        raise ValueError(f"sizes must be >= 2 positive integers [n_inputs, ..., n_outputs], "
+                         f"got {sizes!r}")
+    hidden = len(sizes) - 2
+    per_layer = [activation] * hidden if isinstance(activation, str) else list(activation)
+    if len(per_layer) != hidden:
+        raise ValueError(f"got {len(per_layer)} activations for {hidden} hidden layers")
+    rng = np.random.default_rng(seed)
+    layers: list[Layer] = []
+    for fan_in, fan_out, name in zip(sizes[:-2], sizes[1:-1], per_layer, strict=True):
+        if name == "maxout":
+            layers.append(Maxout(fan_in, fan_out, maxout_pieces, init, bias_init, dtype, rng))
+        else:
+            layers.append(Dense(fan_in, fan_out, init, bias_init, dtype, rng))
+            layer = Activation(name, **activation_params)
+            layer.build(fan_out, np.dtype(dtype))
+            layers.append(layer)
+        if dropout:
+            layers.append(Dropout(dropout, rng))
+    layers.append(Dense(sizes[-2], sizes[-1], init, 0.0, dtype, rng))
+    if output not in (None, "identity", "linear"):
+        layers.append(Activation(output))
+    return Sequential(layers, dtype)
