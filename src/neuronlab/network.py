@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from neuronlab import activations
-from neuronlab.layers import Activation, Dense, Dropout, Layer, Maxout
+from neuronlab.layers import LAYERS, Activation, Dense, Dropout, Layer, Maxout
 from neuronlab.parameter import Parameter
 
 
@@ -102,6 +102,29 @@ class Sequential:
         return {"dtype": self.dtype.name,
                 "layers": [{"type": layer.name, "config": layer.get_config()}
                            for layer in self.layers]}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Sequential:
+        """Rebuild the architecture from ``get_config()`` (weights freshly initialized).
+
+        Only registered layer and activation names are accepted: nothing is imported
+        or evaluated, so a config naming an unknown layer raises ``ValueError``.
+        """
+        if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+            raise ValueError("model config must be a dict with a 'layers' list")
+        layers: list[Layer] = []
+        width: int | None = None
+        for entry in config["layers"]:
+            if not isinstance(entry, dict) or not isinstance(entry.get("config", {}), dict):
+                raise ValueError(f"malformed layer entry in model config: {entry!r}")
+            layer = LAYERS.cls(entry.get("type", "?"))(**entry.get("config", {}))
+            if width is None:
+                width = layer.dense.fan_in if isinstance(layer, Maxout) else layer.fan_in
+            if isinstance(layer, Activation):
+                layer.build(width, np.dtype(config.get("dtype", "float32")))
+            width = layer.output_width(width)
+            layers.append(layer)
+        return cls(layers, config.get("dtype", "float32"))
 
     def __repr__(self) -> str:
         inner = ",\n  ".join(repr(layer) for layer in self.layers)
