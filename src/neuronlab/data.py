@@ -1,0 +1,190 @@
+"""Loading and validating data: bundled and generated datasets, and input checks.
+
+Datasets never come from the network: they ship inside scikit-learn (digits, iris,
+wine, breast cancer) or are generated (circles, moons, spirals, xor).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A train/test split with its name; classification labels are 0 .. n_classes - 1."""
+
+    name: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    n_classes: int
+
+    @property
+    def n_features(self) -> int:
+        return self.X_train.shape[1]
+
+
+def check_X(X: object, n_features: int | None = None, name: str = "X") -> np.ndarray:
+    """``X`` as a finite 2-D float array of shape (n_samples, n_features), or a clear error."""
+    try:
+        X = np.asarray(X)
+    except (ValueError, TypeError) as exc:  # ragged lists and the like
+        raise ValueError(f"{name} could not be read as an array: {exc}") from None
+    if X.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must be numeric, got dtype {X.dtype}")
+    if X.ndim != 2:
+        hint = " (reshape a single feature with X.reshape(-1, 1))" if X.ndim == 1 else ""
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {X.shape}{hint}")
+    if X.shape[0] == 0:
+        raise ValueError(f"{name} is empty: it has 0 samples")
+    if X.shape[1] == 0:
+        raise ValueError(f"{name} has 0 features")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"{name} has {X.shape[1]} features but the model expects {n_features}")
+    if X.dtype.kind == "f" and not np.isfinite(X).all():
+        bad = np.argwhere(~np.isfinite(X))[0]
+        raise ValueError(f"{name} contains NaN or infinity (first at row {bad[0]}, column "
+                         f"{bad[1]}); remove or impute those values")
+    return X
+
+
+def check_labels(y: object, n_samples: int, n_classes: int, name: str = "y") -> np.ndarray:
+    """Integer class labels 0 .. n_classes - 1 as one-hot rows, or one-hot rows as given."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == n_classes and y.dtype.kind == "f":
+        return check_targets(y, n_samples, n_classes, name)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(f"{name} must be 1-D class labels or one-hot of shape "
+                         f"(n_samples, {n_classes}), got shape {y.shape}")
+    _check_count(y, n_samples, name)
+    if y.dtype.kind == "f":
+        if not np.isfinite(y).all():
+            raise ValueError(f"{name} contains NaN or infinity")
+        if not np.all(y == np.round(y)):
+            raise ValueError(f"{name} must hold integer class labels, got fractional values")
+    elif y.dtype.kind not in "iub":
+        raise TypeError(f"{name} must hold integer class labels 0..{n_classes - 1}, got dtype "
+                        f"{y.dtype} (encode string labels first, or use neuronlab.sklearn)")
+    labels = y.astype(np.int64)
+    unseen = labels[(labels < 0) | (labels >= n_classes)]
+    if unseen.size:
+        raise ValueError(f"{name} has label {unseen[0]} that the model never saw: it has "
+                         f"{n_classes} outputs, so labels must be in 0..{n_classes - 1}")
+    return np.eye(n_classes)[labels]
+
+
+def check_targets(y: object, n_samples: int, n_outputs: int, name: str = "y") -> np.ndarray:
+    """Real-valued targets as a finite (n_samples, n_outputs) float array."""
+    y = np.asarray(y)
+    if y.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must be numeric, got dtype {y.dtype}")
+    if y.ndim == 1:
+        y = y[:, None]
+    if y.ndim != 2 or y.shape[1] != n_outputs:
+        raise ValueError(f"{name} must have shape (n_samples, {n_outputs}) to match the model's "
+                         f"{n_outputs} outputs, got {y.shape}")
+    _check_count(y, n_samples, name)
+    if not np.isfinite(y).all():
+        raise ValueError(f"{name} contains NaN or infinity; remove or impute those values")
+    return y
+
+
+def _check_count(y: np.ndarray, n_samples: int, name: str) -> None:
+    if len(y) != n_samples:
+        raise ValueError(f"X and {name} have different numbers of samples: {n_samples} vs "
+                         f"{len(y)}")
+
+
+# -- datasets ---------------------------------------------------------------------------
+
+def _split(name: str, X: np.ndarray, y: np.ndarray, test_size: float, seed: int) -> Dataset:
+    from sklearn.model_selection import train_test_split
+
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=test_size, random_state=seed, stratify=y)
+    return Dataset(name, X_train, y_train, X_test, y_test, int(y.max()) + 1)
+
+
+def _standardise(X: np.ndarray) -> np.ndarray:
+    std = X.std(axis=0)
+    return (X - X.mean(axis=0)) / np.where(std > 0, std, 1.0)
+
+
+def _bundled(loader_name: str, scale: Callable[[np.ndarray], np.ndarray]):
+    def load(seed: int = 0, test_size: float = 0.25) -> Dataset:
+        import sklearn.datasets
+
+        X, y = getattr(sklearn.datasets, loader_name)(return_X_y=True)
+        return _split(loader_name.removeprefix("load_"), scale(X.astype(np.float64)), y,
+                      test_size, seed)
+
+    return load
+
+
+def spirals(n_samples: int = 600, noise: float = 0.2, seed: int = 0) -> tuple[np.ndarray,
+                                                                               np.ndarray]:
+    """Two interleaved spirals in the plane (a classic for non-linear decision boundaries)."""
+    rng = np.random.default_rng(seed)
+    n = n_samples // 2
+    t = np.sqrt(rng.uniform(0, 1, n)) * 3 * np.pi
+    arm = np.column_stack([t * np.cos(t), t * np.sin(t)]) / (3 * np.pi)
+    X = np.vstack([arm, -arm]) + rng.normal(0, noise / (3 * np.pi) * 3, (2 * n, 2))
+    return X, np.repeat([0, 1], n)
+
+
+def _generated(name: str) -> Callable[..., Dataset]:
+    def load(seed: int = 0, test_size: float = 0.25, n_samples: int = 1000) -> Dataset:
+        from sklearn import datasets
+
+        make = {
+            "circles": lambda: datasets.make_circles(n_samples, noise=0.08, factor=0.5,
+                                                     random_state=seed),
+            "moons": lambda: datasets.make_moons(n_samples, noise=0.15, random_state=seed),
+            "spirals": lambda: spirals(n_samples, seed=seed),
+            "xor": lambda: _xor(n_samples, seed),
+        }[name]
+        X, y = make()
+        return _split(name, X, y, test_size, seed)
+
+    return load
+
+
+def _xor(n_samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    X = np.random.default_rng(seed).uniform(-1, 1, (n_samples, 2))
+    return X, ((X[:, 0] > 0) ^ (X[:, 1] > 0)).astype(int)
+
+
+DATASETS: dict[str, Callable[..., Dataset]] = {
+    "digits": _bundled("load_digits", lambda X: X / 16.0),
+    "iris": _bundled("load_iris", _standardise),
+    "wine": _bundled("load_wine", _standardise),
+    "breast_cancer": _bundled("load_breast_cancer", _standardise),
+    "circles": _generated("circles"),
+    "moons": _generated("moons"),
+    "spirals": _generated("spirals"),
+    "xor": _generated("xor"),
+}
+
+
+def load(name: str, seed: int = 0, test_size: float = 0.25, **kwargs: int) -> Dataset:
+    """A dataset by name, split into train and test with a seeded, stratified split.
+
+    Examples
+    --------
+    >>> d = load("digits")
+    >>> d.X_train.shape, d.n_classes
+    ((1347, 64), 10)
+    """
+    if name not in DATASETS:
+        import difflib
+
+        close = difflib.get_close_matches(name, DATASETS, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"unknown dataset {name!r}.{hint} Known: {', '.join(DATASETS)}.")
+    return DATASETS[name](seed=seed, test_size=test_size, **kwargs)

@@ -1,0 +1,374 @@
+"""The fit loop: mini-batches, epochs, validation, early stopping, divergence guard.
+
+One step is the lecture's recipe: forward pass, loss, backward pass (delta rule),
+gradient-descent update.  Everything else here decides *which* samples go into a
+step, when to stop, and which weights to keep.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from neuronlab import data, losses, optim
+from neuronlab.network import Sequential
+
+
+@dataclass
+class History:
+    """What ``fit`` observed, one dict per epoch (``loss``, ``accuracy``, ``val_loss`` ...).
+
+    ``history["loss"]`` gives the column as a list.  ``stop_reason`` is one of
+    ``"completed"``, ``"early_stopping"``, ``"diverged"``, ``"interrupted"`` or
+    ``"callback"``; ``divergence`` says where a NaN/inf appeared (epoch, batch, layer).
+    """
+
+    epochs: list[dict[str, float]] = field(default_factory=list)
+    stop_reason: str = "completed"
+    best_epoch: int | None = None
+    divergence: dict[str, Any] | None = None
+
+    def __getitem__(self, key: str) -> list[float]:
+        return [row[key] for row in self.epochs if key in row]
+
+    def __len__(self) -> int:
+        return len(self.epochs)
+
+
+class Callback:
+    """Hooks called by ``fit``; override the ones you need.
+
+    The ``trainer`` argument exposes ``model``, ``optimizer``, ``loss``, ``history``
+    and a ``stop`` flag a callback may set to end training after the current epoch.
+    ``on_step_end`` runs after the backward pass and before the optimizer update,
+    when every layer's caches (z, a, delta) and every parameter's ``.grad`` belong to
+    the same batch.
+    """
+
+    def on_train_begin(self, trainer: Trainer) -> None: ...
+    def on_epoch_begin(self, trainer: Trainer, epoch: int) -> None: ...
+    def on_step_end(self, trainer: Trainer, epoch: int, batch: int) -> None: ...
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None: ...
+    def on_train_end(self, trainer: Trainer) -> None: ...
+
+
+class Checkpoint(Callback):
+    """Save the model after each epoch that improves ``monitor`` (atomically).
+
+    An interrupted write leaves the previous checkpoint file intact.
+    """
+
+    def __init__(self, path: str, monitor: str = "val_loss") -> None:
+        self.path, self.monitor, self.best = path, monitor, np.inf
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
+        from neuronlab import io
+
+        value = logs.get(self.monitor, logs.get("loss", np.nan))
+        if np.isfinite(value) and value < self.best:
+            self.best = value
+            io.save(trainer.model, self.path, metadata={"epoch": epoch, self.monitor: value})
+
+
+def default_loss(model: Sequential) -> str:
+    """The loss that pairs with the model's output activation."""
+    output = model.output_activation
+    name = output.name if output is not None else "identity"
+    return {"softmax": "cross_entropy", "sigmoid": "binary_cross_entropy"}.get(name, "mse")
+
+
+def _is_classification(loss: losses.Loss) -> bool:
+    return "cross_entropy" in loss.name
+
+
+def _targets(model: Sequential, loss: losses.Loss, y: object, n_samples: int,
+             name: str = "y") -> np.ndarray:
+    """Targets as (n_samples, n_outputs) rows in the model's dtype."""
+    k = model.n_outputs
+    if _is_classification(loss) and not loss.name.startswith("binary"):
+        rows = data.check_labels(y, n_samples, k, name)
+    elif loss.name.startswith("binary") and np.asarray(y).ndim == 1:
+        rows = data.check_targets(y, n_samples, k, name)
+        if not np.isin(rows, (0, 1)).all():
+            raise ValueError(f"{name} for binary cross-entropy must hold 0/1 labels")
+    else:
+        rows = data.check_targets(y, n_samples, k, name)
+    return rows.astype(model.dtype, copy=False)
+
+
+def n_correct(y_pred: np.ndarray, y_true: np.ndarray) -> int:
+    """Rows whose predicted class matches: arg-max, or per-output 0.5 threshold for
+    sigmoid outputs (every label of a row must match)."""
+    if y_pred.shape[1] == 1 or not np.allclose(y_true.sum(axis=1), 1):
+        return int(np.all((y_pred >= 0.5) == (y_true >= 0.5), axis=1).sum())
+    return int(np.count_nonzero(y_pred.argmax(axis=1) == y_true.argmax(axis=1)))
+
+
+def accuracy(y_pred: np.ndarray, y_true: np.ndarray) -> float:
+    """Fraction of rows predicted correctly (see ``n_correct``)."""
+    return n_correct(y_pred, y_true) / len(y_true)
+
+
+def backprop(model: Sequential, loss: losses.Loss, x: np.ndarray, y: np.ndarray,
+             training: bool = True, fused: losses.Loss | None = None) -> tuple[float, np.ndarray]:
+    """One forward and backward pass: every parameter's ``.grad`` is set for J = loss(model(x), y).
+
+    With a ``fused`` loss (``losses.fused(model.output_activation, loss)``, e.g. softmax +
+    cross-entropy) the gradient is taken on the logits, ``dJ/dz = (ŷ − y) / n``, and the
+    output activation's own backward is skipped.  Returns the loss and the output.
+    """
+    a = model.forward(x, training=training)
+    if fused is not None:
+        z = model.layers[-1].z  # logits: the input of the output activation
+        value = fused.value(z, y)
+        model.backward(fused.gradient(z, y), skip_output_activation=True)
+    else:
+        value = loss.value(a, y)
+        model.backward(loss.gradient(a, y))
+    return float(value), a
+
+
+class Trainer:
+    """State shared with callbacks during one ``fit`` call."""
+
+    def __init__(self, model: Sequential, loss: losses.Loss, optimizer: optim.Optimizer,
+                 history: History) -> None:
+        self.model, self.loss, self.optimizer, self.history = model, loss, optimizer, history
+        self.fused = losses.fused(model.output_activation, loss)
+        self.stop = False
+
+    def step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """Forward, loss, backward (no update); returns the batch loss and the output."""
+        return backprop(self.model, self.loss, x, y, fused=self.fused)
+
+    def evaluate(self, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
+        """Loss (and accuracy for classification) in inference mode."""
+        a = self.model.predict(X)
+        out = {"loss": float(self.loss.value(a, y))}
+        if _is_classification(self.loss):
+            out["accuracy"] = accuracy(a, y)
+        return out
+
+
+def _locate_non_finite(model: Sequential) -> str:
+    """Name of the first layer with a non-finite weight, gradient or output."""
+    for i, layer in enumerate(model.layers):
+        for p in layer.parameters():
+            if not (np.isfinite(p.value).all() and np.isfinite(p.grad).all()):
+                return f"{i}: {layer!r} ({p.name})"
+        out = getattr(layer, "a", None)
+        if out is not None and not np.isfinite(out).all():
+            return f"{i}: {layer!r} (output)"
+    return "output (loss)"
+
+
+def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | None = None,
+        optimizer: str | optim.Optimizer = "sgd", lr: float = 0.01, epochs: int = 10,
+        batch_size: int = 32, shuffle: bool = True, seed: int | None = None,
+        validation_split: float = 0.0, validation_data: tuple[object, object] | None = None,
+        early_stopping: bool = False, patience: int = 10, min_delta: float = 0.0,
+        callbacks: Sequence[Callback] = (), verbose: bool = True,
+        **optimizer_params: Any) -> History:
+    """Train ``model`` on ``(X, y)`` by mini-batch gradient descent; returns the History.
+
+    Parameters
+    ----------
+    X : (n_samples, n_features) array.
+    y : class labels 0..K-1 (or one-hot) for cross-entropy losses, targets otherwise.
+    loss : name or Loss; by default the one paired with the output activation
+        (softmax -> cross-entropy, sigmoid -> binary cross-entropy, else MSE).
+        Softmax + cross-entropy is fused on the logits, so the output gradient is ŷ − y.
+    optimizer : name (``sgd``, ``adam`` ...) or an Optimizer; ``lr`` and
+        ``**optimizer_params`` (momentum, weight_decay, clip_norm, schedule ...) go to it.
+    epochs, batch_size : passes over the data and samples per gradient step.
+    shuffle, seed : the batch order is a seeded permutation per epoch.
+    validation_split : fraction of (X, y) held out (seeded) to measure ``val_loss``.
+    validation_data : an explicit ``(X_val, y_val)`` instead.
+    early_stopping, patience, min_delta : stop when the validation loss (training loss
+        without validation) has not improved by ``min_delta`` for ``patience`` epochs;
+        the best weights are restored.  A NaN loss never counts as an improvement.
+    callbacks : Callback objects (e.g. ``diagnostics.Monitor``).
+    verbose : show a progress bar and a line per epoch.
+
+    Divergence guard: when the loss or a parameter becomes NaN/inf, training stops, the
+    last finite weights are restored and ``history.divergence`` names the epoch, batch
+    and layer.  Ctrl-C stops cleanly with the best weights so far.
+
+    Examples
+    --------
+    >>> from neuronlab import MLP, data
+    >>> d = data.load("iris")
+    >>> net = MLP([4, 16, 3], activation="tanh", seed=0)
+    >>> h = fit(net, d.X_train, d.y_train, lr=0.1, epochs=30, seed=0, verbose=False)
+    >>> h["accuracy"][-1] > 0.8
+    True
+    """
+    for label, value, low in (("epochs", epochs, 1), ("batch_size", batch_size, 1),
+                              ("patience", patience, 1)):
+        if not isinstance(value, int | np.integer) or value < low:
+            raise ValueError(f"{label} must be an integer >= {low}, got {value!r}")
+    if not 0.0 <= validation_split < 1.0:
+        raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
+    loss_fn = losses.get(loss if loss is not None else default_loss(model))
+    X = data.check_X(X, model.n_inputs).astype(model.dtype, copy=False)
+    Y = _targets(model, loss_fn, y, len(X))
+    rng = np.random.default_rng(seed)
+    X, Y, X_val, Y_val = _validation(X, Y, model, loss_fn, validation_split, validation_data, rng)
+    opt = optim.get(optimizer, params=model.parameters(), lr=lr, **optimizer_params) \
+        if isinstance(optimizer, str) else optim.get(optimizer)
+    history = History()
+    trainer = Trainer(model, loss_fn, opt, history)
+    _Loop(trainer, X, Y, X_val, Y_val, callbacks, verbose).run(
+        epochs, batch_size, shuffle, rng, early_stopping, patience, min_delta)
+    return history
+
+
+def _validation(X, Y, model, loss_fn, split, validation_data, rng):
+    if validation_data is not None:
+        if split:
+            raise ValueError("give either validation_split or validation_data, not both")
+        X_val = data.check_X(validation_data[0], model.n_inputs, "X_val").astype(model.dtype)
+        return X, Y, X_val, _targets(model, loss_fn, validation_data[1], len(X_val), "y_val")
+    if not split:
+        return X, Y, None, None
+    n_val = int(round(split * len(X)))
+    if n_val < 1 or n_val >= len(X):
+        raise ValueError(f"validation_split={split} leaves {n_val} validation and "
+                         f"{len(X) - n_val} training samples; both must be at least 1")
+    order = rng.permutation(len(X))
+    val, train = order[:n_val], order[n_val:]
+    return X[train], Y[train], X[val], Y[val]
+
+
+class _Loop:
+    """The epoch/batch loop of one fit call, with its bookkeeping of the best weights."""
+
+    def __init__(self, trainer: Trainer, X, Y, X_val, Y_val, callbacks, verbose) -> None:
+        self.t, self.X, self.Y, self.X_val, self.Y_val = trainer, X, Y, X_val, Y_val
+        self.callbacks, self.verbose = list(callbacks), verbose
+        self.params = trainer.model.parameters()
+        self.classification = _is_classification(trainer.loss)
+        self.best_weights = self._snapshot()
+        self.last_finite = self.best_weights
+
+    def _snapshot(self) -> list[np.ndarray]:
+        return [p.value.copy() for p in self.params]
+
+    def _restore(self, weights: list[np.ndarray]) -> None:
+        for p, w in zip(self.params, weights, strict=True):
+            p.value[...] = w
+
+    def run(self, epochs, batch_size, shuffle, rng, early_stopping, patience, min_delta):
+        t, history = self.t, self.t.history
+        n_batches = -(-len(self.X) // batch_size)
+        best, waited = np.inf, 0
+        progress = _Progress(epochs * n_batches, self.verbose)
+        for cb in self.callbacks:
+            cb.on_train_begin(t)
+        try:
+            for epoch in range(epochs):
+                start = time.perf_counter()
+                t.optimizer.set_epoch(epoch)
+                for cb in self.callbacks:
+                    cb.on_epoch_begin(t, epoch)
+                order = rng.permutation(len(self.X)) if shuffle else np.arange(len(self.X))
+                total, correct = 0.0, 0
+                for batch in range(n_batches):
+                    idx = order[batch * batch_size:(batch + 1) * batch_size]
+                    y = self.Y[idx]
+                    value, a = t.step(self.X[idx], y)
+                    if not np.isfinite(value):
+                        return self._diverged(epoch, batch)
+                    for cb in self.callbacks:
+                        cb.on_step_end(t, epoch, batch)
+                    t.optimizer.step()
+                    total += value * len(idx)
+                    if self.classification:
+                        correct += n_correct(a, y)
+                    progress.advance(epoch, value)
+                logs = self._epoch_logs(epoch, total / len(self.X), correct / len(self.X),
+                                        start)
+                if not all(np.isfinite(p.value).all() for p in self.params):
+                    return self._diverged(epoch, n_batches - 1)
+                self.last_finite = self._snapshot()
+                history.epochs.append(logs)
+                progress.epoch_done(logs)
+                monitored = logs.get("val_loss", logs["loss"])
+                if np.isfinite(monitored) and monitored < best - min_delta:
+                    best, waited, history.best_epoch = monitored, 0, epoch
+                    self.best_weights = self.last_finite
+                else:
+                    waited += 1
+                for cb in self.callbacks:
+                    cb.on_epoch_end(t, epoch, logs)
+                if early_stopping and waited >= patience:
+                    history.stop_reason = "early_stopping"
+                    self._restore(self.best_weights)
+                    break
+                if t.stop:
+                    history.stop_reason = "callback"
+                    break
+        except KeyboardInterrupt:
+            history.stop_reason = "interrupted"
+            self._restore(self.best_weights)
+        finally:
+            progress.close()
+            for cb in self.callbacks:
+                cb.on_train_end(t)
+
+    def _epoch_logs(self, epoch: int, train_loss: float, train_accuracy: float,
+                    start: float) -> dict[str, float]:
+        """Running means over the epoch's batches (as Keras reports), then validation."""
+        logs = {"epoch": epoch, "loss": train_loss, "lr": self.t.optimizer.lr}
+        if self.classification:
+            logs["accuracy"] = train_accuracy
+        if self.X_val is not None:
+            for key, value in self.t.evaluate(self.X_val, self.Y_val).items():
+                logs[f"val_{key}"] = value
+        logs["time"] = time.perf_counter() - start
+        return logs
+
+    def _diverged(self, epoch: int, batch: int) -> None:
+        history = self.t.history
+        history.stop_reason = "diverged"
+        history.divergence = {"epoch": epoch, "batch": batch,
+                              "layer": _locate_non_finite(self.t.model)}
+        self._restore(self.last_finite)
+        if self.verbose:
+            print(f"diverged at epoch {epoch}, batch {batch}, layer "
+                  f"{history.divergence['layer']}: restored the last finite weights "
+                  f"(try a smaller learning rate or gradient clipping)")
+
+
+class _Progress:
+    """A rich progress bar over all steps of a fit, or nothing when quiet."""
+
+    def __init__(self, total: int, verbose: bool) -> None:
+        self.bar = None
+        if verbose:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                                TextColumn("{task.completed}/{task.total}"),
+                                TimeRemainingColumn(), TextColumn("{task.fields[status]}"))
+            self.task = self.bar.add_task("training", total=total, status="")
+            self.bar.start()
+
+    def advance(self, epoch: int, loss: float) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1, description=f"epoch {epoch + 1}",
+                            status=f"loss {loss:.4f}")
+
+    def epoch_done(self, logs: dict[str, float]) -> None:
+        if self.bar is not None:
+            shown = "  ".join(f"{k} {v:.4f}" for k, v in logs.items()
+                              if k not in ("epoch", "time", "lr"))
+            self.bar.console.print(f"epoch {int(logs['epoch']) + 1}: {shown}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()

@@ -1,0 +1,179 @@
+"""The fit loop: learning real data, the lecture's linear-vs-non-linear argument,
+stopping rules, the divergence guard, Ctrl-C, and bad input."""
+
+import numpy as np
+import pytest
+
+from neuronlab import data, io
+from neuronlab.network import MLP
+from neuronlab.train import Callback, Checkpoint, Trainer, accuracy, fit
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return data.load("digits", seed=0)
+
+
+@pytest.fixture(scope="module")
+def circles():
+    return data.load("circles", seed=0)
+
+
+def _test_accuracy(model, d):
+    return accuracy(model.predict(d.X_test), np.eye(d.n_classes)[d.y_test])
+
+
+def test_mlp_reaches_95_percent_on_digits(digits):
+    net = MLP([64, 128, 10], activation="relu", init="he_normal", seed=0)
+    fit(net, digits.X_train, digits.y_train, optimizer="adam", lr=1e-3, epochs=25,
+        batch_size=32, seed=0, verbose=False)
+    assert _test_accuracy(net, digits) >= 0.95
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_nonlinear_mlp_learns_circles_that_a_deep_linear_network_cannot(circles, activation):
+    kwargs = dict(optimizer="adam", lr=0.01, epochs=60, batch_size=32, seed=0, verbose=False)
+    nonlinear = MLP([2, 16, 16, 2], activation=activation, seed=0)
+    fit(nonlinear, circles.X_train, circles.y_train, **kwargs)
+    linear = MLP([2, 16, 16, 16, 16, 2], activation="identity", seed=0)
+    fit(linear, circles.X_train, circles.y_train, **kwargs)
+    assert _test_accuracy(nonlinear, circles) >= 0.95
+    # a composition of linear maps is one linear map: no better than a line can do
+    assert _test_accuracy(linear, circles) <= 0.70
+
+
+def test_same_seed_same_history(circles):
+    runs = []
+    for _ in range(2):
+        net = MLP([2, 8, 2], activation="tanh", seed=3)
+        runs.append(fit(net, circles.X_train, circles.y_train, lr=0.1, epochs=3, seed=5,
+                        verbose=False)["loss"])
+    assert runs[0] == runs[1]
+
+
+def test_history_has_validation_columns(circles):
+    net = MLP([2, 8, 2], seed=0)
+    history = fit(net, circles.X_train, circles.y_train, epochs=2, validation_split=0.2,
+                  seed=0, verbose=False)
+    assert set(history.epochs[0]) >= {"epoch", "loss", "accuracy", "val_loss", "val_accuracy",
+                                      "lr", "time"}
+    assert len(history) == 2 and history.stop_reason == "completed"
+
+
+def test_early_stopping_restores_the_best_weights(circles):
+    net = MLP([2, 8, 2], seed=0)
+    seen = []
+
+    class Record(Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            seen.append([p.value.copy() for p in trainer.model.parameters()])
+
+    history = fit(net, circles.X_train, circles.y_train, lr=5.0, epochs=40, seed=0,
+                  validation_split=0.3, early_stopping=True, patience=3, callbacks=[Record()],
+                  verbose=False)
+    assert history.stop_reason == "early_stopping"
+    assert len(history) == history.best_epoch + 4
+    for p, best in zip(net.parameters(), seen[history.best_epoch], strict=True):
+        np.testing.assert_array_equal(p.value, best)
+
+
+def test_nan_validation_loss_is_never_an_improvement(circles, monkeypatch):
+    monkeypatch.setattr(Trainer, "evaluate", lambda self, X, y: {"loss": float("nan")})
+    net = MLP([2, 4, 2], seed=0)
+    initial = [p.value.copy() for p in net.parameters()]
+    history = fit(net, circles.X_train, circles.y_train, epochs=10, seed=0,
+                  validation_split=0.2, early_stopping=True, patience=2, verbose=False)
+    assert history.best_epoch is None and history.stop_reason == "early_stopping"
+    for p, w in zip(net.parameters(), initial, strict=True):
+        np.testing.assert_array_equal(p.value, w)
+
+
+def test_divergence_guard_stops_restores_and_reports(digits):
+    net = MLP([64, 32, 32, 10], activation="relu", output=None, init="normal", seed=0)
+    y = np.eye(10)[digits.y_train] * 1e3
+    history = fit(net, digits.X_train, y, loss="mse", lr=10.0, epochs=5, seed=0,
+                  verbose=False)
+    assert history.stop_reason == "diverged"
+    assert set(history.divergence) == {"epoch", "batch", "layer"}
+    assert history.divergence["epoch"] == 0 and "Dense" in history.divergence["layer"]
+    assert all(np.isfinite(p.value).all() for p in net.parameters())
+    np.testing.assert_array_equal(net.parameters()[0].value,
+                                  MLP([64, 32, 32, 10], output=None, init="normal",
+                                      seed=0).parameters()[0].value)
+
+
+def test_ctrl_c_ends_cleanly_with_the_best_weights(circles):
+    snapshots = []
+
+    class Interrupt(Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            snapshots.append([p.value.copy() for p in trainer.model.parameters()])
+
+        def on_step_end(self, trainer, epoch, batch):
+            if epoch == 3 and batch == 2:
+                raise KeyboardInterrupt
+
+    net = MLP([2, 8, 2], seed=0)
+    history = fit(net, circles.X_train, circles.y_train, lr=0.1, epochs=10, seed=0,
+                  callbacks=[Interrupt()], verbose=False)
+    assert history.stop_reason == "interrupted" and len(history) == 3
+    best = int(np.argmin(history["loss"]))
+    for p, w in zip(net.parameters(), snapshots[best], strict=True):
+        np.testing.assert_array_equal(p.value, w)
+
+
+def test_checkpoint_keeps_the_best_model(circles, tmp_path):
+    path = tmp_path / "best.safetensors"
+    net = MLP([2, 8, 2], seed=0)
+    fit(net, circles.X_train, circles.y_train, lr=0.1, epochs=3, seed=0, validation_split=0.2,
+        callbacks=[Checkpoint(str(path))], verbose=False)
+    meta = io.read_metadata(path)
+    assert meta["epoch"] in (0, 1, 2)
+    assert io.load(path).predict(circles.X_test).shape == (len(circles.X_test), 2)
+
+
+def test_callback_can_stop_training(circles):
+    class StopAfterOne(Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            trainer.stop = True
+
+    history = fit(MLP([2, 4, 2], seed=0), circles.X_train, circles.y_train, epochs=5,
+                  callbacks=[StopAfterOne()], verbose=False)
+    assert len(history) == 1 and history.stop_reason == "callback"
+
+
+# -- bad input ------------------------------------------------------------------------
+NET = MLP([2, 4, 3], seed=0)
+X_OK, Y_OK = np.zeros((5, 2)), np.array([0, 1, 2, 0, 1])
+
+
+@pytest.mark.parametrize("X, y, error, match", [
+    (np.array([[np.nan, 0]] * 5), Y_OK, ValueError, r"X contains NaN or infinity \(first at row 0"),
+    (np.array([[np.inf, 0]] * 5), Y_OK, ValueError, "X contains NaN or infinity"),
+    (np.zeros(5), Y_OK, ValueError, r"X must be 2-D .* reshape"),
+    (np.zeros((5, 3)), Y_OK, ValueError, "X has 3 features but the model expects 2"),
+    (np.zeros((0, 2)), np.array([], dtype=int), ValueError, "X is empty"),
+    (X_OK, Y_OK[:4], ValueError, "different numbers of samples: 5 vs 4"),
+    (X_OK, np.array([0, 1, 2, 3, 1]), ValueError, "label 3 that the model never saw"),
+    (X_OK, np.array([0, 1, -1, 0, 1]), ValueError, "label -1 that the model never saw"),
+    (X_OK, np.array([0, 1, np.nan, 0, 1]), ValueError, "y contains NaN"),
+    (X_OK, np.array([0.5, 1, 2, 0, 1]), ValueError, "integer class labels"),
+    (X_OK, np.array(list("abcab")), TypeError, "integer class labels"),
+    (np.array([["a", "b"]] * 5), Y_OK, TypeError, "X must be numeric"),
+])
+def test_bad_input_is_refused_with_a_clear_message(X, y, error, match):
+    with pytest.raises(error, match=match):
+        fit(NET, X, y, epochs=1, verbose=False)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"epochs": 0}, "epochs must be an integer >= 1"),
+    ({"batch_size": -2}, "batch_size must be an integer >= 1"),
+    ({"validation_split": 1.5}, r"validation_split must be in \[0, 1\)"),
+    ({"lr": -0.1}, "lr"),
+    ({"optimizer": "sgdd"}, "unknown optimizer 'sgdd'. Did you mean 'sgd'"),
+    ({"loss": "crossentropy"}, "unknown loss"),
+])
+def test_bad_settings_are_refused(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        fit(NET, X_OK, Y_OK, verbose=False, **kwargs)
