@@ -42,6 +42,11 @@ class Layer:
     def parameters(self) -> list[Parameter]:
         return []
 
+    @property
+    def input_width(self) -> int | None:
+        """Width this layer requires of its input (None: any width)."""
+        return None
+
     def output_width(self, input_width: int) -> int:
         return input_width
 
@@ -110,6 +115,10 @@ class Dense(Layer):
 
     def parameters(self) -> list[Parameter]:
         return [self.W, self.b]
+
+    @property
+    def input_width(self) -> int:
+        return self.fan_in
 
     def output_width(self, input_width: int) -> int:
         return self.fan_out
@@ -209,6 +218,10 @@ class Maxout(Layer):
 
     def parameters(self) -> list[Parameter]:
         return self.dense.parameters()
+
+    @property
+    def input_width(self) -> int:
+        return self.dense.fan_in
 
     def output_width(self, input_width: int) -> int:
         return self.units

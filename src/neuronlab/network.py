@@ -34,6 +34,21 @@ class Sequential:
         self.dtype = np.dtype(dtype)
         if self.dtype.kind != "f":
             raise TypeError(f"network dtype must be a floating type, got {self.dtype}")
+        self.n_inputs = self._check_widths()
+
+    def _check_widths(self) -> int:
+        """The input width, after checking each layer accepts its predecessor's output."""
+        widths = [layer.input_width for layer in self.layers]
+        first = next((i for i, w in enumerate(widths) if w is not None), None)
+        if first is None:
+            raise ValueError("a network needs a layer with a fixed input width (Dense, Maxout)")
+        width = widths[first]
+        for layer in self.layers[first:]:
+            if layer.input_width not in (None, width):
+                raise ValueError(f"layer {layer!r} expects {layer.input_width} inputs but the "
+                                 f"layer before it gives {width}")
+            width = layer.output_width(width)
+        return widths[first]
 
     # -- the passes -----------------------------------------------------------------
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
@@ -72,11 +87,6 @@ class Sequential:
         return [p for layer in self.layers for p in layer.parameters()]
 
     @property
-    def n_inputs(self) -> int:
-        first = self.layers[0]
-        return first.dense.fan_in if isinstance(first, Maxout) else first.fan_in
-
-    @property
     def n_outputs(self) -> int:
         width = self.n_inputs
         for layer in self.layers:
@@ -113,18 +123,17 @@ class Sequential:
         if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
             raise ValueError("model config must be a dict with a 'layers' list")
         layers: list[Layer] = []
-        width: int | None = None
         for entry in config["layers"]:
             if not isinstance(entry, dict) or not isinstance(entry.get("config", {}), dict):
                 raise ValueError(f"malformed layer entry in model config: {entry!r}")
-            layer = LAYERS.cls(entry.get("type", "?"))(**entry.get("config", {}))
-            if width is None:
-                width = layer.dense.fan_in if isinstance(layer, Maxout) else layer.fan_in
+            layers.append(LAYERS.cls(entry.get("type", "?"))(**entry.get("config", {})))
+        network = cls(layers, config.get("dtype", "float32"))
+        width = network.n_inputs
+        for layer in layers:  # per-unit activation parameters need the layer width
             if isinstance(layer, Activation):
-                layer.build(width, np.dtype(config.get("dtype", "float32")))
+                layer.build(width, network.dtype)
             width = layer.output_width(width)
-            layers.append(layer)
-        return cls(layers, config.get("dtype", "float32"))
+        return network
 
     def __repr__(self) -> str:
         inner = ",\n  ".join(repr(layer) for layer in self.layers)
