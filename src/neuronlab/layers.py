@@ -100,6 +100,7 @@ class Dense(Layer):
         self.W = Parameter(initializer((self.fan_in, self.fan_out), _rng(seed), self.dtype), "W")
         self.b = Parameter(np.full(self.fan_out, bias_init, dtype=self.dtype), "b")
         self.a_prev: np.ndarray | None = None
+        self.delta: np.ndarray | None = None  # dJ/dz of the last backward pass (diagnostics)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         self.a_prev = x
@@ -108,7 +109,7 @@ class Dense(Layer):
         return z
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        delta = grad
+        self.delta = delta = grad
         np.matmul(self.a_prev.T, delta, out=self.W.grad)
         np.sum(delta, axis=0, out=self.b.grad)
         return delta @ self.W.value.T if need_input_grad else None

@@ -136,14 +136,27 @@ class Trainer:
     """State shared with callbacks during one ``fit`` call."""
 
     def __init__(self, model: Sequential, loss: losses.Loss, optimizer: optim.Optimizer,
-                 history: History) -> None:
+                 history: History, l2: float = 0.0) -> None:
         self.model, self.loss, self.optimizer, self.history = model, loss, optimizer, history
         self.fused = losses.fused(model.output_activation, loss)
+        self.l2 = l2
+        self.weights = [p for p in model.parameters() if p.name == "W"]
         self.stop = False
 
     def step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        """Forward, loss, backward (no update); returns the batch loss and the output."""
-        return backprop(self.model, self.loss, x, y, fused=self.fused)
+        """Forward, loss, backward (no update); returns the batch loss and the output.
+
+        With ``l2 > 0`` the batch loss gains ``l2 / (2 n) * sum ||W||^2`` over the weight
+        matrices (not the biases) and each weight gradient ``l2 / n * W``, where n is
+        the batch size: scikit-learn's ``alpha`` penalty.
+        """
+        value, a = backprop(self.model, self.loss, x, y, fused=self.fused)
+        if self.l2:
+            scale = self.l2 / len(x)
+            for W in self.weights:
+                value += 0.5 * scale * float(np.vdot(W.value, W.value))
+                W.grad += scale * W.value
+        return value, a
 
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
         """Loss (and accuracy for classification) in inference mode."""
@@ -171,7 +184,7 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
         batch_size: int = 32, shuffle: bool = True, seed: int | None = None,
         validation_split: float = 0.0, validation_data: tuple[object, object] | None = None,
         early_stopping: bool = False, patience: int = 10, min_delta: float = 0.0,
-        callbacks: Sequence[Callback] = (), verbose: bool = True,
+        l2: float = 0.0, callbacks: Sequence[Callback] = (), verbose: bool = True,
         **optimizer_params: Any) -> History:
     """Train ``model`` on ``(X, y)`` by mini-batch gradient descent; returns the History.
 
@@ -188,6 +201,8 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
     shuffle, seed : the batch order is a seeded permutation per epoch.
     validation_split : fraction of (X, y) held out (seeded) to measure ``val_loss``.
     validation_data : an explicit ``(X_val, y_val)`` instead.
+    l2 : L2 penalty on the weight matrices (not biases), ``l2 / (2 n) ||W||^2`` per batch
+        of n samples, as scikit-learn's ``alpha``.
     early_stopping, patience, min_delta : stop when the validation loss (training loss
         without validation) has not improved by ``min_delta`` for ``patience`` epochs;
         the best weights are restored.  A NaN loss never counts as an improvement.
@@ -211,6 +226,8 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
                               ("patience", patience, 1)):
         if not isinstance(value, int | np.integer) or value < low:
             raise ValueError(f"{label} must be an integer >= {low}, got {value!r}")
+    if not (np.isfinite(l2) and l2 >= 0):
+        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
     if not 0.0 <= validation_split < 1.0:
         raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
     loss_fn = losses.get(loss if loss is not None else default_loss(model))
@@ -221,7 +238,7 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
     opt = optim.get(optimizer, params=model.parameters(), lr=lr, **optimizer_params) \
         if isinstance(optimizer, str) else optim.get(optimizer)
     history = History()
-    trainer = Trainer(model, loss_fn, opt, history)
+    trainer = Trainer(model, loss_fn, opt, history, l2)
     _Loop(trainer, X, Y, X_val, Y_val, callbacks, verbose).run(
         epochs, batch_size, shuffle, rng, early_stopping, patience, min_delta)
     return history
