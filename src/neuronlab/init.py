@@ -1,21 +1,92 @@
 """Weight initializers and the gain of an activation.
 
-Shapes follow the layers: a weight matrix has shape ``(fan_in, fan_out)``.
-Every initializer is called as ``initializer(shape, rng, dtype)`` and draws from the
-``numpy.random.Generator`` it is given, so the same seed gives the same weights.
+Shapes follow the layers: a weight matrix has shape ``(fan_in, fan_out)`` (rows are
+samples, so ``Z = A_prev @ W + b``).  Every initializer is called as
+``initializer(shape, rng, dtype)`` and draws from the ``numpy.random.Generator`` it is
+given, so the same seed gives the same weights; values are drawn in float64 and then
+cast, so a float32 draw is the float64 draw rounded.
+
+Variance scaling
+----------------
+Glorot, He and LeCun are presets of one rule, :class:`VarianceScaling`: zero-mean
+weights with ``Var(W) = scale / n``, n = fan_in, fan_out or fan_avg = (fan_in + fan_out) / 2.
+
+================  =======  ========  ==================================  ====================
+preset            scale    n         variance                            paper
+================  =======  ========  ==================================  ====================
+glorot_* (xavier) 1        fan_avg   2 / (fan_in + fan_out)              Glorot & Bengio 2010
+he_* (kaiming)    2        fan_in    2 / fan_in (or 2 / fan_out)         He et al. 2015
+lecun_*           1        fan_in    1 / fan_in                          LeCun et al. 1998
+legacy_uniform    1/3      fan_in    1 / (3 fan_in)                      the lecture's default
+================  =======  ========  ==================================  ====================
+
+``*_uniform`` draws U(-l, l) with l = sqrt(3 variance); ``*_normal`` draws N(0, variance)
+(as PyTorch's ``xavier_normal_``/``kaiming_normal_``; Keras' presets use
+``distribution="truncated_normal"`` instead, available through ``variance_scaling``).
+These are the *published* variances.  In particular Glorot's normal rule has variance
+1 / fan_avg, i.e. ``std = sqrt(2 / (fan_in + fan_out))``; one lecture note writes the
+standard deviation itself as 1 / fan_avg, which is not the published rule.
+``legacy_uniform`` is the lecture's old default U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+(also PyTorch's default for ``nn.Linear``).
+
+Biases
+------
+Biases are not drawn: layers take a constant ``bias_init`` (default 0; the lecture
+advises a small positive value such as 0.01 for ReLU units, so that they start in
+their active region).
+
+The gain of an activation
+-------------------------
+:func:`gain` returns the weight scale that preserves the second moment of the
+pre-activations through a layer with activation g: with ``Var(W) = gain^2 / fan_in``
+and z ~ N(0, 1), the next pre-activation again has second moment 1, that is
+
+    gain^2 E[g(z)^2] = 1,    gain = 1 / sqrt(E[g(z)^2]),
+
+the fixed point q* = 1 of the mean-field variance map (Poole et al. 2016).
+``VarianceScaling(gain(g) ** 2, "fan_in", "normal")`` is then the variance-preserving
+initializer for g (for relu it is ``he_normal``).  PyTorch's ``calculate_gain`` is a
+fixed table instead; where it differs it is a convention, not this fixed point:
+
+=============  ==================  ===============================================
+activation     PyTorch             ``gain`` here
+=============  ==================  ===============================================
+identity       1                   1
+sigmoid        1                   1.8462 (sigmoid's outputs have mean 1/2, so
+                                   E[g^2] = 0.2934; PyTorch treats it as linear)
+tanh           5/3 = 1.6667        1.5925 (PyTorch's 5/3 is a heuristic that keeps
+                                   activations a little larger than the fixed point)
+relu           sqrt(2)             sqrt(2)
+leaky_relu(a)  sqrt(2 / (1 + a^2)) sqrt(2 / (1 + a^2)) (PyTorch's default a = 0.01)
+selu           3/4                 1.0000 (SELU's fixed point, the self-normalising
+                                   LeCun-normal init; PyTorch's 3/4 was chosen
+                                   empirically for gradient flow, and its docs advise
+                                   'linear', i.e. 1, for self-normalising networks)
+=============  ==================  ===============================================
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
+import math
 from typing import Any
 
 import numpy as np
+from numpy.polynomial.hermite_e import hermegauss
+from numpy.polynomial.legendre import leggauss
 
+from neuronlab import activations
 from neuronlab._registry import Registry
+
+MODES = ("fan_in", "fan_out", "fan_avg")
+DISTRIBUTIONS = ("uniform", "normal", "truncated_normal")
+#: Standard deviation of N(0, 1) truncated to [-2, 2]: sqrt(1 - 4 phi(2) / erf(sqrt 2)).
+TRUNCATED_STD = 0.87962566103423978
 
 
 class Initializer:
-    """Base class: ``__call__(shape, rng, dtype) -> array``."""
+    """Base class: ``__call__(shape, rng, dtype) -> array`` of that shape and dtype."""
 
     name: str
 
@@ -24,6 +95,7 @@ class Initializer:
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:
+        """Hyper-parameters, such that ``type(self)(**get_config())`` rebuilds ``self``."""
         return {}
 
     def __repr__(self) -> str:
@@ -44,11 +116,69 @@ def names() -> list[str]:
     return REGISTRY.names()
 
 
+# ----------------------------------------------------------------------------- validation
+
+
+def _check_shape(shape: Any) -> tuple[int, ...]:
+    if not isinstance(shape, tuple | list) or not all(
+            isinstance(d, int | np.integer) and not isinstance(d, bool) for d in shape):
+        raise TypeError(f"shape must be a tuple of integers such as (fan_in, fan_out), "
+                        f"got {shape!r}")
+    if any(d < 0 for d in shape):
+        raise ValueError(f"shape must have non-negative sizes, got {tuple(shape)}")
+    return tuple(int(d) for d in shape)
+
+
+def _check_call(shape: Any, rng: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
+    shape = _check_shape(shape)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator (e.g. "
+                        f"numpy.random.default_rng(seed)), got {type(rng).__name__}")
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"dtype must be a floating-point type (float32, float64), got {dtype}")
+    return shape, dtype
+
+
+def _check_number(owner: str, param: str, value: Any, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating) \
+            or not math.isfinite(value) or (positive and not value > 0):
+        kind = "a positive finite number" if positive else "a finite number"
+        raise ValueError(f"{owner} {param} must be {kind}, got {value!r}")
+    return float(value)
+
+
+def _check_choice(owner: str, param: str, value: Any, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        close = difflib.get_close_matches(str(value), allowed, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"{owner} {param} must be one of {', '.join(allowed)}; "
+                         f"got {value!r}.{hint}")
+    return value
+
+
 def fans(shape: tuple[int, ...]) -> tuple[int, int]:
     """(fan_in, fan_out) of a weight of shape ``(fan_in, fan_out)``."""
+    shape = _check_shape(shape)
     if len(shape) != 2:
         raise ValueError(f"weight shape must be (fan_in, fan_out), got {shape}")
-    return int(shape[0]), int(shape[1])
+    if min(shape) < 1:
+        raise ValueError(f"fan_in and fan_out must be positive, got shape {shape}")
+    return shape[0], shape[1]
+
+
+def _truncated_standard_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """N(0, 1) restricted to [-2, 2]: values outside are re-drawn until none is left."""
+    x = rng.standard_normal(shape)
+    flat = x.reshape(-1)
+    idx = np.flatnonzero(np.abs(flat) > 2)
+    while idx.size:
+        flat[idx] = rng.standard_normal(idx.size)
+        idx = idx[np.abs(flat[idx]) > 2]
+    return x
+
+
+# ----------------------------------------------------------------------------- constants
 
 
 @REGISTRY.register("zeros")
@@ -56,43 +186,356 @@ class Zeros(Initializer):
     """All weights 0 (every unit then computes the same thing: symmetry is never broken)."""
 
     def __call__(self, shape, rng, dtype=np.float32):
+        shape, dtype = _check_call(shape, rng, dtype)
         return np.zeros(shape, dtype=dtype)
 
 
-class VarianceScaling(Initializer):
-    """Zero-mean weights with variance ``scale / n`` where n is fan_in, fan_out or their mean.
-
-    ``distribution="uniform"`` draws U(-l, l) with l = sqrt(3 scale / n);
-    ``"normal"`` draws N(0, scale / n).
-    """
-
-    def __init__(self, scale: float, mode: str, distribution: str) -> None:
-        self.scale, self.mode, self.distribution = float(scale), mode, distribution
+@REGISTRY.register("ones")
+class Ones(Initializer):
+    """All weights 1 (symmetric like ``zeros``; for tests and hand-worked examples)."""
 
     def __call__(self, shape, rng, dtype=np.float32):
+        shape, dtype = _check_call(shape, rng, dtype)
+        return np.ones(shape, dtype=dtype)
+
+
+@REGISTRY.register("constant")
+class Constant(Initializer):
+    """All weights equal to ``value`` (default 0)."""
+
+    def __init__(self, value: float = 0.0) -> None:
+        self.value = _check_number("constant", "value", value)
+
+    def __call__(self, shape, rng, dtype=np.float32):
+        shape, dtype = _check_call(shape, rng, dtype)
+        return np.full(shape, self.value, dtype=dtype)
+
+    def get_config(self):
+        return {"value": self.value}
+
+
+# ----------------------------------------------------------------------------- fixed scale
+
+
+@REGISTRY.register("uniform", "random_uniform")
+class Uniform(Initializer):
+    """U(low, high), by default U(-0.05, 0.05) (Keras' ``RandomUniform``)."""
+
+    def __init__(self, low: float = -0.05, high: float = 0.05) -> None:
+        self.low = _check_number("uniform", "low", low)
+        self.high = _check_number("uniform", "high", high)
+        if not self.low < self.high:
+            raise ValueError(f"uniform needs low < high, got low={low!r}, high={high!r}")
+
+    def __call__(self, shape, rng, dtype=np.float32):
+        shape, dtype = _check_call(shape, rng, dtype)
+        return rng.uniform(self.low, self.high, shape).astype(dtype, copy=False)
+
+    def get_config(self):
+        return {"low": self.low, "high": self.high}
+
+
+@REGISTRY.register("normal", "random_normal")
+class Normal(Initializer):
+    """N(mean, std^2), by default N(0, 0.05^2) (Keras' ``RandomNormal``)."""
+
+    def __init__(self, mean: float = 0.0, std: float = 0.05) -> None:
+        self.mean = _check_number(self.name, "mean", mean)
+        self.std = _check_number(self.name, "std", std, positive=True)
+
+    def __call__(self, shape, rng, dtype=np.float32):
+        shape, dtype = _check_call(shape, rng, dtype)
+        return (self.mean + self.std * rng.standard_normal(shape)).astype(dtype, copy=False)
+
+    def get_config(self):
+        return {"mean": self.mean, "std": self.std}
+
+
+@REGISTRY.register("truncated_normal")
+class TruncatedNormal(Normal):
+    """N(mean, std^2) truncated to [mean - 2 std, mean + 2 std] by re-drawing outliers.
+
+    ``std`` is that of the normal *before* truncation (as in Keras and PyTorch); the
+    drawn values have standard deviation ``0.87962566 std``.
+    """
+
+    def __call__(self, shape, rng, dtype=np.float32):
+        shape, dtype = _check_call(shape, rng, dtype)
+        x = _truncated_standard_normal(rng, shape)
+        return (self.mean + self.std * x).astype(dtype, copy=False)
+
+
+# ----------------------------------------------------------------------------- variance scaling
+
+
+@REGISTRY.register("variance_scaling")
+class VarianceScaling(Initializer):
+    """Zero-mean weights with variance ``scale / n``, n = fan_in, fan_out or fan_avg.
+
+    Parameters
+    ----------
+    scale : float, default 1.0
+        Positive; 1 for Glorot and LeCun, 2 for He, ``gain(g) ** 2`` in general.
+    mode : {"fan_in", "fan_out", "fan_avg"}, default "fan_in"
+        n = fan_in, fan_out or (fan_in + fan_out) / 2.
+    distribution : {"uniform", "normal", "truncated_normal"}, default "truncated_normal"
+        ``"uniform"``: U(-l, l) with l = sqrt(3 scale / n).
+        ``"normal"``: N(0, scale / n).
+        ``"truncated_normal"``: N(0, s^2) truncated at 2 s, with
+        s = sqrt(scale / n) / 0.87962566103423978 so that the *truncated* values have
+        variance scale / n (Keras' correction).
+
+    Examples
+    --------
+    >>> w = VarianceScaling(2.0, "fan_in", "normal")((400, 300), np.random.default_rng(0))
+    >>> round(float(w.var() * 400), 1)
+    2.0
+    """
+
+    def __init__(self, scale: float = 1.0, mode: str = "fan_in",
+                 distribution: str = "truncated_normal") -> None:
+        owner = getattr(self, "name", "variance_scaling")
+        self.scale = _check_number(owner, "scale", scale, positive=True)
+        self.mode = _check_choice(owner, "mode", mode, MODES)
+        self.distribution = _check_choice(owner, "distribution", distribution, DISTRIBUTIONS)
+
+    def __call__(self, shape, rng, dtype=np.float32):
+        shape, dtype = _check_call(shape, rng, dtype)
         fan_in, fan_out = fans(shape)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
-        variance = self.scale / n
+        std = math.sqrt(self.scale / n)
         if self.distribution == "uniform":
-            limit = np.sqrt(3 * variance)
-            return rng.uniform(-limit, limit, shape).astype(dtype)
-        return rng.normal(0.0, np.sqrt(variance), shape).astype(dtype)
+            limit = math.sqrt(3.0) * std
+            w = rng.uniform(-limit, limit, shape)
+        elif self.distribution == "normal":
+            w = std * rng.standard_normal(shape)
+        else:
+            w = (std / TRUNCATED_STD) * _truncated_standard_normal(rng, shape)
+        return w.astype(dtype, copy=False)
+
+    def get_config(self):
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution}
 
 
 @REGISTRY.register("glorot_uniform", "xavier_uniform")
 class GlorotUniform(VarianceScaling):
-    """Glorot & Bengio (2010): U(-l, l), l = sqrt(6 / (fan_in + fan_out))."""
+    """Glorot & Bengio (2010): U(-l, l), l = sqrt(6 / (fan_in + fan_out)).
+
+    Variance 2 / (fan_in + fan_out) = 1 / fan_avg.
+    """
 
     def __init__(self) -> None:
         super().__init__(1.0, "fan_avg", "uniform")
 
+    def get_config(self):
+        return {}
+
+
+@REGISTRY.register("glorot_normal", "xavier_normal")
+class GlorotNormal(VarianceScaling):
+    """Glorot & Bengio (2010), normal form: N(0, 2 / (fan_in + fan_out)).
+
+    The published rule sets the *variance* to 1 / fan_avg, so the standard deviation
+    is sqrt(2 / (fan_in + fan_out)) (not 1 / fan_avg, as one lecture note writes).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(1.0, "fan_avg", "normal")
+
+    def get_config(self):
+        return {}
+
+
+@REGISTRY.register("he_uniform", "kaiming_uniform")
+class HeUniform(VarianceScaling):
+    """He et al. (2015): U(-l, l), l = sqrt(6 / fan); variance 2 / fan.
+
+    ``mode`` picks fan = fan_in (default: preserves the forward pass) or fan_out
+    (preserves the backward pass).
+    """
+
+    def __init__(self, mode: str = "fan_in") -> None:
+        super().__init__(2.0, _check_choice(self.name, "mode", mode, MODES[:2]), "uniform")
+
+    def get_config(self):
+        return {"mode": self.mode}
+
 
 @REGISTRY.register("he_normal", "kaiming_normal")
 class HeNormal(VarianceScaling):
-    """He et al. (2015): N(0, 2 / fan) with fan = fan_in (default) or fan_out."""
+    """He et al. (2015): N(0, 2 / fan).
+
+    ``mode`` picks fan = fan_in (default: preserves the forward pass) or fan_out
+    (preserves the backward pass).
+    """
 
     def __init__(self, mode: str = "fan_in") -> None:
-        super().__init__(2.0, mode, "normal")
+        super().__init__(2.0, _check_choice(self.name, "mode", mode, MODES[:2]), "normal")
 
-    def get_config(self) -> dict[str, Any]:
+    def get_config(self):
         return {"mode": self.mode}
+
+
+@REGISTRY.register("lecun_uniform")
+class LecunUniform(VarianceScaling):
+    """LeCun et al. (1998): U(-l, l), l = sqrt(3 / fan_in); variance 1 / fan_in."""
+
+    def __init__(self) -> None:
+        super().__init__(1.0, "fan_in", "uniform")
+
+    def get_config(self):
+        return {}
+
+
+@REGISTRY.register("lecun_normal")
+class LecunNormal(VarianceScaling):
+    """LeCun et al. (1998): N(0, 1 / fan_in); with SELU, the self-normalising init."""
+
+    def __init__(self) -> None:
+        super().__init__(1.0, "fan_in", "normal")
+
+    def get_config(self):
+        return {}
+
+
+@REGISTRY.register("legacy_uniform")
+class LegacyUniform(VarianceScaling):
+    """The lecture's old default U(-1/sqrt(fan_in), 1/sqrt(fan_in)); variance 1 / (3 fan_in).
+
+    Also PyTorch's default for ``nn.Linear`` weights.  A third of LeCun's variance, so
+    signals shrink layer by layer in deep networks.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(1.0 / 3.0, "fan_in", "uniform")
+
+    def get_config(self):
+        return {}
+
+
+# ----------------------------------------------------------------------------- orthogonal
+
+
+@REGISTRY.register("orthogonal")
+class Orthogonal(Initializer):
+    """A random orthogonal matrix times ``gain`` (Saxe et al. 2014).
+
+    Q from the QR decomposition of a Gaussian matrix, with the signs of R's diagonal
+    moved into Q so that Q is uniformly (Haar) distributed.  For fan_in >= fan_out the
+    columns are orthonormal (W^T W = gain^2 I), otherwise the rows (W W^T = gain^2 I).
+    """
+
+    def __init__(self, gain: float = 1.0) -> None:
+        self.gain = _check_number("orthogonal", "gain", gain, positive=True)
+
+    def __call__(self, shape, rng, dtype=np.float32):
+        shape, dtype = _check_call(shape, rng, dtype)
+        rows, cols = fans(shape)
+        a = rng.standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        d = np.sign(np.diag(r))
+        d[d == 0] = 1.0
+        q *= d
+        if rows < cols:
+            q = q.T
+        return (self.gain * q).astype(dtype, copy=False)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+# ----------------------------------------------------------------------------- gain
+
+_HERMITE_NODES = (100, 200)   # Gauss-Hermite orders compared for convergence
+_LEGENDRE_NODES = 20          # Gauss-Legendre order per piece of the composite rule
+_PIECE = 0.25                 # width of the pieces of the composite rule
+_HALF_WIDTH = 16.0            # the composite rule covers [-16, 16]; N(0, 1) beyond is < 1e-57
+
+
+@functools.cache
+def _hermite(n: int) -> tuple[np.ndarray, np.ndarray]:
+    x, w = hermegauss(n)
+    return x, w / math.sqrt(2 * math.pi)  # weights of E[f(z)], z ~ N(0, 1)
+
+
+@functools.cache
+def _composite_legendre(kinks: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights of E[f(z)] by Gauss-Legendre on pieces split at the kinks."""
+    grid = np.arange(-_HALF_WIDTH, _HALF_WIDTH + _PIECE / 2, _PIECE)
+    inner = [k for k in kinks if -_HALF_WIDTH < k < _HALF_WIDTH]
+    edges = np.unique(np.concatenate([grid, inner]))
+    t, w = leggauss(_LEGENDRE_NODES)
+    mid, half = (edges[1:] + edges[:-1]) / 2, (edges[1:] - edges[:-1]) / 2
+    x = (mid[:, None] + half[:, None] * t).ravel()
+    weights = (half[:, None] * w).ravel() * np.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+    return x, weights
+
+
+def _second_moment(g: activations.Activation) -> float:
+    """E[g(z)^2] for z ~ N(0, 1)."""
+
+    def mean_of_square(x: np.ndarray, w: np.ndarray) -> float:
+        a = g.forward(x[:, None], training=False)[:, 0]
+        return float(np.dot(w, a * a))
+
+    kinks = tuple(sorted(float(k) for k in g.kinks))
+    with np.errstate(under="ignore"):
+        if not kinks:
+            # Gauss-Hermite is exact to rounding for smooth g; a kink (or a near-kink
+            # such as a very sharp softplus) shows up as disagreement between orders.
+            coarse, fine = (mean_of_square(*_hermite(n)) for n in _HERMITE_NODES)
+            if abs(coarse - fine) <= 1e-12 * abs(fine):
+                return fine
+        return mean_of_square(*_composite_legendre(kinks))
+
+
+def gain(activation: str | activations.Activation) -> float:
+    """The variance-preserving weight scale of an activation: 1 / sqrt(E[g(z)^2]), z ~ N(0, 1).
+
+    With ``Var(W) = gain^2 / fan_in`` the pre-activations of the next layer keep unit
+    second moment (the fixed point q* = 1 of the mean-field variance map, Poole et
+    al. 2016).  The expectation is computed by Gauss-Hermite quadrature
+    (``hermegauss``, 200 nodes, checked against 100) for smooth g; for g with kinks
+    (its ``kinks`` attribute), or where the two orders disagree, by composite
+    Gauss-Legendre quadrature on [-16, 16] split at the kinks, which is exact to
+    rounding on every smooth piece.  See the module docstring for PyTorch's table.
+
+    Parameters
+    ----------
+    activation : str or Activation
+        Any registered elementwise activation, by name or instance (its learnable
+        parameters, if any, are taken at their initial values).
+
+    Raises
+    ------
+    ValueError
+        For vector-valued activations (softmax, log-softmax): their outputs depend on
+        the whole row, so there is no per-unit gain.
+
+    Examples
+    --------
+    >>> round(gain("relu") ** 2, 12)
+    2.0
+    >>> round(gain("tanh"), 4)
+    1.5925
+    """
+    if isinstance(activation, str):
+        act = activations.get(activation)
+    elif isinstance(activation, activations.Activation):
+        act = activation
+    else:
+        raise TypeError(f"activation must be a name or an Activation instance, "
+                        f"got {type(activation).__name__}")
+    if not act.elementwise:
+        raise ValueError(
+            f"activation {act.name!r} is vector-valued (each output depends on the whole "
+            f"row), so it has no per-unit gain; use gain('identity') = 1 or a "
+            f"variance-scaling preset instead"
+        )
+    fresh = type(act)(**act.get_config())  # learnable parameters at their initial values
+    fresh.build(1, np.dtype(np.float64))
+    m2 = _second_moment(fresh)
+    if not math.isfinite(m2) or m2 <= 0:
+        raise ValueError(f"activation {act.name!r} has E[g(z)^2] = {m2} for z ~ N(0, 1); "
+                         f"no finite gain")
+    return 1.0 / math.sqrt(m2)

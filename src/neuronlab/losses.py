@@ -1,0 +1,490 @@
+"""Loss functions: ``value(y_pred, y_true)`` and ``gradient(y_pred, y_true)``, in a registry.
+
+Shapes and the averaging convention
+-----------------------------------
+Rows are samples: ``y_pred`` and ``y_true`` both have shape ``(n_samples, n_outputs)``
+(the trainer turns integer class labels into one-hot rows).  The cost of a batch is
+the **mean over samples** of the per-sample losses,
+
+    J = (1/n) sum_i J_i,
+
+and ``gradient`` returns ``dJ/dy_pred`` (same shape and dtype as ``y_pred``), so the
+``1/n`` is already in it.  Within a sample:
+
+- the regression losses (``mse``, ``mae``, ``huber``) and the binary cross-entropies
+  treat every output as its own prediction and *average* over the ``m`` outputs,
+  ``J_i = (1/m) sum_k ...``, so J is the mean over all ``n m`` entries (PyTorch's and
+  Keras's ``reduction="mean"``);
+- the categorical cross-entropies *sum* over the classes, ``J_i = -sum_k y_k log p_k``,
+  because the classes form one distribution.
+
+Output activation and loss: the pairing written down
+----------------------------------------------------
+With a softmax output and categorical cross-entropy, or a sigmoid output and binary
+cross-entropy, the error at the pre-activation is simply ``delta = (y_hat - y) / n``.
+:func:`fused` returns the loss that computes exactly that from the logits
+(``softmax_cross_entropy``, ``binary_cross_entropy_with_logits``; ``from_logits`` is
+True for them), which is both cheaper and stable: the layer then keeps the identity
+as its output activation and the loss does the squashing.
+
+Note the names: PyTorch's ``cross_entropy`` takes *logits* (it is our
+``softmax_cross_entropy``); our ``cross_entropy`` takes probabilities, as in the
+lecture.
+
+Probabilities exactly 0 or 1
+----------------------------
+``binary_cross_entropy`` and ``cross_entropy`` (from probabilities) follow PyTorch's
+``BCELoss``: each log is clamped from below at -100, so a confidently wrong prediction
+costs at most 100 (nats) per entry instead of infinity, and the denominators of the
+gradient are floored at 1e-12, i.e. ``(p - y) / max(p (1 - p), 1e-12)`` and
+``-y / max(p, 1e-12)``.  Both stay finite in float32 and float64 with no
+floating-point warnings.  Where the clamp is active the returned gradient is
+not the derivative of the clamped value (which would be 0) but the capped
+derivative of the unclamped one: it still pushes the prediction the right way.
+Prefer the logit forms, which need no clamping at all.
+
+All losses hold no state; float32 inputs give float32 gradients.
+
+Examples
+--------
+>>> import numpy as np
+>>> round(get("mse").value(np.array([[0.9]]), np.array([[1.0]])), 12)  # (0.9 - 1)^2
+0.01
+>>> ce = get("cross_entropy", base=2)  # in bits
+>>> round(ce.value(np.array([[0.9, 0.1]]), np.array([[0.6, 0.4]])), 2)
+1.42
+>>> fused(activations.get("softmax"), get("cross_entropy"))
+SoftmaxCrossEntropy(base='e')
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+
+from neuronlab import activations
+from neuronlab._registry import Registry
+
+#: log(p) is clamped from below at this value (PyTorch's BCELoss convention).
+LOG_CLAMP = -100.0
+#: Floor of the denominators p (1 - p) and p in the probability-space gradients.
+GRAD_EPS = 1e-12
+
+
+class Loss:
+    """Base class of the losses.
+
+    Subclasses set ``formula`` (and ``gradient_formula``) and implement ``value`` and
+    ``gradient``; ``name`` is set by the registry.  ``from_logits`` is True when
+    ``y_pred`` are pre-activation logits rather than outputs.
+    """
+
+    name: ClassVar[str]
+    formula: ClassVar[str]
+    gradient_formula: ClassVar[str]
+    from_logits: ClassVar[bool] = False
+
+    def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        """The cost J of the batch, a Python float."""
+        raise NotImplementedError
+
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        """dJ/dy_pred, same shape and dtype as ``y_pred``."""
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        """Hyper-parameters, such that ``type(self)(**get_config())`` rebuilds ``self``."""
+        return {}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.get_config() == self.get_config()
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(sorted(self.get_config().items()))))
+
+
+REGISTRY: Registry[Loss] = Registry("loss", Loss)
+
+
+def get(spec: str | Loss, **params: Any) -> Loss:
+    """A loss from its name (with hyper-parameters) or an instance."""
+    return REGISTRY.get(spec, **params)
+
+
+def names() -> list[str]:
+    """Names of all registered losses."""
+    return REGISTRY.names()
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _check(y_pred: np.ndarray, y_true: np.ndarray, loss: str) -> tuple[np.ndarray, np.ndarray]:
+    """Validate shapes; return ``y_true`` in ``y_pred``'s dtype (no copy if it already is)."""
+    y_pred = np.asarray(y_pred)
+    y_true = np.asarray(y_true)
+    if y_pred.ndim != 2 or y_pred.shape != y_true.shape:
+        raise ValueError(
+            f"{loss}: y_pred and y_true must both have shape (n_samples, n_outputs); "
+            f"got y_pred {y_pred.shape} and y_true {y_true.shape}"
+        )
+    if y_pred.size == 0:
+        raise ValueError(f"{loss}: empty batch, y_pred has shape {y_pred.shape}")
+    if not np.issubdtype(y_pred.dtype, np.floating):
+        raise TypeError(f"{loss}: y_pred must be a floating-point array, got dtype {y_pred.dtype}")
+    return y_pred, y_true.astype(y_pred.dtype, copy=False)
+
+
+def _check_probabilities(p: np.ndarray, loss: str) -> None:
+    """Reject finite values outside [0, 1] (NaN passes through, to be seen in the loss)."""
+    lo, hi = p.min(), p.max()
+    if lo < 0 or hi > 1:
+        on_logits = {"cross_entropy": "softmax_cross_entropy",
+                     "binary_cross_entropy": "binary_cross_entropy_with_logits"}[loss]
+        raise ValueError(
+            f"{loss} expects probabilities in [0, 1] as y_pred, got values in [{lo}, {hi}]; "
+            f"for logits use {on_logits!r}"
+        )
+
+
+def _clamped_log(x: np.ndarray) -> np.ndarray:
+    """max(log x, -100) for x in [0, 1], without evaluating log(0)."""
+    tiny = np.finfo(x.dtype).smallest_subnormal
+    out = np.log(np.maximum(x, tiny))
+    return np.maximum(out, LOG_CLAMP, out=out)
+
+
+def _log_base(base: str | float) -> float:
+    """ln(base) after validating ``base`` ("e" or a positive number other than 1)."""
+    if base == "e":
+        return 1.0
+    if isinstance(base, bool) or not isinstance(base, int | float) or not base > 0 or base == 1:
+        raise ValueError(f"base must be 'e' or a positive number other than 1 (e.g. 2), "
+                         f"got {base!r}")
+    return math.log(base)
+
+
+def _base_config(base: str | float) -> str | float:
+    return "e" if base == "e" else float(base)
+
+
+# ----------------------------------------------------------------------------- regression
+
+
+@REGISTRY.register("mse", "mean_squared_error", "squared_error")
+class MSE(Loss):
+    """Mean squared error over samples and outputs.
+
+    J = c / (n m) * sum_ik (y_hat_ik - y_ik)^2, dJ/dy_hat = 2 c (y_hat - y) / (n m),
+    with c = 1 (PyTorch ``MSELoss``, Keras) or c = 1/2 with ``half=True``.
+
+    Parameters
+    ----------
+    half : bool, default False
+        Multiply by 1/2 so the gradient is ``e / (n m)``: the lecture's
+        ``J = 1/2 e^T e`` for one output, and scikit-learn's squared loss
+        (``mean((y - y_hat)^2) / 2``).
+    """
+
+    formula = "J = c/(n m) sum_ik (y_hat_ik - y_ik)^2, c = 1 (or 1/2 if half)"
+    gradient_formula = "dJ/dy_hat = 2 c (y_hat - y) / (n m)"
+
+    def __init__(self, half: bool = False) -> None:
+        if not isinstance(half, bool | np.bool_):
+            raise TypeError(f"mse half must be True or False, got {half!r}")
+        self.half = bool(half)
+
+    def value(self, y_pred, y_true):
+        y_pred, y_true = _check(y_pred, y_true, "mse")
+        e = (y_pred - y_true).astype(np.float64, copy=False)
+        return float(np.vdot(e, e)) * (0.5 if self.half else 1.0) / e.size
+
+    def gradient(self, y_pred, y_true):
+        y_pred, y_true = _check(y_pred, y_true, "mse")
+        e = y_pred - y_true
+        e *= (1.0 if self.half else 2.0) / e.size
+        return e
+
+    def get_config(self):
+        return {"half": self.half}
+
+
+@REGISTRY.register("mae", "mean_absolute_error", "l1")
+class MAE(Loss):
+    """Mean absolute error over samples and outputs (PyTorch ``L1Loss``).
+
+    J = 1/(n m) sum_ik |y_hat_ik - y_ik|, dJ/dy_hat = sign(y_hat - y) / (n m);
+    at y_hat = y the gradient is 0 (``sign(0) = 0``, as in PyTorch).
+    """
+
+    formula = "J = 1/(n m) sum_ik |y_hat_ik - y_ik|"
+    gradient_formula = "dJ/dy_hat = sign(y_hat - y) / (n m)"
+
+    def value(self, y_pred, y_true):
+        y_pred, y_true = _check(y_pred, y_true, "mae")
+        e = y_pred - y_true
+        return float(np.abs(e, out=e).sum(dtype=np.float64)) / e.size
+
+    def gradient(self, y_pred, y_true):
+        y_pred, y_true = _check(y_pred, y_true, "mae")
+        e = y_pred - y_true
+        g = np.sign(e, out=e)
+        g *= 1.0 / g.size
+        return g
+
+
+@REGISTRY.register("huber", "smooth_l1")
+class Huber(Loss):
+    """Huber loss over samples and outputs (PyTorch ``HuberLoss``, same default delta).
+
+    Per entry with r = |y_hat - y|: ``r^2 / 2`` if r < delta, else
+    ``delta (r - delta / 2)``; J is their mean over the n m entries.
+    dJ/dy_hat = clip(y_hat - y, -delta, delta) / (n m).
+
+    Parameters
+    ----------
+    delta : float, default 1.0
+        Where the quadratic turns linear (> 0).
+    """
+
+    formula = "J = 1/(n m) sum_ik [r^2/2 if r < delta else delta (r - delta/2)], r = |y_hat - y|"
+    gradient_formula = "dJ/dy_hat = clip(y_hat - y, -delta, delta) / (n m)"
+
+    def __init__(self, delta: float = 1.0) -> None:
+        if isinstance(delta, bool) or not isinstance(delta, int | float) or not delta > 0 \
+                or not math.isfinite(delta):
+            raise ValueError(f"huber delta must be a positive finite number, got {delta!r}")
+        self.delta = float(delta)
+
+    def value(self, y_pred, y_true):
+        y_pred, y_true = _check(y_pred, y_true, "huber")
+        r = np.abs((y_pred - y_true).astype(np.float64, copy=False))
+        d = self.delta
+        per_entry = np.where(r < d, 0.5 * r * r, d * (r - 0.5 * d))
+        return float(per_entry.sum()) / r.size
+
+    def gradient(self, y_pred, y_true):
+        y_pred, y_true = _check(y_pred, y_true, "huber")
+        e = y_pred - y_true
+        np.clip(e, -self.delta, self.delta, out=e)
+        e *= 1.0 / e.size
+        return e
+
+    def get_config(self):
+        return {"delta": self.delta}
+
+
+# ----------------------------------------------------------------------------- binary
+
+
+@REGISTRY.register("binary_cross_entropy", "bce", "log_loss")
+class BinaryCrossEntropy(Loss):
+    """Binary cross-entropy from probabilities, mean over samples and outputs.
+
+    J = -1/(n m) sum_ik [y log p + (1 - y) log(1 - p)],
+    dJ/dp = (p - y) / (p (1 - p)) / (n m).
+
+    Stable at p exactly 0 or 1 as PyTorch's ``BCELoss``: logs clamped at -100 and the
+    gradient's denominator floored at 1e-12 (see the module docstring).  Targets may
+    be soft (in [0, 1]).  With a sigmoid output prefer
+    ``binary_cross_entropy_with_logits`` (see :func:`fused`).
+    """
+
+    formula = "J = -1/(n m) sum_ik [y log p + (1 - y) log(1 - p)]"
+    gradient_formula = "dJ/dp = (p - y) / max(p (1 - p), 1e-12) / (n m)"
+
+    def value(self, y_pred, y_true):
+        p, y = _check(y_pred, y_true, "binary_cross_entropy")
+        _check_probabilities(p, "binary_cross_entropy")
+        log_p = _clamped_log(p)
+        log_p *= y
+        log_q = _clamped_log(1 - p)
+        log_q *= 1 - y
+        log_p += log_q  # y log p + (1 - y) log(1 - p), entry by entry (no cancellation)
+        return -float(log_p.sum(dtype=np.float64)) / p.size
+
+    def gradient(self, y_pred, y_true):
+        p, y = _check(y_pred, y_true, "binary_cross_entropy")
+        _check_probabilities(p, "binary_cross_entropy")
+        denom = p * (1 - p)
+        np.maximum(denom, GRAD_EPS, out=denom)
+        g = p - y
+        g /= denom
+        g *= 1.0 / g.size
+        return g
+
+
+def _sigmoid_from(z: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """sigmoid(z) given e = exp(-|z|) (the stable split by sign, as in activations)."""
+    s = 1 / (1 + e)
+    return np.where(z >= 0, s, e * s)
+
+
+@REGISTRY.register("binary_cross_entropy_with_logits", "bce_with_logits")
+class BinaryCrossEntropyWithLogits(Loss):
+    """Binary cross-entropy on logits z (sigmoid and BCE fused), mean over samples and outputs.
+
+    J = 1/(n m) sum_ik [max(z, 0) - z y + log(1 + e^-|z|)], which equals the BCE of
+    p = sigmoid(z) but never forms p, so it is finite for any finite z;
+    dJ/dz = (sigmoid(z) - y) / (n m).  PyTorch: ``BCEWithLogitsLoss``.
+    """
+
+    formula = "J = 1/(n m) sum_ik [max(z, 0) - z y + log(1 + exp(-|z|))]"
+    gradient_formula = "dJ/dz = (sigmoid(z) - y) / (n m)"
+    from_logits = True
+
+    def value(self, y_pred, y_true):
+        z, y = _check(y_pred, y_true, "binary_cross_entropy_with_logits")
+        per_entry = np.maximum(z, 0)
+        per_entry -= z * y
+        per_entry += np.log1p(np.exp(-np.abs(z)))
+        return float(per_entry.sum(dtype=np.float64)) / z.size
+
+    def gradient(self, y_pred, y_true):
+        z, y = _check(y_pred, y_true, "binary_cross_entropy_with_logits")
+        g = _sigmoid_from(z, np.exp(-np.abs(z)))
+        g -= y
+        g *= 1.0 / g.size
+        return g
+
+
+# ----------------------------------------------------------------------------- categorical
+
+
+@REGISTRY.register("cross_entropy", "categorical_cross_entropy")
+class CrossEntropy(Loss):
+    """Categorical cross-entropy from probabilities (rows of ``y_pred`` are distributions).
+
+    J = -1/(n ln b) sum_i sum_k y_ik ln p_ik, dJ/dp = -y / p / (n ln b).
+
+    This is the lecture's H(y, p) = -sum_k y_k log_b p_k, averaged over samples.
+    Stable at p exactly 0 or 1: logs clamped at -100 and the gradient's denominator
+    floored at 1e-12, as in PyTorch's ``BCELoss``.  With a softmax output prefer
+    ``softmax_cross_entropy`` (see :func:`fused`).  Not PyTorch's ``cross_entropy``,
+    which takes logits.
+
+    Parameters
+    ----------
+    base : "e" or float, default "e"
+        Base of the logarithm: "e" for nats, 2 for bits (as in the lecture).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(CrossEntropy(base=2).value(np.array([[0.9, 0.1]]), np.array([[0.6, 0.4]])), 4)
+    1.42
+    """
+
+    formula = "J = -1/n sum_i sum_k y_ik log_b p_ik"
+    gradient_formula = "dJ/dp = -y / (max(p, 1e-12) n ln b)"
+
+    def __init__(self, base: str | float = "e") -> None:
+        self._ln_base = _log_base(base)
+        self.base = _base_config(base)
+
+    def value(self, y_pred, y_true):
+        p, y = _check(y_pred, y_true, "cross_entropy")
+        _check_probabilities(p, "cross_entropy")
+        return -float(np.vdot(y, _clamped_log(p))) / (len(p) * self._ln_base)
+
+    def gradient(self, y_pred, y_true):
+        p, y = _check(y_pred, y_true, "cross_entropy")
+        _check_probabilities(p, "cross_entropy")
+        g = np.maximum(p, GRAD_EPS)
+        np.divide(y, g, out=g)
+        g *= -1.0 / (len(p) * self._ln_base)
+        return g
+
+    def get_config(self):
+        return {"base": self.base}
+
+
+@REGISTRY.register("softmax_cross_entropy", "softmax_cross_entropy_with_logits")
+class SoftmaxCrossEntropy(Loss):
+    """Softmax and categorical cross-entropy fused, on logits z (PyTorch's ``cross_entropy``).
+
+    With log softmax(z)_k = z_k - LSE(z), LSE(z) = max z + ln sum_j e^(z_j - max z):
+
+    J = 1/(n ln b) sum_i [ (sum_k y_ik) LSE(z_i) - sum_k y_ik z_ik ],
+    dJ/dz = (softmax(z) * sum_k y_k - y) / (n ln b),
+
+    which is ``(softmax(z) - y) / n`` for one-hot or normalised targets in nats.  Only
+    differences ``z - max z <= 0`` are exponentiated, so logits hundreds apart are fine.
+
+    Parameters
+    ----------
+    base : "e" or float, default "e"
+        Base of the logarithm: "e" for nats, 2 for bits.
+    """
+
+    formula = "J = -1/n sum_i sum_k y_ik log_b softmax(z_i)_k"
+    gradient_formula = "dJ/dz = (softmax(z) sum_k y_k - y) / (n ln b)"
+    from_logits = True
+
+    def __init__(self, base: str | float = "e") -> None:
+        self._ln_base = _log_base(base)
+        self.base = _base_config(base)
+
+    def value(self, y_pred, y_true):
+        z, y = _check(y_pred, y_true, "softmax_cross_entropy")
+        shifted = z - z.max(axis=1, keepdims=True)  # <= 0, so exp never overflows
+        log_sum_exp = np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # >= 0
+        y_sum = y.sum(axis=1, keepdims=True)
+        # -sum_k y_k (shifted_k - log_sum_exp): two non-negative terms, no cancellation
+        j = float(np.vdot(y_sum, log_sum_exp)) - float(np.vdot(y, shifted))
+        return j / (len(z) * self._ln_base)
+
+    def gradient(self, y_pred, y_true):
+        z, y = _check(y_pred, y_true, "softmax_cross_entropy")
+        g = z - z.max(axis=1, keepdims=True)
+        np.exp(g, out=g)
+        g *= y.sum(axis=1, keepdims=True) / g.sum(axis=1, keepdims=True)
+        g -= y
+        g *= 1.0 / (len(z) * self._ln_base)
+        return g
+
+    def get_config(self):
+        return {"base": self.base}
+
+
+# ----------------------------------------------------------------------------- pairing
+
+
+def fused(activation: activations.Activation | str | None, loss: Loss | str) -> Loss | None:
+    """The loss on logits equivalent to ``loss(activation(z))``, or None if there is none.
+
+    The written-down pairing behind ``delta = y_hat - y`` at the output layer:
+
+    =========== ====================== ==================================
+    activation  loss                   fused loss (on the logits z)
+    =========== ====================== ==================================
+    softmax     cross_entropy(base)    softmax_cross_entropy(base)
+    sigmoid     binary_cross_entropy   binary_cross_entropy_with_logits
+    =========== ====================== ==================================
+
+    Any other combination (including ``activation=None``) returns None: then the
+    output activation's backward pass and ``loss.gradient`` are chained as usual.
+
+    Examples
+    --------
+    >>> fused("sigmoid", "binary_cross_entropy")
+    BinaryCrossEntropyWithLogits()
+    >>> fused("relu", "mse") is None
+    True
+    """
+    if activation is None:
+        return None
+    act_name = activations.get(activation).name if isinstance(activation, str) \
+        else activation.name
+    loss = get(loss)
+    if act_name == "softmax" and loss.name == "cross_entropy":
+        return SoftmaxCrossEntropy(base=loss.base)
+    if act_name == "sigmoid" and loss.name == "binary_cross_entropy":
+        return BinaryCrossEntropyWithLogits()
+    return None
