@@ -150,7 +150,7 @@ X_OK, Y_OK = np.zeros((5, 2)), np.array([0, 1, 2, 0, 1])
 @pytest.mark.parametrize("X, y, error, match", [
     (np.array([[np.nan, 0]] * 5), Y_OK, ValueError, r"X contains NaN or infinity \(first at row 0"),
     (np.array([[np.inf, 0]] * 5), Y_OK, ValueError, "X contains NaN or infinity"),
-    (np.zeros(5), Y_OK, ValueError, r"X must be 2-D .* reshape"),
+    (np.zeros(5), Y_OK, ValueError, r"X must be 2-D.*reshape"),
     (np.zeros((5, 3)), Y_OK, ValueError, "X has 3 features but the model expects 2"),
     (np.zeros((0, 2)), np.array([], dtype=int), ValueError, "X is empty"),
     (X_OK, Y_OK[:4], ValueError, "different numbers of samples: 5 vs 4"),

@@ -280,6 +280,12 @@ class _Loop:
             p.value[...] = w
 
     def run(self, epochs, batch_size, shuffle, rng, early_stopping, patience, min_delta):
+        # A diverging run overflows; the guard below detects the non-finite loss or
+        # weights and restores the last finite ones, so the warnings are not needed.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self._run(epochs, batch_size, shuffle, rng, early_stopping, patience, min_delta)
+
+    def _run(self, epochs, batch_size, shuffle, rng, early_stopping, patience, min_delta):
         t, history = self.t, self.t.history
         n_batches = -(-len(self.X) // batch_size)
         best, waited = np.inf, 0
