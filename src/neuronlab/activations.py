@@ -14,6 +14,16 @@ derivative is the value PyTorch's autograd returns (``relu'(0) = 0``,
 Vector-valued activations (softmax, log-softmax) have no elementwise derivative;
 they provide the vector-Jacobian product ``backward(z, a, grad)`` instead.
 
+Numbers
+-------
+Every function keeps the dtype of its input (float32 stays float32, constants
+included) and is stable by construction: no overflow, invalid or divide-by-zero
+warnings and no NaN for any finite input, up to ``±finfo.max``, in the forward pass,
+the derivative and the backward pass.  A NaN input gives NaN at that position (for
+softmax, in that row).  The only infinities are true overflows of the result itself
+(``selu(finfo.max)`` is larger than ``finfo.max``), returned as ``inf`` as IEEE
+arithmetic does.  Inputs that are not floating point are converted to float64.
+
 Examples
 --------
 >>> import numpy as np
@@ -26,6 +36,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -36,16 +47,48 @@ from neuronlab.parameter import Parameter
 
 INF = float("inf")
 
+#: SELU's constants, as published (Klambauer et al. 2017) and used by PyTorch.
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+# Minima of the non-monotonic smooth activations (computed to 40 digits with mpmath);
+# they are the lower ends of the declared ranges.
+_GELU_MIN = -0.16997120747990366169        # at z = -0.75179152469356445746
+_GELU_TANH_MIN = -0.17004075057125405064   # at z = -0.75246142207101625849
+_SWISH_MIN = -0.27846454276107379511       # -W(1/e) (Lambert W), at z = -1.27846454276...
+_MISH_MIN = -0.30884341301725040663        # at z = -1.19243121451549521214
+
 
 @dataclass(frozen=True)
 class Properties:
     """Declared properties of an activation, checked numerically by the tests.
 
-    range:        (inf g, sup g) over the real line; ``±inf`` when unbounded.
-    zero_centred: g(0) = 0 and g takes both signs, so outputs can average to zero.
-    monotonic:    g is non-decreasing.
-    smooth:       g is continuously differentiable everywhere (no kinks).
-    saturating:   g'(z) -> 0 as z -> -inf or z -> +inf (gradients vanish there).
+    For an elementwise activation ``g: R -> R``:
+
+    range
+        ``(inf g, sup g)`` over the real line (attained or not), ``±inf`` when
+        unbounded.  Every output lies in ``[range[0], range[1]]``.
+    zero_centred
+        ``g(0) = 0`` and ``g`` takes both strictly positive and strictly negative
+        values, so a layer's outputs can average to zero.
+    monotonic
+        ``g`` is non-decreasing: ``z1 <= z2`` implies ``g(z1) <= g(z2)``.
+    smooth
+        ``g`` is continuously differentiable on the whole line: neither ``g`` nor
+        ``g'`` jumps anywhere.  ``smooth`` is False exactly when some declared kink is
+        a true jump of ``g`` or ``g'``.
+    saturating
+        ``g'(z) -> 0`` as ``z -> -inf`` or as ``z -> +inf`` (at least one end): there
+        the gradient vanishes.
+
+    For a vector-valued activation (softmax, log-softmax) each property is that of
+    the map from one input ``z_i`` to its own output ``a_i`` with the other inputs
+    held fixed (for softmax that map is a shifted sigmoid, for log-softmax a shifted
+    log-sigmoid).
+
+    Properties describe the activation with the hyper-parameters it was built with
+    (an instance may override its class's ``properties``), in inference mode, and,
+    for learnable parameters, at their initial values.
     """
 
     range: tuple[float, float]
@@ -66,31 +109,61 @@ class Properties:
 class Activation:
     """Base class of the activation functions.
 
-    Subclasses set the class attributes and implement ``forward`` and ``derivative``
-    (or ``backward`` when ``elementwise`` is False).  ``name`` is set by the registry.
+    The public methods ``forward``, ``derivative`` and ``backward`` accept any array
+    (or scalar) and keep its shape; subclasses implement ``_forward`` and
+    ``_derivative`` (or ``_backward`` when ``elementwise`` is False), which always
+    receive floating-point arrays with at least one dimension.  A subclass may also
+    override the public methods directly.  ``name`` is set by the registry.
+
+    Class attributes: ``formula`` and ``derivative_formula`` (text), ``properties``
+    (:class:`Properties`), ``kinks`` (the points where ``g`` or ``g'`` is not
+    continuous; the derivative there follows PyTorch) and ``elementwise``.  The class
+    values are those of the default hyper-parameters; an instance whose
+    hyper-parameters change them sets its own ``properties`` and ``kinks``.
     """
 
     name: ClassVar[str]
     formula: ClassVar[str]
     derivative_formula: ClassVar[str]
-    properties: ClassVar[Properties]
+    properties: Properties
     elementwise: ClassVar[bool] = True
-    kinks: ClassVar[tuple[float, ...]] = ()
+    kinks: tuple[float, ...] = ()
+
+    # -- the public interface (layers and the network call these) --------------------
 
     def forward(self, z: np.ndarray, training: bool = False) -> np.ndarray:
-        """a = g(z), same shape and dtype as ``z``."""
-        raise NotImplementedError
+        """a = g(z), same shape and dtype as ``z`` (rows are samples)."""
+        z = _as_float_array(z)
+        if z.ndim == 0:
+            return self._forward(z.reshape(1), training).reshape(())
+        return self._forward(z, training)
 
     def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         """g'(z), given ``z`` and ``a = g(z)`` from the forward pass."""
-        raise NotImplementedError
+        if not self.elementwise:
+            raise TypeError(
+                f"{type(self).__name__} is vector-valued: each output depends on the whole "
+                f"row, so its Jacobian is not diagonal and there is no elementwise "
+                f"derivative; use backward(z, a, grad), the vector-Jacobian product"
+            )
+        z = _as_float_array(z)
+        a = np.asarray(a)
+        if z.ndim == 0:
+            return self._derivative(z.reshape(1), a.reshape(1)).reshape(())
+        return self._derivative(z, a)
 
     def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
         """The lecture's ``delta = g'(z) * e`` for upstream gradient ``e = grad``.
 
-        Learnable parameters (``parameters()``) get their ``.grad`` set here too.
+        For vector-valued activations this is the vector-Jacobian product
+        ``delta = J_g(z)^T e``.  Learnable parameters (``parameters()``) get their
+        ``.grad`` set here too.
         """
-        return grad * self.derivative(z, a)
+        z = _as_float_array(z)
+        a, grad = np.asarray(a), np.asarray(grad)
+        if z.ndim == 0:
+            return self._backward(z.reshape(1), a.reshape(1), grad.reshape(1)).reshape(())
+        return self._backward(z, a, grad)
 
     def build(self, n_units: int, dtype: np.dtype) -> None:
         """Create per-unit parameters once the layer width is known (no-op by default)."""
@@ -107,6 +180,21 @@ class Activation:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
 
+    # -- what subclasses implement -----------------------------------------------------
+
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+        raise NotImplementedError
+
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        delta = self.derivative(z, a)
+        if delta.shape == grad.shape:
+            np.multiply(delta, grad, out=delta)  # the derivative is a fresh array
+            return delta
+        return delta * grad
+
 
 REGISTRY: Registry[Activation] = Registry("activation", Activation)
 
@@ -121,36 +209,382 @@ def names() -> list[str]:
     return REGISTRY.names()
 
 
+# ------------------------------------------------------------------------ helpers
+
+
+def _as_float_array(x: Any) -> np.ndarray:
+    """``x`` as an ndarray of a floating dtype (non-float input becomes float64)."""
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
+    return x
+
+
 def _const(value: float, like: np.ndarray) -> np.generic:
     """A scalar in ``like``'s dtype, so float32 stays float32."""
     return np.asarray(value, dtype=like.dtype)[()]
 
 
+def _check_number(owner: str, label: str, value: Any, *, low: float = -INF,
+                  low_open: bool = False) -> float:
+    """``value`` as a float, or a ValueError saying what is allowed."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{owner} {label} must be a real number, got "
+                        f"{type(value).__name__} {value!r}")
+    number = float(value)
+    too_low = number <= low if low_open else number < low
+    if not math.isfinite(number) or too_low:
+        allowed = "a finite number" if low == -INF else (
+            f"a finite number {'>' if low_open else '>='} {low:g}")
+        raise ValueError(f"{owner} {label} must be {allowed}, got {value!r}")
+    return number
+
+
+def _check_bool(owner: str, label: str, value: Any) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{owner} {label} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _keep_nan(d: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Put NaN in ``d`` where ``z`` is NaN (``clip(z, 0, 0)`` is 0, or NaN for NaN)."""
+    d += np.clip(z, 0, 0)
+    return d
+
+
+def _indicator(condition: np.ndarray, value: float, dtype: np.dtype) -> np.ndarray:
+    """``value`` where ``condition`` holds, else 0, as a fresh array of ``dtype``."""
+    return np.multiply(condition, value, dtype=dtype)
+
+
+def _positive_indicator(z: np.ndarray) -> np.ndarray:
+    """1 where z > 0, 0 where z <= 0, NaN where z is NaN (z's dtype)."""
+    p = np.greater(z, 0, out=np.empty_like(z))
+    return _keep_nan(p, z)
+
+
+def _scaled(z: np.ndarray, factor: float) -> np.ndarray:
+    """``factor * z`` as a fresh array, without overflow.
+
+    When ``|factor| > 1``, ``z`` is first clipped to half of ``finfo.max / |factor|``;
+    callers use this only where such huge arguments saturate anyway.
+    """
+    if abs(factor) <= 1.0:
+        return z * factor
+    bound = float(np.finfo(z.dtype).max) / (2.0 * abs(factor))
+    out = np.clip(z, -bound, bound)
+    out *= factor
+    return out
+
+
+def _exp_limit(dtype: np.dtype) -> float:
+    """A t with exp(t) comfortably below ``finfo(dtype).max`` (88.7 - 1 for float32)."""
+    return math.log(float(np.finfo(dtype).max)) - 1.0
+
+
+def stable_sigmoid(z: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-z) without overflow, in the dtype of ``z``."""
+    return _sigmoid_of(_as_float_array(z), 1.0)
+
+
+def _sigmoid_of(z: np.ndarray, factor: float) -> np.ndarray:
+    """sigmoid(factor * z) as a fresh array, without overflow and exact in the tails.
+
+    ``1 / (1 + e^t)`` with ``t = -factor z`` capped at L, where ``e^L`` is below the
+    largest float; where ``t > L`` the sigmoid is ``e^-t`` to working precision (it is
+    below 1e-38), so those few entries get exactly that (or 0 when it underflows).
+    """
+    t = _scaled(z, -factor)
+    limit = _exp_limit(z.dtype)
+    tail = t > limit
+    tail_t = t[tail] if tail.any() else None
+    np.clip(t, -INF, limit, out=t)
+    np.exp(t, out=t)
+    t += 1
+    np.divide(1, t, out=t)
+    if tail_t is not None:
+        np.negative(tail_t, out=tail_t)
+        t[tail] = np.exp(tail_t)
+    return t
+
+
+# Cody's rational Chebyshev approximations for erf and erfc (W. J. Cody, "Rational
+# Chebyshev approximations for the error function", Math. Comp. 23 (1969) 631-637;
+# coefficients as in his SPECFUN routine CALERF).  Relative error near 1e-16.
+_ERF_A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
+          3.20937758913846947e03, 1.85777706184603153e-1)
+_ERF_B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
+          2.84423683343917062e03)
+_ERF_C = (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01,
+          2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
+          2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8)
+_ERF_D = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
+          1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
+          3.43936767414372164e03, 1.23033935480374942e03)
+_ERF_P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
+          1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2)
+_ERF_Q = (2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1,
+          6.05183413124413191e-2, 2.33520497626869185e-3)
+_SQRT_1_PI = 0.56418958354775628695  # 1 / sqrt(pi)
+
+
+def _exp_minus_square(y: np.ndarray) -> np.ndarray:
+    """exp(-y^2) for 0 <= y <= 40, accurate to a few ulp: y = h + d with h = trunc(16 y)/16,
+    so h^2 is exact and exp(-y^2) = exp(-h^2) exp(-(y - h)(y + h))."""
+    h = np.trunc(y * 16) / 16
+    return np.exp(-h * h) * np.exp(-(y - h) * (y + h))
+
+
+def _erfc(x: np.ndarray) -> np.ndarray:
+    """The complementary error function, elementwise, in the dtype of ``x``.
+
+    Vectorised W. J. Cody (1969): ``erf`` by a rational function of ``x^2`` for
+    ``|x| <= 0.46875``; ``erfc(|x|) = exp(-x^2) R(|x|)`` for ``0.46875 < |x| <= 4`` and
+    ``exp(-x^2) / |x| (1/sqrt(pi) - R(1/x^2) / x^2)`` beyond; ``erfc(-y) = 2 - erfc(y)``.
+    Accurate to about 1e-15 relative in float64 (the tests compare with ``math.erfc``).
+    """
+    x = _as_float_array(x)
+    y = np.abs(x)
+    out = np.empty_like(x)
+    small = y <= 0.46875
+    middle = (y > 0.46875) & (y <= 4.0)
+    large = ~(small | middle)  # NaN lands here and stays NaN
+
+    if small.any():
+        xs = x[small]
+        s = xs * xs
+        num = _ERF_A[4] * s
+        den = s.copy()
+        for i in range(3):
+            num += _ERF_A[i]
+            num *= s
+            den += _ERF_B[i]
+            den *= s
+        num += _ERF_A[3]
+        den += _ERF_B[3]
+        num *= xs
+        num /= den
+        out[small] = 1 - num
+    if middle.any():
+        ym = y[middle]
+        num = _ERF_C[8] * ym
+        den = ym.copy()
+        for i in range(7):
+            num += _ERF_C[i]
+            num *= ym
+            den += _ERF_D[i]
+            den *= ym
+        num += _ERF_C[7]
+        den += _ERF_D[7]
+        num /= den
+        num *= _exp_minus_square(ym)
+        out[middle] = num
+    if large.any():
+        yl = np.minimum(y[large], 40.0)  # erfc(40) underflows to 0 in every dtype
+        s = 1 / (yl * yl)
+        num = _ERF_P[5] * s
+        den = s.copy()
+        for i in range(4):
+            num += _ERF_P[i]
+            num *= s
+            den += _ERF_Q[i]
+            den *= s
+        num += _ERF_P[4]
+        den += _ERF_Q[4]
+        num *= s
+        num /= den
+        r = _SQRT_1_PI - num
+        r /= yl
+        r *= _exp_minus_square(yl)
+        out[large] = r
+    negative = (x < 0) & ~small
+    out[negative] = 2 - out[negative]
+    return out
+
+
+def _normal_cdf(z: np.ndarray) -> np.ndarray:
+    """Phi(z) = erfc(-z / sqrt 2) / 2, accurate in both tails."""
+    out = _erfc(z * -math.sqrt(0.5))
+    out *= 0.5
+    return out
+
+
+def _leaky_properties(slope: float) -> Properties:
+    """Properties of g(z) = z for z > 0, slope * z for z <= 0."""
+    if slope > 0:
+        return Properties((-INF, INF), zero_centred=True, monotonic=True,
+                          smooth=slope == 1, saturating=False)
+    return Properties((0.0, INF), zero_centred=False, monotonic=slope == 0, smooth=False,
+                      saturating=slope == 0)
+
+
+# ------------------------------------------------------------------- the catalogue
+
+
 @REGISTRY.register("identity", "linear")
 class Identity(Activation):
-    """Identity: g(z) = z, g'(z) = 1."""
+    """Identity (linear) activation.
+
+    ``g(z) = z``, ``g'(z) = 1``.  Used for regression outputs.
+
+    Examples
+    --------
+    >>> Identity().forward(np.array([-2.0, 3.0]))
+    array([-2.,  3.])
+    """
 
     formula = "g(z) = z"
     derivative_formula = "g'(z) = 1"
     properties = Properties((-INF, INF), zero_centred=True, monotonic=True, smooth=True,
                             saturating=False)
 
-    def forward(self, z: np.ndarray, training: bool = False) -> np.ndarray:
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
         return z.copy()
 
-    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        return np.ones_like(z)
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        d = np.clip(z, 0, 0)  # 0, or NaN where z is NaN
+        d += 1
+        return d
 
-    def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        return grad
+    def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        return grad + np.clip(z, 0, 0)
+
+
+@REGISTRY.register("step", "heaviside")
+class Step(Activation):
+    """Heaviside step function (the perceptron's threshold unit).
+
+    ``g(z) = 0`` for z < 0, ``value_at_zero`` at z = 0, ``1`` for z > 0, as
+    ``torch.heaviside(z, value_at_zero)``.  ``g'(z) = 0`` everywhere, at the jump
+    included (PyTorch defines no derivative for ``heaviside``; ``sign``'s is 0): no
+    gradient flows, which is why gradient descent needs smooth activations.
+
+    Parameters
+    ----------
+    value_at_zero : float, default 0.5
+        g(0), as in the lecture's table; in [0, 1].
+
+    Examples
+    --------
+    >>> Step().forward(np.array([-1.0, 0.0, 2.0]))
+    array([0. , 0.5, 1. ])
+    """
+
+    formula = "g(z) = 0 if z < 0, value_at_zero if z = 0, 1 if z > 0"
+    derivative_formula = "g'(z) = 0 (the jump at 0 included)"
+    properties = Properties((0.0, 1.0), zero_centred=False, monotonic=True, smooth=False,
+                            saturating=True)
+    kinks = (0.0,)
+
+    def __init__(self, value_at_zero: float = 0.5) -> None:
+        self.value_at_zero = _check_number("Step", "value_at_zero", value_at_zero)
+        if not 0.0 <= self.value_at_zero <= 1.0:
+            raise ValueError(f"Step value_at_zero must be in [0, 1], got {value_at_zero!r}")
+
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+        a = np.sign(z)  # -1, 0, 1 (NaN stays NaN)
+        a += 1
+        a *= 0.5
+        if self.value_at_zero != 0.5:
+            a += _indicator(z == 0, self.value_at_zero - 0.5, z.dtype)
+        return a
+
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return np.clip(z, 0, 0)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"value_at_zero": self.value_at_zero}
+
+
+@REGISTRY.register("sign")
+class Sign(Activation):
+    """Sign function.
+
+    ``g(z) = -1`` for z < 0, ``0`` at z = 0, ``1`` for z > 0; ``g'(z) = 0`` everywhere,
+    at the jump included (PyTorch's ``torch.sign`` gradient).
+
+    Examples
+    --------
+    >>> Sign().forward(np.array([-3.0, 0.0, 0.5]))
+    array([-1.,  0.,  1.])
+    """
+
+    formula = "g(z) = sign(z)"
+    derivative_formula = "g'(z) = 0 (the jump at 0 included)"
+    properties = Properties((-1.0, 1.0), zero_centred=True, monotonic=True, smooth=False,
+                            saturating=True)
+    kinks = (0.0,)
+
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+        return np.sign(z)
+
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return np.clip(z, 0, 0)
+
+
+class _ClippedLinear(Activation):
+    """g(z) = clip(slope z + offset, low, high); g'(z) = slope strictly between the
+    corners z_low < z < z_high, 0 elsewhere, the corners included (PyTorch's
+    ``hardtanh``/``hardsigmoid``/``relu6`` convention).  Not registered itself."""
+
+    def _set_shape(self, slope: float, offset: float, low: float, high: float) -> None:
+        self._slope, self._offset, self._low, self._high = slope, offset, low, high
+        self._z_low = (low - offset) / slope
+        self._z_high = (high - offset) / slope
+        self.kinks = (self._z_low, self._z_high)
+
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+        if self._slope == 1.0 and self._offset == 0.0:
+            return np.clip(z, self._low, self._high)
+        a = _scaled(z, self._slope)
+        if self._offset:
+            a += self._offset
+        np.clip(a, self._low, self._high, out=a)
+        return a
+
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        inside = z > self._z_low
+        inside &= z < self._z_high
+        return _keep_nan(_indicator(inside, self._slope, z.dtype), z)
+
+
+@REGISTRY.register("piecewise_linear")
+class PiecewiseLinear(_ClippedLinear):
+    """The lecture's piecewise-linear unit: a ramp from 0 to 1 on [-1/2, 1/2].
+
+    ``g(z) = clip(z + 1/2, 0, 1)``; ``g'(z) = 1`` for -1/2 < z < 1/2, else 0.  At the
+    corners z = ±1/2 the derivative is 0 (PyTorch's ``hardtanh(z + 1/2, 0, 1)``).
+    Equal to ``HardSigmoid(slope=1, offset=0.5)``.
+
+    Examples
+    --------
+    >>> PiecewiseLinear().forward(np.array([-1.0, 0.0, 0.25, 1.0]))
+    array([0.  , 0.5 , 0.75, 1.  ])
+    """
+
+    formula = "g(z) = clip(z + 1/2, 0, 1)"
+    derivative_formula = "g'(z) = 1 if -1/2 < z < 1/2 else 0"
+    properties = Properties((0.0, 1.0), zero_centred=False, monotonic=True, smooth=False,
+                            saturating=True)
+    kinks = (-0.5, 0.5)
+
+    def __init__(self) -> None:
+        self._set_shape(1.0, 0.5, 0.0, 1.0)
 
 
 @REGISTRY.register("sigmoid", "logistic")
 class Sigmoid(Activation):
-    """Logistic sigmoid: g(z) = 1 / (1 + e^-z), g'(z) = g(z)(1 - g(z)).
+    """Logistic sigmoid.
 
-    Evaluated as ``e^z / (1 + e^z)`` for negative z so that ``e^-z`` never overflows.
-    Saturates at both ends and is not zero-centred (outputs in (0, 1)).
+    ``g(z) = 1 / (1 + e^-z)``, ``g'(z) = g(z) (1 - g(z))`` (from the output ``a``).
+    ``e^-z`` is evaluated on ``max(z, -L)`` with ``e^L`` below the largest float, so it
+    never overflows.  Saturates at both ends and is not zero-centred (outputs in
+    (0, 1)); ``g'(0) = 1/4`` is its largest slope.
+
+    Examples
+    --------
+    >>> round(float(Sigmoid().forward(np.array(0.7))), 3)
+    0.668
     """
 
     formula = "g(z) = 1 / (1 + exp(-z))"
@@ -158,41 +592,130 @@ class Sigmoid(Activation):
     properties = Properties((0.0, 1.0), zero_centred=False, monotonic=True, smooth=True,
                             saturating=True)
 
-    def forward(self, z: np.ndarray, training: bool = False) -> np.ndarray:
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
         return stable_sigmoid(z)
 
-    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        return a * (1 - a)
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        d = 1 - a
+        d *= a
+        return d
 
 
-def stable_sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^-z) without overflow: uses e^-|z| <= 1 on both branches."""
-    z = np.asarray(z)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype, copy=False)
+@REGISTRY.register("hard_sigmoid", "hardsigmoid")
+class HardSigmoid(_ClippedLinear):
+    """Hard sigmoid: a piecewise-linear approximation of the logistic sigmoid.
+
+    ``g(z) = clip(slope z + offset, 0, 1)``; ``g'(z) = slope`` strictly between the
+    corners ``z = -offset / slope`` and ``(1 - offset) / slope``, else 0 (0 at the
+    corners, as PyTorch's ``hardsigmoid``).
+
+    Parameters
+    ----------
+    slope : float, default 0.2
+        Must be positive.  The default 0.2 z + 0.5 is the lecture's and Keras 2's
+        (corners at ±2.5); ``slope=1/6`` gives PyTorch's ``hardsigmoid`` (±3).
+    offset : float, default 0.5
+
+    Examples
+    --------
+    >>> HardSigmoid().forward(np.array([-3.0, 0.0, 1.0, 3.0]))
+    array([0. , 0.5, 0.7, 1. ])
+    """
+
+    formula = "g(z) = clip(slope z + offset, 0, 1)"
+    derivative_formula = "g'(z) = slope if 0 < slope z + offset < 1 else 0"
+    properties = Properties((0.0, 1.0), zero_centred=False, monotonic=True, smooth=False,
+                            saturating=True)
+    kinks = (-2.5, 2.5)
+
+    def __init__(self, slope: float = 0.2, offset: float = 0.5) -> None:
+        self.slope = _check_number("HardSigmoid", "slope", slope, low=0.0, low_open=True)
+        self.offset = _check_number("HardSigmoid", "offset", offset)
+        self._set_shape(self.slope, self.offset, 0.0, 1.0)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"slope": self.slope, "offset": self.offset}
 
 
 @REGISTRY.register("tanh")
 class Tanh(Activation):
-    """Hyperbolic tangent: g(z) = tanh z, g'(z) = 1 - g(z)^2. Zero-centred, saturating."""
+    """Hyperbolic tangent.
+
+    ``g(z) = (e^z - e^-z) / (e^z + e^-z)``, ``g'(z) = 1 - g(z)^2`` (from the output).
+    Zero-centred and saturating at both ends; ``g'(0) = 1``.
+
+    Examples
+    --------
+    >>> float(Tanh().derivative(np.array(0.0), np.array(0.0)))
+    1.0
+    """
 
     formula = "g(z) = (e^z - e^-z) / (e^z + e^-z)"
     derivative_formula = "g'(z) = 1 - g(z)^2"
     properties = Properties((-1.0, 1.0), zero_centred=True, monotonic=True, smooth=True,
                             saturating=True)
 
-    def forward(self, z: np.ndarray, training: bool = False) -> np.ndarray:
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
         return np.tanh(z)
 
-    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        return 1 - a * a
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        d = a * a
+        np.subtract(1, d, out=d)
+        return d
+
+
+@REGISTRY.register("hard_tanh", "hardtanh")
+class HardTanh(_ClippedLinear):
+    """Hard tanh: the identity clipped to ``[min_val, max_val]``.
+
+    ``g(z) = clip(z, min_val, max_val)``; ``g'(z) = 1`` for min_val < z < max_val,
+    else 0 (0 at the corners, as PyTorch's ``hardtanh``).
+
+    Parameters
+    ----------
+    min_val : float, default -1.0
+    max_val : float, default 1.0
+        Must exceed ``min_val``.
+
+    Examples
+    --------
+    >>> HardTanh().forward(np.array([-2.0, 0.5, 2.0]))
+    array([-1. ,  0.5,  1. ])
+    """
+
+    formula = "g(z) = clip(z, min_val, max_val)"
+    derivative_formula = "g'(z) = 1 if min_val < z < max_val else 0"
+    properties = Properties((-1.0, 1.0), zero_centred=True, monotonic=True, smooth=False,
+                            saturating=True)
+    kinks = (-1.0, 1.0)
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0) -> None:
+        self.min_val = _check_number("HardTanh", "min_val", min_val)
+        self.max_val = _check_number("HardTanh", "max_val", max_val)
+        if not self.min_val < self.max_val:
+            raise ValueError(f"HardTanh needs min_val < max_val, got min_val={min_val!r}, "
+                             f"max_val={max_val!r}")
+        self._set_shape(1.0, 0.0, self.min_val, self.max_val)
+        self.properties = Properties((self.min_val, self.max_val),
+                                     zero_centred=self.min_val < 0 < self.max_val,
+                                     monotonic=True, smooth=False, saturating=True)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"min_val": self.min_val, "max_val": self.max_val}
 
 
 @REGISTRY.register("relu")
 class ReLU(Activation):
-    """Rectified linear unit: g(z) = max(0, z); g'(z) = 1 for z > 0, else 0 (relu'(0) = 0).
+    """Rectified linear unit (Nair & Hinton 2010; Glorot et al. 2011).
 
-    Units whose pre-activation is negative for every input pass no gradient: they die.
+    ``g(z) = max(0, z)``; ``g'(z) = 1`` for z > 0, else 0, with ``relu'(0) = 0``
+    (PyTorch).  Units whose pre-activation is negative for every input pass no
+    gradient: they die.
+
+    Examples
+    --------
+    >>> ReLU().forward(np.array([-1.0, 0.0, 2.0]))
+    array([0., 0., 2.])
     """
 
     formula = "g(z) = max(0, z)"
@@ -201,31 +724,866 @@ class ReLU(Activation):
                             saturating=True)
     kinks = (0.0,)
 
-    def forward(self, z: np.ndarray, training: bool = False) -> np.ndarray:
-        return np.maximum(z, 0)
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+        return np.clip(z, 0, INF)
 
-    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        return (z > 0).astype(z.dtype)
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return _positive_indicator(z)
+
+
+@REGISTRY.register("relu6")
+class ReLU6(_ClippedLinear):
+    """ReLU capped at 6 (Krizhevsky 2010; MobileNet).
+
+    ``g(z) = min(max(0, z), 6)``; ``g'(z) = 1`` for 0 < z < 6, else 0, with
+    ``relu6'(0) = relu6'(6) = 0`` (PyTorch).
+
+    Examples
+    --------
+    >>> ReLU6().forward(np.array([-1.0, 3.0, 9.0]))
+    array([0., 3., 6.])
+    """
+
+    formula = "g(z) = min(max(0, z), 6)"
+    derivative_formula = "g'(z) = 1 if 0 < z < 6 else 0"
+    properties = Properties((0.0, 6.0), zero_centred=False, monotonic=True, smooth=False,
+                            saturating=True)
+    kinks = (0.0, 6.0)
+
+    def __init__(self) -> None:
+        self._set_shape(1.0, 0.0, 0.0, 6.0)
+
+
+@REGISTRY.register("leaky_relu")
+class LeakyReLU(Activation):
+    """Leaky ReLU (Maas et al. 2013): a small slope instead of zero for z < 0.
+
+    ``g(z) = z`` for z > 0, ``alpha z`` otherwise; ``g'(z) = 1`` for z > 0, else
+    ``alpha``, with ``leaky_relu'(0) = alpha`` (PyTorch).
+
+    Parameters
+    ----------
+    alpha : float, default 0.01
+        The negative slope (PyTorch's ``negative_slope`` and default); must be >= 0.
+
+    Examples
+    --------
+    >>> LeakyReLU(alpha=0.1).forward(np.array([-2.0, 3.0]))
+    array([-0.2,  3. ])
+    """
+
+    formula = "g(z) = z if z > 0 else alpha z"
+    derivative_formula = "g'(z) = 1 if z > 0 else alpha"
+    properties = Properties((-INF, INF), zero_centred=True, monotonic=True, smooth=False,
+                            saturating=False)
+    kinks = (0.0,)
+
+    def __init__(self, alpha: float = 0.01) -> None:
+        self.alpha = _check_number("LeakyReLU", "alpha", alpha, low=0.0)
+        self.properties = _leaky_properties(self.alpha)
+        self.kinks = () if self.alpha == 1.0 else (0.0,)
+
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+        return _leaky_forward(z, self.alpha)
+
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return _leaky_derivative(z, self.alpha)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"alpha": self.alpha}
+
+
+def _leaky_forward(z: np.ndarray, slope: float | np.ndarray) -> np.ndarray:
+    """z for z > 0, slope * z otherwise (slope a float or broadcastable array)."""
+    if isinstance(slope, float) and 0.0 <= slope <= 1.0:
+        a = z * slope
+        np.maximum(a, z, out=a)  # slope z <= z exactly when z >= 0
+        return a
+    a = np.minimum(z, 0)
+    with np.errstate(over="ignore"):  # |slope| > 1 at -finfo.max: a true overflow
+        a *= slope
+    a += np.clip(z, 0, INF)
+    return a
+
+
+def _leaky_derivative(z: np.ndarray, slope: float | np.ndarray) -> np.ndarray:
+    """1 for z > 0, slope for z <= 0, NaN for NaN."""
+    d = _positive_indicator(z)
+    d *= 1 - slope
+    d += slope
+    return d
+
+
+@REGISTRY.register("prelu")
+class PReLU(Activation):
+    """Parametric ReLU (He et al. 2015): a leaky ReLU whose slope is learned.
+
+    ``g(z) = z`` for z > 0, ``alpha z`` otherwise; ``g'(z) = 1`` for z > 0, else
+    ``alpha`` (``prelu'(0) = alpha``, PyTorch).  The slope's gradient is
+    ``dJ/dalpha = sum(e * z * [z <= 0])``, summed over the samples (and, when shared,
+    over the units); it is 0 from z = 0, as PyTorch's.
+
+    Parameters
+    ----------
+    alpha : float, default 0.25
+        Initial slope (PyTorch's default ``init``).
+    shared : bool, default True
+        One slope for the layer (a Parameter of shape ``(1,)``), or one per unit
+        (shape ``(n_units,)``, created by ``build(n_units, dtype)``, which the layer
+        calls).  The units are the last axis of ``z``.
+
+    Attributes
+    ----------
+    weight : Parameter named "alpha"
+        The learned slope(s); ``weight.grad`` is set by ``backward``.
+
+    Notes
+    -----
+    ``properties`` describe the initial slope; a slope learned negative makes the
+    function non-monotonic.
+
+    Examples
+    --------
+    >>> g = PReLU(alpha=0.25)
+    >>> g.forward(np.array([[-2.0, 4.0]]))
+    array([[-0.5,  4. ]])
+    """
+
+    formula = "g(z) = z if z > 0 else alpha z   (alpha learned)"
+    derivative_formula = "g'(z) = 1 if z > 0 else alpha;  dg/dalpha = z if z <= 0 else 0"
+    properties = _leaky_properties(0.25)
+    kinks = (0.0,)
+
+    def __init__(self, alpha: float = 0.25, shared: bool = True) -> None:
+        self.alpha = _check_number("PReLU", "alpha", alpha)
+        self.shared = _check_bool("PReLU", "shared", shared)
+        self.properties = _leaky_properties(self.alpha)
+        self.kinks = () if self.alpha == 1.0 else (0.0,)
+        self.weight: Parameter | None = None
+        if self.shared:
+            self.weight = Parameter(np.full(1, self.alpha, dtype=np.float32), "alpha")
+
+    def build(self, n_units: int, dtype: np.dtype) -> None:
+        dtype = np.dtype(dtype)
+        shape = (1,) if self.shared else (int(n_units),)
+        if self.weight is None or self.weight.value.shape != shape:
+            self.weight = Parameter(np.full(shape, self.alpha, dtype=dtype), "alpha")
+        elif self.weight.value.dtype != dtype:
+            self.weight.value = self.weight.value.astype(dtype)
+            self.weight.grad = np.zeros_like(self.weight.value)
+
+    def parameters(self) -> list[Parameter]:
+        return [] if self.weight is None else [self.weight]
+
+    def _slope(self, z: np.ndarray) -> float | np.ndarray:
+        if self.weight is None:
+            raise RuntimeError("PReLU(shared=False) has one slope per unit: call "
+                               "build(n_units, dtype) first (the Activation layer does)")
+        if self.shared:
+            return float(self.weight.value[0])
+        if z.shape[-1] != self.weight.value.shape[0]:
+            raise ValueError(f"PReLU was built for {self.weight.value.shape[0]} units but "
+                             f"got input with {z.shape[-1]} on its last axis")
+        return self.weight.value.astype(z.dtype, copy=False)
+
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+        return _leaky_forward(z, self._slope(z))
+
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return _leaky_derivative(z, self._slope(z))
+
+    def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        delta = super()._backward(z, a, grad)
+        assert self.weight is not None  # _slope has checked
+        dalpha = np.minimum(z, 0)  # z * [z <= 0]
+        with np.errstate(over="ignore"):  # a sum beyond finfo.max is a true overflow
+            dalpha *= grad
+            if self.shared:
+                total = dalpha.sum(dtype=np.float64)
+            else:
+                total = dalpha.reshape(-1, dalpha.shape[-1]).sum(axis=0, dtype=np.float64)
+            self.weight.grad[...] = np.asarray(total).astype(self.weight.grad.dtype)
+        return delta
+
+    def get_config(self) -> dict[str, Any]:
+        return {"alpha": self.alpha, "shared": self.shared}
+
+
+@REGISTRY.register("rrelu")
+class RReLU(Activation):
+    """Randomized leaky ReLU (Xu et al. 2015, "Empirical evaluation of rectified
+    activations in convolutional network").
+
+    In training ``g(z) = z`` for z > 0 and ``r z`` otherwise, with one slope
+    ``r ~ U(lower, upper)`` drawn per element by the activation's own
+    ``numpy.random.Generator`` and remembered for the backward pass; ``g'(z) = 1`` for
+    z > 0, else ``r``.  At inference the slope is the mean ``(lower + upper) / 2``, a
+    leaky ReLU, as in PyTorch.  At z = 0 the derivative is the slope (training: the
+    drawn ``r``; inference: the mean), PyTorch's convention.
+
+    ``derivative`` and ``backward`` use the slopes of the most recent forward pass
+    when it was a training pass (and the mean slope otherwise).
+
+    Parameters
+    ----------
+    lower : float, default 1/8
+    upper : float, default 1/3
+        0 <= lower <= upper (PyTorch's defaults).
+    seed : int, Generator or None, default None
+        Seed of the generator that draws the slopes.
+
+    Examples
+    --------
+    >>> RReLU().forward(np.array([-24.0, 1.0]))  # inference: slope (1/8 + 1/3) / 2
+    array([-5.5,  1. ])
+    """
+
+    formula = "g(z) = z if z > 0 else r z,  r ~ U(lower, upper) (training), (lower + upper)/2"
+    derivative_formula = "g'(z) = 1 if z > 0 else r"
+    properties = _leaky_properties((1 / 8 + 1 / 3) / 2)
+    kinks = (0.0,)
+
+    def __init__(self, lower: float = 1 / 8, upper: float = 1 / 3,
+                 seed: int | np.random.Generator | None = None) -> None:
+        self.lower = _check_number("RReLU", "lower", lower, low=0.0)
+        self.upper = _check_number("RReLU", "upper", upper, low=0.0)
+        if self.lower > self.upper:
+            raise ValueError(f"RReLU needs lower <= upper, got lower={lower!r}, "
+                             f"upper={upper!r}")
+        if not (seed is None or isinstance(seed, np.random.Generator)
+                or (isinstance(seed, int | np.integer) and not isinstance(seed, bool))):
+            raise TypeError(f"RReLU seed must be an int, a numpy Generator or None, "
+                            f"got {seed!r}")
+        self.seed = seed
+        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        self.mean_slope = (self.lower + self.upper) / 2
+        self.properties = _leaky_properties(self.mean_slope)
+        self.kinks = () if self.lower == self.upper == 1.0 else (0.0,)
+        self._slopes: np.ndarray | None = None  # drawn by the last training forward pass
+
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+        if not training:
+            self._slopes = None
+            return _leaky_forward(z, self.mean_slope)
+        draw_dtype = z.dtype if z.dtype in (np.float32, np.float64) else np.float64
+        r = self.rng.random(z.shape, dtype=draw_dtype).astype(z.dtype, copy=False)
+        r *= self.upper - self.lower
+        r += self.lower
+        np.minimum(r, self.upper, out=r)  # rounding never leaves [lower, upper]
+        self._slopes = r
+        return _leaky_forward(z, r)
+
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        slopes = self._slopes
+        if slopes is None:
+            return _leaky_derivative(z, self.mean_slope)
+        if slopes.shape != z.shape:
+            raise ValueError(f"RReLU remembers slopes of shape {slopes.shape} from its last "
+                             f"training forward pass, but got z of shape {z.shape}")
+        return _leaky_derivative(z, slopes)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"lower": self.lower, "upper": self.upper, "seed": self.seed}
+
+
+class _ExponentialLinear(Activation):
+    """The ELU family, as PyTorch's ``elu`` kernel:
+
+        g(z)  = scale z                          for z > 0
+                negcoef (e^{input_scale z} - 1)  for z <= 0
+        g'(z) = scale for z > 0, input_scale (g(z) + negcoef) for z <= 0
+
+    so the derivative at 0 is ``input_scale * negcoef`` (z <= 0 branch, PyTorch).
+    """
+
+    def _set_shape(self, scale: float, negcoef: float, input_scale: float,
+                   slope_at_zero: float) -> None:
+        self._scale, self._negcoef, self._input_scale = scale, negcoef, input_scale
+        self._slope0 = slope_at_zero  # input_scale * negcoef, given exactly
+        smooth = slope_at_zero == scale
+        self.kinks = () if smooth else (0.0,)
+        self.properties = Properties((-negcoef, INF), zero_centred=True, monotonic=True,
+                                     smooth=smooth, saturating=True)
+
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+        a = np.minimum(z, 0)
+        if self._input_scale != 1.0:
+            a *= self._input_scale
+        np.expm1(a, out=a)
+        a *= self._negcoef
+        positive = np.clip(z, 0, INF)
+        if self._scale != 1.0:
+            with np.errstate(over="ignore"):  # scale * finfo.max: a true overflow
+                positive *= self._scale
+        a += positive
+        return a
+
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        d = np.minimum(a, 0)  # g(z) for z <= 0, 0 for z > 0
+        if self._input_scale != 1.0:
+            d *= self._input_scale
+        d += self._slope0
+        if self._scale != self._slope0:
+            d += _indicator(z > 0, self._scale - self._slope0, d.dtype)
+        return d
+
+
+@REGISTRY.register("elu")
+class ELU(_ExponentialLinear):
+    """Exponential linear unit (Clevert, Unterthiner & Hochreiter 2016).
+
+    ``g(z) = z`` for z > 0, ``alpha (e^z - 1)`` otherwise; ``g'(z) = 1`` for z > 0,
+    ``alpha e^z = g(z) + alpha`` otherwise (from the output).  At 0 the derivative is
+    ``alpha`` (PyTorch: the z <= 0 branch); for ``alpha = 1`` (default) it is
+    continuously differentiable.  Saturates to ``-alpha`` for z -> -inf.
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+        Must be positive.
+
+    Examples
+    --------
+    >>> ELU().forward(np.array([0.0, 2.0]))
+    array([0., 2.])
+    """
+
+    formula = "g(z) = z if z > 0 else alpha (exp(z) - 1)"
+    derivative_formula = "g'(z) = 1 if z > 0 else alpha exp(z) = g(z) + alpha"
+    properties = Properties((-1.0, INF), zero_centred=True, monotonic=True, smooth=True,
+                            saturating=True)
+    kinks = ()
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = _check_number("ELU", "alpha", alpha, low=0.0, low_open=True)
+        self._set_shape(1.0, self.alpha, 1.0, self.alpha)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"alpha": self.alpha}
+
+
+@REGISTRY.register("selu")
+class SELU(_ExponentialLinear):
+    """Scaled exponential linear unit (Klambauer et al. 2017, "Self-normalizing
+    neural networks").
+
+    ``g(z) = lambda z`` for z > 0, ``lambda alpha (e^z - 1)`` otherwise;
+    ``g'(z) = lambda`` for z > 0, ``lambda alpha e^z = g(z) + lambda alpha`` otherwise,
+    with the published constants ``alpha = 1.6732632423543772848170429916717`` and
+    ``lambda = 1.0507009873554804934193349852946`` (``SELU_ALPHA``, ``SELU_SCALE``).
+    At 0 the derivative is ``lambda alpha = 1.7581`` (PyTorch).  ``selu(z)`` overflows
+    to ``inf`` for ``z > finfo.max / lambda``, as it must.
+
+    Examples
+    --------
+    >>> round(float(SELU().forward(np.array(1.0))), 6)
+    1.050701
+    """
+
+    formula = "g(z) = lambda z if z > 0 else lambda alpha (exp(z) - 1)"
+    derivative_formula = "g'(z) = lambda if z > 0 else lambda alpha exp(z) = g(z) + lambda alpha"
+    properties = Properties((-SELU_SCALE * SELU_ALPHA, INF), zero_centred=True, monotonic=True,
+                            smooth=False, saturating=True)
+    kinks = (0.0,)
+
+    def __init__(self) -> None:
+        self._set_shape(SELU_SCALE, SELU_SCALE * SELU_ALPHA, 1.0, SELU_SCALE * SELU_ALPHA)
+
+
+@REGISTRY.register("celu")
+class CELU(_ExponentialLinear):
+    """Continuously differentiable exponential linear unit (Barron 2017).
+
+    ``g(z) = z`` for z > 0, ``alpha (e^{z/alpha} - 1)`` otherwise; ``g'(z) = 1`` for
+    z > 0, ``e^{z/alpha} = g(z)/alpha + 1`` otherwise.  Continuously differentiable
+    for every alpha (``g'(0) = 1``, also in PyTorch), so it has no kink.
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+        Must be positive.
+
+    Examples
+    --------
+    >>> CELU(alpha=2.0).forward(np.array([0.0, 3.0]))
+    array([0., 3.])
+    """
+
+    formula = "g(z) = z if z > 0 else alpha (exp(z / alpha) - 1)"
+    derivative_formula = "g'(z) = 1 if z > 0 else exp(z / alpha) = g(z) / alpha + 1"
+    properties = Properties((-1.0, INF), zero_centred=True, monotonic=True, smooth=True,
+                            saturating=True)
+    kinks = ()
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = _check_number("CELU", "alpha", alpha, low=0.0, low_open=True)
+        self._set_shape(1.0, self.alpha, 1.0 / self.alpha, 1.0)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"alpha": self.alpha}
+
+
+_SQRT_2_PI = math.sqrt(2.0 / math.pi)
+_GELU_CUBIC = 0.044715
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+@REGISTRY.register("gelu")
+class GELU(Activation):
+    """Gaussian error linear unit (Hendrycks & Gimpel 2016).
+
+    ``approximate="none"`` (default, as PyTorch): ``g(z) = z Phi(z)`` with Phi the
+    standard normal CDF, ``g'(z) = Phi(z) + z phi(z)``.  Phi is computed from a
+    vectorised erfc (W. J. Cody's rational approximations, ~1e-16 relative), accurate
+    in both tails, so no scipy is needed.
+
+    ``approximate="tanh"``: ``g(z) = z/2 (1 + tanh u)`` with
+    ``u = sqrt(2/pi) (z + 0.044715 z^3)``, evaluated as ``z sigmoid(2u)`` (the same
+    function, without the cancellation of ``1 + tanh u`` for z < 0);
+    ``g'(z) = s + z s (1 - s) 2u'`` with ``s = sigmoid(2u)`` and
+    ``u' = sqrt(2/pi) (1 + 3 * 0.044715 z^2)``: the derivative of this forward, not of
+    the exact one.
+
+    Parameters
+    ----------
+    approximate : {"none", "tanh"}, default "none"
+
+    Examples
+    --------
+    >>> round(float(GELU().forward(np.array(1.0))), 6)
+    0.841345
+    """
+
+    formula = "g(z) = z Phi(z)   (tanh: z/2 (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3))))"
+    derivative_formula = "g'(z) = Phi(z) + z phi(z)   (tanh: derivative of its own forward)"
+    properties = Properties((_GELU_MIN, INF), zero_centred=True, monotonic=False, smooth=True,
+                            saturating=True)
+
+    def __init__(self, approximate: str = "none") -> None:
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU approximate must be 'none' (exact, erf) or 'tanh', "
+                             f"got {approximate!r}")
+        self.approximate = approximate
+        if approximate == "tanh":
+            self.properties = Properties((_GELU_TANH_MIN, INF), zero_centred=True,
+                                         monotonic=False, smooth=True, saturating=True)
+
+    def _tanh_parts(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(s, zc) with s = sigmoid(2u(z)) and zc = clip(z, -100, 100); beyond ±100 the
+        sigmoid is exactly 0 or 1 in every dtype, so clipping keeps z^3 finite."""
+        zc = np.clip(z, -100.0, 100.0)
+        v = zc * zc
+        v *= _GELU_CUBIC
+        v += 1
+        v *= zc  # z + 0.044715 z^3
+        return _sigmoid_of(v, 2 * _SQRT_2_PI), zc
+
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+        if self.approximate == "tanh":
+            s, _ = self._tanh_parts(z)
+        else:
+            s = _normal_cdf(z)
+        s *= z
+        return s
+
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        if self.approximate == "tanh":
+            s, zc = self._tanh_parts(z)
+            t = zc * zc  # 2u' = 2 sqrt(2/pi) (1 + 3c z^2)
+            t *= 3 * _GELU_CUBIC
+            t += 1
+            t *= 2 * _SQRT_2_PI
+            t *= 1 - s
+            t *= s
+            t *= z  # after the factors that vanish for huge |z|
+            t += s
+            return t
+        zc = np.clip(z, -40.0, 40.0)  # phi(±40) underflows to 0 in every dtype
+        pdf = zc * zc
+        pdf *= -0.5
+        np.exp(pdf, out=pdf)
+        pdf *= _INV_SQRT_2PI
+        pdf *= zc
+        pdf += _normal_cdf(z)
+        return pdf
+
+    def get_config(self) -> dict[str, Any]:
+        return {"approximate": self.approximate}
+
+
+@REGISTRY.register("swish", "silu")
+class Swish(Activation):
+    """Swish (Ramachandran, Zoph & Le 2017); SiLU for beta = 1 (Elfwing et al. 2018).
+
+    ``g(z) = z sigmoid(beta z)``;
+    ``g'(z) = s + beta z s (1 - s) = s + beta a (1 - s)`` with ``s = sigmoid(beta z)``
+    (``a`` the output).  With ``learnable=True``, beta is a Parameter (shape ``(1,)``)
+    and ``backward`` sets ``beta.grad = sum(e * z a (1 - s))``
+    (``dg/dbeta = z^2 s (1 - s)``).
+
+    Parameters
+    ----------
+    beta : float, default 1.0
+        Must be positive (the initial value when learnable).
+    learnable : bool, default False
+
+    Attributes
+    ----------
+    weight : Parameter named "beta", or None when not learnable.
+
+    Examples
+    --------
+    >>> round(float(Swish().forward(np.array(1.0))), 6)
+    0.731059
+    """
+
+    formula = "g(z) = z sigmoid(beta z)"
+    derivative_formula = "g'(z) = s + beta z s (1 - s),  s = sigmoid(beta z)"
+    properties = Properties((_SWISH_MIN, INF), zero_centred=True, monotonic=False, smooth=True,
+                            saturating=True)
+
+    def __init__(self, beta: float = 1.0, learnable: bool = False) -> None:
+        self.beta = _check_number("Swish", "beta", beta, low=0.0, low_open=True)
+        self.learnable = _check_bool("Swish", "learnable", learnable)
+        self.weight = (Parameter(np.full(1, self.beta, dtype=np.float32), "beta")
+                       if self.learnable else None)
+        self.properties = Properties((_SWISH_MIN / self.beta, INF), zero_centred=True,
+                                     monotonic=False, smooth=True, saturating=True)
+
+    def build(self, n_units: int, dtype: np.dtype) -> None:
+        dtype = np.dtype(dtype)
+        if self.weight is not None and self.weight.value.dtype != dtype:
+            self.weight.value = self.weight.value.astype(dtype)
+            self.weight.grad = np.zeros_like(self.weight.value)
+
+    def parameters(self) -> list[Parameter]:
+        return [] if self.weight is None else [self.weight]
+
+    def _current_beta(self) -> float:
+        return self.beta if self.weight is None else float(self.weight.value[0])
+
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+        a = _sigmoid_of(z, self._current_beta())
+        a *= z
+        return a
+
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        beta = self._current_beta()
+        s = _sigmoid_of(z, beta)
+        d = 1 - s
+        d *= a
+        if beta != 1.0:
+            d *= beta
+        d += s
+        return d
+
+    def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        if self.weight is None:
+            return super()._backward(z, a, grad)
+        beta = self._current_beta()
+        s = _sigmoid_of(z, beta)
+        t = 1 - s
+        t *= a  # a (1 - s) = z s (1 - s)
+        dbeta = t * z
+        dbeta *= grad
+        with np.errstate(over="ignore"):
+            self.weight.grad[...] = dbeta.sum(dtype=np.float64)
+        if beta != 1.0:
+            t *= beta
+        t += s
+        t *= grad
+        return t
+
+    def get_config(self) -> dict[str, Any]:
+        return {"beta": self.beta, "learnable": self.learnable}
+
+
+@REGISTRY.register("hard_swish", "hardswish")
+class HardSwish(Activation):
+    """Hard swish (Howard et al. 2019, "Searching for MobileNetV3").
+
+    ``g(z) = z relu6(z + 3) / 6``; ``g'(z) = 0`` for z <= -3, ``z/3 + 1/2`` for
+    -3 < z < 3, ``1`` for z >= 3.  At the kinks PyTorch (2.13) gives the outer
+    values: ``g'(-3) = 0`` and ``g'(3) = 1``; so does this class.
+
+    Examples
+    --------
+    >>> HardSwish().forward(np.array([-4.0, 0.0, 1.5, 4.0]))
+    array([-0.   ,  0.   ,  1.125,  4.   ])
+    """
+
+    formula = "g(z) = z min(max(z + 3, 0), 6) / 6"
+    derivative_formula = "g'(z) = 0 if z <= -3, z/3 + 1/2 if -3 < z < 3, 1 if z >= 3"
+    properties = Properties((-0.375, INF), zero_centred=True, monotonic=False, smooth=False,
+                            saturating=True)
+    kinks = (-3.0, 3.0)
+
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+        a = z + 3
+        np.clip(a, 0, 6, out=a)
+        a *= 1 / 6
+        a *= z  # after the division, so finfo.max cannot overflow
+        return a
+
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        d = np.clip(z, -3, 3)  # NaN stays NaN
+        d *= 1 / 3
+        d += 0.5
+        inside = z > -3
+        inside &= z < 3
+        d *= inside
+        d += z >= 3
+        return d
+
+
+@REGISTRY.register("mish")
+class Mish(Activation):
+    """Mish (Misra 2019): ``g(z) = z tanh(softplus(z))``.
+
+    With ``w = e^z`` and ``n = w (w + 2)``: ``tanh(softplus(z)) = n / (n + 2)``, so the
+    forward pass needs one exponential; ``g'(z) = tanh(sp) + z sech^2(sp) sigmoid(z)
+    = n / (n + 2) + 4 z w (w + 1) / (n + 2)^2``.  z is capped at 22 inside ``w`` (where
+    ``tanh(softplus(z))`` is 1 to double precision), so nothing overflows.
+
+    Examples
+    --------
+    >>> round(float(Mish().forward(np.array(1.0))), 6)
+    0.865098
+    """
+
+    formula = "g(z) = z tanh(ln(1 + exp(z)))"
+    derivative_formula = "g'(z) = tanh(sp(z)) + z sigmoid(z) (1 - tanh(sp(z))^2)"
+    properties = Properties((_MISH_MIN, INF), zero_centred=True, monotonic=False, smooth=True,
+                            saturating=True)
+
+    @staticmethod
+    def _parts(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(w, n, q): w = e^min(z, 22), n = w (w + 2), q = 1 / (n + 2)."""
+        w = np.minimum(z, 22.0)
+        np.exp(w, out=w)
+        n = w + 2
+        n *= w
+        q = n + 2
+        np.divide(1, q, out=q)
+        return w, n, q
+
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+        _, n, q = self._parts(z)
+        n *= q  # tanh(softplus(z))
+        n *= z
+        return n
+
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        w, n, q = self._parts(z)
+        n *= q  # tanh(softplus(z))
+        t = w + 1
+        t *= w
+        t *= q
+        t *= q
+        t *= 4  # sech^2(sp) sigmoid(z) = 4 w (w + 1) q^2
+        zc = np.minimum(z, 22.0)  # beyond 22 the term is below half an ulp of 1
+        t *= zc
+        t += n
+        return t
+
+
+@REGISTRY.register("softplus")
+class Softplus(Activation):
+    """Softplus (Dugas et al. 2001), a smooth ReLU, with PyTorch's beta and threshold.
+
+    ``g(z) = log(1 + e^{beta z}) / beta``, and ``g(z) = z`` where ``beta z > threshold``
+    (there the two differ by less than ``e^-threshold / beta``); ``g'(z) =
+    sigmoid(beta z)``, and 1 above the threshold.  The derivative is evaluated from
+    the output as ``sigmoid(beta z) = 1 - e^{-beta g(z)}`` (one ``expm1``).  The switch
+    at ``z = threshold / beta`` is listed in ``kinks`` (the jump is ~2e-9 for the
+    default threshold); at the switch itself the smooth branch is used, as PyTorch.
+
+    Parameters
+    ----------
+    beta : float, default 1.0
+        Must be positive.
+    threshold : float, default 20.0
+        Must be positive.
+
+    Examples
+    --------
+    >>> round(float(Softplus().forward(np.array(0.0))), 6)
+    0.693147
+    """
+
+    formula = "g(z) = log(1 + exp(beta z)) / beta  (z where beta z > threshold)"
+    derivative_formula = "g'(z) = sigmoid(beta z) = 1 - exp(-beta g(z))  (1 above threshold)"
+    properties = Properties((0.0, INF), zero_centred=False, monotonic=True, smooth=True,
+                            saturating=True)
+    kinks = (20.0,)
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        self.beta = _check_number("Softplus", "beta", beta, low=0.0, low_open=True)
+        self.threshold = _check_number("Softplus", "threshold", threshold, low=0.0,
+                                       low_open=True)
+        self.kinks = (self.threshold / self.beta,)
+
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+        t = _scaled(z, self.beta)
+        linear = t > self.threshold
+        np.minimum(t, self.threshold, out=t)
+        np.exp(t, out=t)
+        np.log1p(t, out=t)
+        if self.beta != 1.0:
+            t *= 1 / self.beta
+        np.copyto(t, z, where=linear)
+        return t
+
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        d = _scaled(a, -self.beta)
+        np.expm1(d, out=d)
+        np.negative(d, out=d)
+        t = _scaled(z, self.beta)
+        d[t > self.threshold] = 1
+        return d
+
+    def get_config(self) -> dict[str, Any]:
+        return {"beta": self.beta, "threshold": self.threshold}
+
+
+@REGISTRY.register("softsign")
+class Softsign(Activation):
+    """Softsign (Bergstra et al. 2009; Glorot & Bengio 2010).
+
+    ``g(z) = z / (1 + |z|)``, ``g'(z) = 1 / (1 + |z|)^2``: like tanh but with
+    polynomial instead of exponential saturation.
+
+    Examples
+    --------
+    >>> Softsign().forward(np.array([-3.0, 1.0]))
+    array([-0.75,  0.5 ])
+    """
+
+    formula = "g(z) = z / (1 + |z|)"
+    derivative_formula = "g'(z) = 1 / (1 + |z|)^2"
+    properties = Properties((-1.0, 1.0), zero_centred=True, monotonic=True, smooth=True,
+                            saturating=True)
+
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+        a = np.abs(z)
+        a += 1
+        np.divide(z, a, out=a)
+        return a
+
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        d = np.abs(z)
+        d += 1
+        np.divide(1, d, out=d)
+        d *= d  # (1 / (1 + |z|))^2 cannot overflow
+        return d
+
+
+@REGISTRY.register("log_sigmoid", "logsigmoid")
+class LogSigmoid(Activation):
+    """Log-sigmoid: ``g(z) = log sigmoid(z) = -softplus(-z)``.
+
+    Evaluated as ``min(z, 0) - log(1 + e^{-|z|})``, stable for every z;
+    ``g'(z) = sigmoid(-z) = 1 - e^{g(z)}``, evaluated as ``-expm1(a)`` from the output.
+
+    Examples
+    --------
+    >>> round(float(LogSigmoid().forward(np.array(0.0))), 6)
+    -0.693147
+    """
+
+    formula = "g(z) = log(1 / (1 + exp(-z))) = -log(1 + exp(-z))"
+    derivative_formula = "g'(z) = sigmoid(-z) = 1 - exp(g(z))"
+    properties = Properties((-INF, 0.0), zero_centred=False, monotonic=True, smooth=True,
+                            saturating=True)
+
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+        a = np.abs(z)
+        np.negative(a, out=a)
+        np.exp(a, out=a)
+        np.log1p(a, out=a)
+        np.subtract(np.minimum(z, 0), a, out=a)
+        return a
+
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        d = np.expm1(a)
+        np.negative(d, out=d)
+        return d
 
 
 @REGISTRY.register("softmax")
 class Softmax(Activation):
-    """Softmax over the last axis: a_i = e^{z_i} / sum_j e^{z_j}.
+    """Softmax over the last axis (each row a sample): ``a_i = e^{z_i} / sum_j e^{z_j}``.
 
-    Vector-valued: its Jacobian is ``diag(a) - a a^T``, so the backward pass is the
-    vector-Jacobian product ``a * (grad - sum(grad * a))``; each row of the result
-    sums to zero.  Computed from ``z - max(z)`` so no exponential overflows.
+    Vector-valued: its Jacobian is ``diag(a) - a a^T``, so ``backward`` is the
+    vector-Jacobian product ``a * (grad - sum(grad * a))`` and each row of the result
+    sums to zero; ``derivative`` raises TypeError.  Computed from ``z - max(z)`` so no
+    exponential overflows.
+
+    Examples
+    --------
+    >>> np.round(Softmax().forward(np.array([1.1, 2.2, 0.2, -1.7])), 3)
+    array([0.224, 0.672, 0.091, 0.014])
     """
 
     formula = "g(z)_i = exp(z_i) / sum_j exp(z_j)"
     derivative_formula = "dg_i/dz_j = g_i (1[i = j] - g_j)"
-    properties = Properties((0.0, 1.0), zero_centred=False, monotonic=False, smooth=True,
+    properties = Properties((0.0, 1.0), zero_centred=False, monotonic=True, smooth=True,
                             saturating=True)
     elementwise = False
 
-    def forward(self, z: np.ndarray, training: bool = False) -> np.ndarray:
-        e = np.exp(z - z.max(axis=-1, keepdims=True))
-        return e / e.sum(axis=-1, keepdims=True)
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+        e = _minus_row_max(z)
+        np.exp(e, out=e)
+        total = e.sum(axis=-1, keepdims=True)
+        e /= total
+        return e
 
-    def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        return a * (grad - (grad * a).sum(axis=-1, keepdims=True))
+    def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        ga = grad * a
+        delta = grad - ga.sum(axis=-1, keepdims=True)
+        delta *= a
+        return delta
+
+
+def _minus_row_max(z: np.ndarray) -> np.ndarray:
+    """z - max(z) over the last axis, as a fresh array (all entries <= 0).
+
+    ``-finfo.max - finfo.max`` overflows to ``-inf``, whose exponential is the exact 0,
+    so that overflow is harmless and silenced.
+    """
+    with np.errstate(over="ignore"):
+        return z - z.max(axis=-1, keepdims=True)
+
+
+@REGISTRY.register("log_softmax")
+class LogSoftmax(Activation):
+    """Log-softmax over the last axis: ``a_i = z_i - log sum_j e^{z_j}``.
+
+    Computed as ``(z - m) - log sum_j e^{z_j - m}`` with ``m = max(z)``.  Its
+    vector-Jacobian product is ``grad - softmax(z) * sum(grad)`` with
+    ``softmax(z) = e^a``; ``derivative`` raises TypeError.
+
+    Examples
+    --------
+    >>> np.round(np.exp(LogSoftmax().forward(np.array([1.1, 2.2, 0.2, -1.7]))), 3)
+    array([0.224, 0.672, 0.091, 0.014])
+    """
+
+    formula = "g(z)_i = z_i - log sum_j exp(z_j)"
+    derivative_formula = "dg_i/dz_j = 1[i = j] - softmax(z)_j"
+    properties = Properties((-INF, 0.0), zero_centred=False, monotonic=True, smooth=True,
+                            saturating=True)
+    elementwise = False
+
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+        shifted = _minus_row_max(z)
+        lse = np.exp(shifted).sum(axis=-1, keepdims=True)
+        np.log(lse, out=lse)
+        shifted -= lse
+        return shifted
+
+    def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        softmax = np.exp(a)
+        softmax *= grad.sum(axis=-1, keepdims=True)
+        np.subtract(grad, softmax, out=softmax)
+        return softmax
