@@ -494,6 +494,10 @@ def _set_dtype(architecture, dtype):
 
 @pytest.mark.parametrize(("edit", "message"), [
     (lambda a: a["layers"][0]["config"].update(fan_out=5),
+     r"architecture cannot be rebuilt: layer Dense\(fan_in=4, .*\) expects 4 inputs but the "
+     r"layer before it gives 5"),
+    (lambda a: [a["layers"][0]["config"].update(fan_out=5),
+                a["layers"][2]["config"].update(fan_in=5)],
      r"made for another architecture: tensor 'layers.0.W' has shape \[3, 4\], the network "
      r"needs \[3, 5\]; tensor 'layers.0.b' has shape \[4\], the network needs \[5\]"),
     (lambda a: a["layers"].append(_dense(2, 2)),

@@ -130,3 +130,53 @@ def test_config_round_trip_rebuilds_the_architecture():
     assert repr(rebuilt) == repr(net)
     with pytest.raises(ValueError, match="unknown layer 'conv'"):
         Sequential.from_config({"layers": [{"type": "conv", "config": {}}]})
+
+
+# -- against PyTorch autograd on the same weights ---------------------------------------
+TORCH_LOSS = {
+    "mse": lambda out, y, F: F.mse_loss(out, y),
+    "cross_entropy": lambda out, y, F: -(y * out.log()).sum(dim=1).mean(),
+    "binary_cross_entropy": lambda out, y, F: F.binary_cross_entropy(out, y),
+}
+
+
+def _torch_forward(net, x, torch):
+    """The same network in torch, built layer by layer from neuronlab's weights."""
+    from reference import TORCH
+
+    weights, a = [], torch.tensor(x)
+    for layer in net.layers:
+        if isinstance(layer, Dense):
+            W = torch.tensor(layer.W.value, requires_grad=True)
+            b = torch.tensor(layer.b.value, requires_grad=True)
+            weights += [W, b]
+            a = a @ W + b
+        else:
+            a = TORCH[layer.fn.name](a, layer.fn)
+    return a, weights
+
+
+@pytest.mark.parametrize("activation", [n for n in HIDDEN if n not in ("rrelu", "prelu")])
+@pytest.mark.parametrize("loss_name", list(TORCH_LOSS))
+def test_network_gradients_equal_torch_autograd(activation, loss_name):
+    torch = pytest.importorskip("torch")
+    from reference import TORCH
+
+    if TORCH[activation] is None:
+        pytest.skip(f"PyTorch has no {activation}")
+    output = {"mse": None, "cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}[
+        loss_name]
+    net = MLP([4, 6, 5, 3], activation=activation, output=output, dtype="float64", seed=4)
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((7, 4))
+    y = _targets(loss_name, 7, 3, rng)
+    value, _ = backprop(net, losses.get(loss_name), x, y,
+                        fused=losses.fused(net.output_activation, losses.get(loss_name)))
+    out, weights = _torch_forward(net, x, torch)
+    reference = TORCH_LOSS[loss_name](out, torch.tensor(y), torch.nn.functional)
+    reference.backward()
+    np.testing.assert_allclose(value, reference.item(), rtol=1e-10)
+    for p, w in zip(net.parameters(), weights, strict=True):
+        # torch's heaviside has no backward: weights below a step layer get no grad (= 0)
+        expected = w.grad.numpy() if w.grad is not None else np.zeros_like(p.grad)
+        np.testing.assert_allclose(p.grad, expected, rtol=1e-7, atol=1e-12)

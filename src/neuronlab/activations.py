@@ -22,7 +22,8 @@ warnings and no NaN for any finite input, up to ``±finfo.max``, in the forward 
 the derivative and the backward pass.  A NaN input gives NaN at that position (for
 softmax, in that row).  The only infinities are true overflows of the result itself
 (``selu(finfo.max)`` is larger than ``finfo.max``), returned as ``inf`` as IEEE
-arithmetic does.  Inputs that are not floating point are converted to float64.
+arithmetic does.  float16 input is computed in float32 and rounded back; input that
+is not floating point is converted to float64.
 
 Examples
 --------
@@ -76,7 +77,9 @@ class Properties:
     smooth
         ``g`` is continuously differentiable on the whole line: neither ``g`` nor
         ``g'`` jumps anywhere.  ``smooth`` is False exactly when some declared kink is
-        a true jump of ``g`` or ``g'``.
+        a jump of ``g`` or ``g'``.  (Softplus switches to the identity above its
+        threshold, a jump of about ``e^-threshold``; it counts as smooth when that is
+        below float32 resolution, as for the default threshold 20.)
     saturating
         ``g'(z) -> 0`` as ``z -> -inf`` or as ``z -> +inf`` (at least one end): there
         the gradient vanishes.
@@ -120,6 +123,9 @@ class Activation:
     continuous; the derivative there follows PyTorch) and ``elementwise``.  The class
     values are those of the default hyper-parameters; an instance whose
     hyper-parameters change them sets its own ``properties`` and ``kinks``.
+
+    ``_derivative`` must return a new array: the default ``_backward`` multiplies it by
+    the upstream gradient in place.
     """
 
     name: ClassVar[str]
@@ -133,10 +139,8 @@ class Activation:
 
     def forward(self, z: np.ndarray, training: bool = False) -> np.ndarray:
         """a = g(z), same shape and dtype as ``z`` (rows are samples)."""
-        z = _as_float_array(z)
-        if z.ndim == 0:
-            return self._forward(z.reshape(1), training).reshape(())
-        return self._forward(z, training)
+        z, dtype, shape = _prepare(z)
+        return _finish(self._forward(z, training), dtype, shape)
 
     def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         """g'(z), given ``z`` and ``a = g(z)`` from the forward pass."""
@@ -146,11 +150,8 @@ class Activation:
                 f"row, so its Jacobian is not diagonal and there is no elementwise "
                 f"derivative; use backward(z, a, grad), the vector-Jacobian product"
             )
-        z = _as_float_array(z)
-        a = np.asarray(a)
-        if z.ndim == 0:
-            return self._derivative(z.reshape(1), a.reshape(1)).reshape(())
-        return self._derivative(z, a)
+        z, dtype, shape = _prepare(z)
+        return _finish(self._derivative(z, _like(a, z)), dtype, shape)
 
     def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
         """The lecture's ``delta = g'(z) * e`` for upstream gradient ``e = grad``.
@@ -159,11 +160,8 @@ class Activation:
         ``delta = J_g(z)^T e``.  Learnable parameters (``parameters()``) get their
         ``.grad`` set here too.
         """
-        z = _as_float_array(z)
-        a, grad = np.asarray(a), np.asarray(grad)
-        if z.ndim == 0:
-            return self._backward(z.reshape(1), a.reshape(1), grad.reshape(1)).reshape(())
-        return self._backward(z, a, grad)
+        z, dtype, shape = _prepare(z)
+        return _finish(self._backward(z, _like(a, z), _like(grad, z)), dtype, shape)
 
     def build(self, n_units: int, dtype: np.dtype) -> None:
         """Create per-unit parameters once the layer width is known (no-op by default)."""
@@ -190,8 +188,9 @@ class Activation:
 
     def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
         delta = self.derivative(z, a)
-        if delta.shape == grad.shape:
-            np.multiply(delta, grad, out=delta)  # the derivative is a fresh array
+        fresh = type(self).derivative is Activation.derivative  # our _derivative: a new array
+        if fresh and delta.shape == grad.shape:
+            np.multiply(delta, grad, out=delta)
             return delta
         return delta * grad
 
@@ -220,9 +219,37 @@ def _as_float_array(x: Any) -> np.ndarray:
     return x
 
 
-def _const(value: float, like: np.ndarray) -> np.generic:
-    """A scalar in ``like``'s dtype, so float32 stays float32."""
-    return np.asarray(value, dtype=like.dtype)[()]
+def _prepare(z: Any) -> tuple[np.ndarray, np.dtype, tuple[int, ...] | None]:
+    """(z to compute with, dtype of the result, shape to restore or None).
+
+    The computation sees an array with at least one dimension, in float32 or wider:
+    float16 is computed in float32 (its range is too small for the intermediate
+    values) and rounded back at the end.
+    """
+    z = _as_float_array(z)
+    dtype = z.dtype
+    if dtype.itemsize < 4:
+        z = z.astype(np.float32)
+    if z.ndim == 0:
+        return z.reshape(1), dtype, ()
+    return z, dtype, None
+
+
+def _like(x: Any, z: np.ndarray) -> np.ndarray:
+    """``a`` or ``grad`` shaped and typed for the computation on the prepared ``z``."""
+    x = np.asarray(x)
+    if x.dtype.kind != "f" or x.dtype.itemsize < 4:
+        x = x.astype(z.dtype)
+    return x.reshape(z.shape) if x.ndim == 0 else x
+
+
+def _finish(out: np.ndarray, dtype: np.dtype, shape: tuple[int, ...] | None) -> np.ndarray:
+    """Back to the caller's dtype (float16: values beyond its range become inf, which is
+    what they are) and, for 0-d input, shape."""
+    if out.dtype != dtype:
+        with np.errstate(over="ignore"):
+            out = out.astype(dtype)
+    return out if shape is None else out.reshape(shape)
 
 
 def _check_number(owner: str, label: str, value: Any, *, low: float = -INF,
@@ -258,9 +285,10 @@ def _indicator(condition: np.ndarray, value: float, dtype: np.dtype) -> np.ndarr
 
 
 def _positive_indicator(z: np.ndarray) -> np.ndarray:
-    """1 where z > 0, 0 where z <= 0, NaN where z is NaN (z's dtype)."""
-    p = np.greater(z, 0, out=np.empty_like(z))
-    return _keep_nan(p, z)
+    """1 where z > 0, 0 where z <= 0, NaN where z is NaN (z's dtype): ceil(clip(z, 0, 1))."""
+    p = np.clip(z, 0, 1)
+    np.ceil(p, out=p)
+    return p
 
 
 def _scaled(z: np.ndarray, factor: float) -> np.ndarray:
@@ -283,8 +311,9 @@ def _exp_limit(dtype: np.dtype) -> float:
 
 
 def stable_sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^-z) without overflow, in the dtype of ``z``."""
-    return _sigmoid_of(_as_float_array(z), 1.0)
+    """1 / (1 + e^-z) without overflow, in the dtype (and shape) of ``z``."""
+    z, dtype, shape = _prepare(z)
+    return _finish(_sigmoid_of(z, 1.0), dtype, shape)
 
 
 def _sigmoid_of(z: np.ndarray, factor: float) -> np.ndarray:
@@ -328,78 +357,114 @@ _ERF_Q = (2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1
 _SQRT_1_PI = 0.56418958354775628695  # 1 / sqrt(pi)
 
 
+def _horner(t: np.ndarray, coefficients: tuple[float, ...], monic: bool = False) -> np.ndarray:
+    """The polynomial with these coefficients (highest degree first) at t, as a fresh
+    array; ``monic`` prepends a leading coefficient 1."""
+    if monic:
+        out = t + coefficients[0]
+        rest = coefficients[1:]
+    else:
+        out = t * coefficients[0]
+        out += coefficients[1]
+        rest = coefficients[2:]
+    for c in rest:
+        out *= t
+        out += c
+    return out
+
+
 def _exp_minus_square(y: np.ndarray) -> np.ndarray:
-    """exp(-y^2) for 0 <= y <= 40, accurate to a few ulp: y = h + d with h = trunc(16 y)/16,
-    so h^2 is exact and exp(-y^2) = exp(-h^2) exp(-(y - h)(y + h))."""
-    h = np.trunc(y * 16) / 16
-    return np.exp(-h * h) * np.exp(-(y - h) * (y + h))
+    """exp(-y^2) for 0 <= y <= 40, to a few ulp: with h = y rounded to a multiple of
+    1/16, h^2 is exact and exp(-y^2) = exp(-h^2) exp(-(y - h)(y + h))."""
+    h = y * 16
+    np.rint(h, out=h)
+    h *= 1 / 16
+    d = y - h
+    d *= y + h
+    np.negative(d, out=d)
+    np.exp(d, out=d)
+    h *= h
+    np.negative(h, out=h)
+    np.exp(h, out=h)
+    h *= d
+    return h
+
+
+def _erfc_small(x: np.ndarray) -> np.ndarray:
+    """erfc(x) = 1 - x A(x^2) / B(x^2) for |x| <= 0.46875."""
+    s = x * x
+    num = _horner(s, (_ERF_A[4], *_ERF_A[:4]))
+    num *= x
+    num /= _horner(s, _ERF_B, monic=True)
+    np.subtract(1, num, out=num)
+    return num
+
+
+def _erfcx_middle(y: np.ndarray) -> np.ndarray:
+    """erfc(y) e^{y^2} = C(y) / D(y), made for 0.46875 <= y <= 4 (and, to 1e-9
+    relative, good on 0 <= y <= 10: enough for float32)."""
+    num = _horner(y, (_ERF_C[8], *_ERF_C[:8]))
+    num /= _horner(y, _ERF_D, monic=True)
+    return num
+
+
+def _erfcx_large(y: np.ndarray) -> np.ndarray:
+    """erfc(y) e^{y^2} = (1/sqrt(pi) - R(1/y^2) / y^2) / y for y > 4."""
+    s = y * y
+    np.divide(1, s, out=s)
+    num = _horner(s, (_ERF_P[5], *_ERF_P[:5]))
+    num *= s
+    num /= _horner(s, _ERF_Q, monic=True)
+    np.subtract(_SQRT_1_PI, num, out=num)
+    num /= y
+    return num
+
+
+def _with_sign(x: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """erfc(x) from t = erfc(|x|): 2 - t where x < 0 (t exact where x >= 0)."""
+    flip = t * -2
+    flip += 2
+    flip *= x < 0
+    t += flip
+    return t
 
 
 def _erfc(x: np.ndarray) -> np.ndarray:
     """The complementary error function, elementwise, in the dtype of ``x``.
 
-    Vectorised W. J. Cody (1969): ``erf`` by a rational function of ``x^2`` for
-    ``|x| <= 0.46875``; ``erfc(|x|) = exp(-x^2) R(|x|)`` for ``0.46875 < |x| <= 4`` and
-    ``exp(-x^2) / |x| (1/sqrt(pi) - R(1/x^2) / x^2)`` beyond; ``erfc(-y) = 2 - erfc(y)``.
-    Accurate to about 1e-15 relative in float64 (the tests compare with ``math.erfc``).
+    W. J. Cody's rational Chebyshev approximations (Math. Comp. 23 (1969) 631-637,
+    coefficients of his SPECFUN routine CALERF): ``erf`` by a rational function of
+    ``x^2`` for ``|x| <= 0.46875``; ``erfc(|x|) = exp(-x^2) R(|x|)`` beyond, with one
+    rational R for ``|x| <= 4`` and another in ``1/x^2`` above; ``erfc(-y) = 2 - erfc(y)``.
+    About 1e-15 relative in float64 (the tests compare with ``math.erfc``).  float32
+    uses the middle rational alone on ``|x| <= 10`` (erfc(10) underflows float32), good
+    to 1e-9 there, so needs one pass over the data instead of three regions; its
+    relative error is below ``4e-7 (1 + x^2)`` (float32 rounding of ``exp(-x^2)``).
     """
     x = _as_float_array(x)
     y = np.abs(x)
-    out = np.empty_like(x)
-    small = y <= 0.46875
-    middle = (y > 0.46875) & (y <= 4.0)
-    large = ~(small | middle)  # NaN lands here and stays NaN
-
-    if small.any():
-        xs = x[small]
-        s = xs * xs
-        num = _ERF_A[4] * s
-        den = s.copy()
-        for i in range(3):
-            num += _ERF_A[i]
-            num *= s
-            den += _ERF_B[i]
-            den *= s
-        num += _ERF_A[3]
-        den += _ERF_B[3]
-        num *= xs
-        num /= den
-        out[small] = 1 - num
-    if middle.any():
-        ym = y[middle]
-        num = _ERF_C[8] * ym
-        den = ym.copy()
-        for i in range(7):
-            num += _ERF_C[i]
-            num *= ym
-            den += _ERF_D[i]
-            den *= ym
-        num += _ERF_C[7]
-        den += _ERF_D[7]
-        num /= den
-        num *= _exp_minus_square(ym)
-        out[middle] = num
-    if large.any():
-        yl = np.minimum(y[large], 40.0)  # erfc(40) underflows to 0 in every dtype
-        s = 1 / (yl * yl)
-        num = _ERF_P[5] * s
-        den = s.copy()
-        for i in range(4):
-            num += _ERF_P[i]
-            num *= s
-            den += _ERF_Q[i]
-            den *= s
-        num += _ERF_P[4]
-        den += _ERF_Q[4]
-        num *= s
-        num /= den
-        r = _SQRT_1_PI - num
-        r /= yl
-        r *= _exp_minus_square(yl)
-        out[large] = r
-    negative = (x < 0) & ~small
-    out[negative] = 2 - out[negative]
-    return out
+    if x.dtype == np.float32:
+        np.clip(y, 0, 10, out=y)  # NaN stays NaN
+        t = _erfcx_middle(y)
+        y *= y
+        np.negative(y, out=y)
+        np.exp(y, out=y)
+        t *= y
+        return _with_sign(x, t)
+    flat_x, flat_y = x.reshape(-1), y.reshape(-1)
+    out = np.empty_like(flat_x)
+    small = np.flatnonzero(flat_y <= 0.46875)
+    middle = np.flatnonzero((flat_y > 0.46875) & (flat_y <= 4.0))
+    large = np.flatnonzero(~(flat_y <= 4.0))  # NaN lands here and stays NaN
+    if small.size:
+        out[small] = _erfc_small(flat_x[small])
+    for index, erfcx in ((middle, _erfcx_middle), (large, _erfcx_large)):
+        if index.size:
+            yi = np.clip(flat_y[index], 0, 40.0)  # erfc(40) underflows to 0
+            t = erfcx(yi)
+            t *= _exp_minus_square(yi)
+            out[index] = _with_sign(flat_x[index], t)
+    return out.reshape(x.shape)
 
 
 def _normal_cdf(z: np.ndarray) -> np.ndarray:
@@ -407,6 +472,28 @@ def _normal_cdf(z: np.ndarray) -> np.ndarray:
     out = _erfc(z * -math.sqrt(0.5))
     out *= 0.5
     return out
+
+
+_PHI_0 = 1.0 / math.sqrt(2.0 * math.pi)  # the standard normal density at 0
+
+
+def _normal_cdf_from_gelu(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Phi(z) recovered from a = z Phi(z) as a / z (to 2 ulp); for |z| < 1e-3, where
+    that division is unsafe, the series 1/2 + phi(0) (z - z^3/6 + z^5/40) (error < 1e-24)."""
+    near_zero = np.abs(z) < 1e-3
+    cdf = z + near_zero  # a harmless denominator near 0, overwritten below
+    np.divide(a, cdf, out=cdf)
+    if near_zero.any():
+        zs = z[near_zero]
+        s = zs * zs
+        series = s * (1 / 40)
+        series -= 1 / 6
+        series *= s
+        series += 1
+        series *= zs * _PHI_0
+        series += 0.5
+        cdf[near_zero] = series
+    return cdf
 
 
 def _leaky_properties(slope: float) -> Properties:
@@ -799,7 +886,7 @@ def _leaky_forward(z: np.ndarray, slope: float | np.ndarray) -> np.ndarray:
         a = z * slope
         np.maximum(a, z, out=a)  # slope z <= z exactly when z >= 0
         return a
-    a = np.minimum(z, 0)
+    a = np.clip(z, -INF, 0)
     with np.errstate(over="ignore"):  # |slope| > 1 at -finfo.max: a true overflow
         a *= slope
     a += np.clip(z, 0, INF)
@@ -875,16 +962,20 @@ class PReLU(Activation):
     def parameters(self) -> list[Parameter]:
         return [] if self.weight is None else [self.weight]
 
-    def _slope(self, z: np.ndarray) -> float | np.ndarray:
+    def _built_weight(self) -> Parameter:
         if self.weight is None:
             raise RuntimeError("PReLU(shared=False) has one slope per unit: call "
                                "build(n_units, dtype) first (the Activation layer does)")
+        return self.weight
+
+    def _slope(self, z: np.ndarray) -> float | np.ndarray:
+        weight = self._built_weight()
         if self.shared:
-            return float(self.weight.value[0])
-        if z.shape[-1] != self.weight.value.shape[0]:
-            raise ValueError(f"PReLU was built for {self.weight.value.shape[0]} units but "
+            return float(weight.value[0])
+        if z.shape[-1] != weight.value.shape[0]:
+            raise ValueError(f"PReLU was built for {weight.value.shape[0]} units but "
                              f"got input with {z.shape[-1]} on its last axis")
-        return self.weight.value.astype(z.dtype, copy=False)
+        return weight.value.astype(z.dtype, copy=False)
 
     def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
         return _leaky_forward(z, self._slope(z))
@@ -894,15 +985,15 @@ class PReLU(Activation):
 
     def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
         delta = super()._backward(z, a, grad)
-        assert self.weight is not None  # _slope has checked
-        dalpha = np.minimum(z, 0)  # z * [z <= 0]
+        weight = self._built_weight()
+        dalpha = np.clip(z, -INF, 0)  # z * [z <= 0]
         with np.errstate(over="ignore"):  # a sum beyond finfo.max is a true overflow
             dalpha *= grad
             if self.shared:
                 total = dalpha.sum(dtype=np.float64)
             else:
                 total = dalpha.reshape(-1, dalpha.shape[-1]).sum(axis=0, dtype=np.float64)
-            self.weight.grad[...] = np.asarray(total).astype(self.weight.grad.dtype)
+            weight.grad[...] = np.asarray(total).astype(weight.grad.dtype)
         return delta
 
     def get_config(self) -> dict[str, Any]:
@@ -911,8 +1002,7 @@ class PReLU(Activation):
 
 @REGISTRY.register("rrelu")
 class RReLU(Activation):
-    """Randomized leaky ReLU (Xu et al. 2015, "Empirical evaluation of rectified
-    activations in convolutional network").
+    """Randomized leaky ReLU (Xu et al. 2015).
 
     In training ``g(z) = z`` for z > 0 and ``r z`` otherwise, with one slope
     ``r ~ U(lower, upper)`` drawn per element by the activation's own
@@ -931,6 +1021,11 @@ class RReLU(Activation):
         0 <= lower <= upper (PyTorch's defaults).
     seed : int, Generator or None, default None
         Seed of the generator that draws the slopes.
+
+    References
+    ----------
+    B. Xu, N. Wang, T. Chen, M. Li, "Empirical evaluation of rectified activations in
+    convolutional network", arXiv:1505.00853 (2015).
 
     Examples
     --------
@@ -969,7 +1064,7 @@ class RReLU(Activation):
         r = self.rng.random(z.shape, dtype=draw_dtype).astype(z.dtype, copy=False)
         r *= self.upper - self.lower
         r += self.lower
-        np.minimum(r, self.upper, out=r)  # rounding never leaves [lower, upper]
+        np.clip(r, self.lower, self.upper, out=r)  # rounding never leaves [lower, upper]
         self._slopes = r
         return _leaky_forward(z, r)
 
@@ -1006,7 +1101,7 @@ class _ExponentialLinear(Activation):
                                      smooth=smooth, saturating=True)
 
     def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        a = np.minimum(z, 0)
+        a = np.clip(z, -INF, 0)
         if self._input_scale != 1.0:
             a *= self._input_scale
         np.expm1(a, out=a)
@@ -1019,7 +1114,7 @@ class _ExponentialLinear(Activation):
         return a
 
     def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        d = np.minimum(a, 0)  # g(z) for z <= 0, 0 for z > 0
+        d = np.clip(a, -INF, 0)  # g(z) for z <= 0, 0 for z > 0
         if self._input_scale != 1.0:
             d *= self._input_scale
         d += self._slope0
@@ -1033,9 +1128,11 @@ class ELU(_ExponentialLinear):
     """Exponential linear unit (Clevert, Unterthiner & Hochreiter 2016).
 
     ``g(z) = z`` for z > 0, ``alpha (e^z - 1)`` otherwise; ``g'(z) = 1`` for z > 0,
-    ``alpha e^z = g(z) + alpha`` otherwise (from the output).  At 0 the derivative is
-    ``alpha`` (PyTorch: the z <= 0 branch); for ``alpha = 1`` (default) it is
-    continuously differentiable.  Saturates to ``-alpha`` for z -> -inf.
+    ``alpha e^z = g(z) + alpha`` otherwise (from the output, saving an exponential;
+    its error is below ``eps * alpha`` absolute, so far out on the left, where
+    ``e^z < eps``, it is 0 rather than tiny).  At 0 the derivative is ``alpha``
+    (PyTorch: the z <= 0 branch); for ``alpha = 1`` (default) it is continuously
+    differentiable.  Saturates to ``-alpha`` for z -> -inf.
 
     Parameters
     ----------
@@ -1064,8 +1161,7 @@ class ELU(_ExponentialLinear):
 
 @REGISTRY.register("selu")
 class SELU(_ExponentialLinear):
-    """Scaled exponential linear unit (Klambauer et al. 2017, "Self-normalizing
-    neural networks").
+    """Scaled exponential linear unit (Klambauer et al. 2017).
 
     ``g(z) = lambda z`` for z > 0, ``lambda alpha (e^z - 1)`` otherwise;
     ``g'(z) = lambda`` for z > 0, ``lambda alpha e^z = g(z) + lambda alpha`` otherwise,
@@ -1073,6 +1169,11 @@ class SELU(_ExponentialLinear):
     ``lambda = 1.0507009873554804934193349852946`` (``SELU_ALPHA``, ``SELU_SCALE``).
     At 0 the derivative is ``lambda alpha = 1.7581`` (PyTorch).  ``selu(z)`` overflows
     to ``inf`` for ``z > finfo.max / lambda``, as it must.
+
+    References
+    ----------
+    G. Klambauer, T. Unterthiner, A. Mayr, S. Hochreiter, "Self-normalizing neural
+    networks", NeurIPS 2017.
 
     Examples
     --------
@@ -1125,7 +1226,6 @@ class CELU(_ExponentialLinear):
 
 _SQRT_2_PI = math.sqrt(2.0 / math.pi)
 _GELU_CUBIC = 0.044715
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 @REGISTRY.register("gelu")
@@ -1133,9 +1233,11 @@ class GELU(Activation):
     """Gaussian error linear unit (Hendrycks & Gimpel 2016).
 
     ``approximate="none"`` (default, as PyTorch): ``g(z) = z Phi(z)`` with Phi the
-    standard normal CDF, ``g'(z) = Phi(z) + z phi(z)``.  Phi is computed from a
-    vectorised erfc (W. J. Cody's rational approximations, ~1e-16 relative), accurate
-    in both tails, so no scipy is needed.
+    standard normal CDF and phi its density, ``g'(z) = Phi(z) + z phi(z)``.  Phi is
+    computed from a vectorised erfc (W. J. Cody's rational approximations: about
+    1e-15 relative in float64, 1e-7 in float32), accurate in both tails where PyTorch's
+    ``1 + erf`` cancels, so no scipy is needed.  The derivative recovers Phi from the
+    output as ``a / z`` (a series near z = 0), so it needs no second erfc.
 
     ``approximate="tanh"``: ``g(z) = z/2 (1 + tanh u)`` with
     ``u = sqrt(2/pi) (z + 0.044715 z^3)``, evaluated as ``z sigmoid(2u)`` (the same
@@ -1202,9 +1304,9 @@ class GELU(Activation):
         pdf = zc * zc
         pdf *= -0.5
         np.exp(pdf, out=pdf)
-        pdf *= _INV_SQRT_2PI
+        pdf *= _PHI_0
         pdf *= zc
-        pdf += _normal_cdf(z)
+        pdf += _normal_cdf_from_gelu(z, a)
         return pdf
 
     def get_config(self) -> dict[str, Any]:
@@ -1359,7 +1461,7 @@ class Mish(Activation):
     @staticmethod
     def _parts(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(w, n, q): w = e^min(z, 22), n = w (w + 2), q = 1 / (n + 2)."""
-        w = np.minimum(z, 22.0)
+        w = np.clip(z, -INF, 22.0)
         np.exp(w, out=w)
         n = w + 2
         n *= w
@@ -1381,7 +1483,7 @@ class Mish(Activation):
         t *= q
         t *= q
         t *= 4  # sech^2(sp) sigmoid(z) = 4 w (w + 1) q^2
-        zc = np.minimum(z, 22.0)  # beyond 22 the term is below half an ulp of 1
+        zc = np.clip(z, -INF, 22.0)  # beyond 22 the term is below half an ulp of 1
         t *= zc
         t += n
         return t
@@ -1395,8 +1497,10 @@ class Softplus(Activation):
     (there the two differ by less than ``e^-threshold / beta``); ``g'(z) =
     sigmoid(beta z)``, and 1 above the threshold.  The derivative is evaluated from
     the output as ``sigmoid(beta z) = 1 - e^{-beta g(z)}`` (one ``expm1``).  The switch
-    at ``z = threshold / beta`` is listed in ``kinks`` (the jump is ~2e-9 for the
-    default threshold); at the switch itself the smooth branch is used, as PyTorch.
+    at ``z = threshold / beta`` is listed in ``kinks``; at the switch itself the smooth
+    branch is used, as PyTorch.  The jumps there are about ``e^-threshold`` (2e-9 for
+    the default), below float32 resolution when ``threshold >= 17``; only then is
+    ``properties.smooth`` True.
 
     Parameters
     ----------
@@ -1422,24 +1526,29 @@ class Softplus(Activation):
         self.threshold = _check_number("Softplus", "threshold", threshold, low=0.0,
                                        low_open=True)
         self.kinks = (self.threshold / self.beta,)
+        smooth = math.exp(-self.threshold) <= float(np.finfo(np.float32).eps) / 2
+        self.properties = Properties((0.0, INF), zero_centred=False, monotonic=True,
+                                     smooth=smooth, saturating=True)
 
     def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
         t = _scaled(z, self.beta)
         linear = t > self.threshold
-        np.minimum(t, self.threshold, out=t)
+        np.clip(t, -INF, self.threshold, out=t)
         np.exp(t, out=t)
         np.log1p(t, out=t)
         if self.beta != 1.0:
             t *= 1 / self.beta
-        np.copyto(t, z, where=linear)
+        if linear.any():  # rare: a sparse fix is cheaper than a blend
+            t[linear] = z[linear]
         return t
 
     def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         d = _scaled(a, -self.beta)
         np.expm1(d, out=d)
         np.negative(d, out=d)
-        t = _scaled(z, self.beta)
-        d[t > self.threshold] = 1
+        linear = _scaled(z, self.beta) > self.threshold
+        if linear.any():
+            d[linear] = 1
         return d
 
     def get_config(self) -> dict[str, Any]:
@@ -1501,7 +1610,7 @@ class LogSigmoid(Activation):
         np.negative(a, out=a)
         np.exp(a, out=a)
         np.log1p(a, out=a)
-        np.subtract(np.minimum(z, 0), a, out=a)
+        np.subtract(np.clip(z, -INF, 0), a, out=a)
         return a
 
     def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
