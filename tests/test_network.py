@@ -180,3 +180,10 @@ def test_network_gradients_equal_torch_autograd(activation, loss_name):
         # torch's heaviside has no backward: weights below a step layer get no grad (= 0)
         expected = w.grad.numpy() if w.grad is not None else np.zeros_like(p.grad)
         np.testing.assert_allclose(p.grad, expected, rtol=1e-7, atol=1e-12)
+
+
+def test_seed_makes_random_activations_reproducible():
+    x = np.random.default_rng(0).standard_normal((20, 3))
+    runs = [MLP([3, 8, 2], activation="rrelu", seed=1).forward(x, training=True)
+            for _ in range(2)]
+    np.testing.assert_array_equal(runs[0], runs[1])

@@ -1078,7 +1078,9 @@ class RReLU(Activation):
         return _leaky_derivative(z, slopes)
 
     def get_config(self) -> dict[str, Any]:
-        return {"lower": self.lower, "upper": self.upper, "seed": self.seed}
+        # A Generator cannot be written to a file; an int seed (or None) can.
+        seed = None if isinstance(self.seed, np.random.Generator) else self.seed
+        return {"lower": self.lower, "upper": self.upper, "seed": seed}
 
 
 class _ExponentialLinear(Activation):

@@ -508,8 +508,8 @@ def _check_model_size(architecture: dict[str, Any], header: _Header,
     requested = 0
     for layer in architecture["layers"]:
         size = 1
-        for _, value in _walk(layer):
-            if _is_int(value) and value > 0:
+        for key, value in _walk(layer):
+            if key != "seed" and _is_int(value) and value > 0:  # a seed is no size
                 size *= value
                 if size > limit:  # stop before the product grows huge
                     break

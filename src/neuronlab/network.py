@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -157,7 +158,8 @@ def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "relu",  # noqa:
         Keras and the lecture; use ``"he_normal"`` for ReLU-like activations).
     bias_init : constant initial bias of the hidden layers (e.g. 0.01 for ReLU).
     dropout : dropout rate after each hidden activation (0 for none).
-    seed : seeds the weights (and dropout), so equal seeds give equal networks.
+    seed : seeds the weights, dropout and random activations (RReLU), so equal seeds
+        give equal networks and equal training runs.
     **activation_params : hyper-parameters of the hidden activation (``alpha=0.1``).
 
     Examples
@@ -182,7 +184,10 @@ def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "relu",  # noqa:
             layers.append(Maxout(fan_in, fan_out, maxout_pieces, init, bias_init, dtype, rng))
         else:
             layers.append(Dense(fan_in, fan_out, init, bias_init, dtype, rng))
-            layer = Activation(name, **activation_params)
+            params = dict(activation_params)
+            if "seed" in inspect.signature(activations.REGISTRY.cls(name)).parameters:
+                params.setdefault("seed", int(rng.integers(2**63)))  # e.g. RReLU's slopes
+            layer = Activation(name, **params)
             layer.build(fan_out, np.dtype(dtype))
             layers.append(layer)
         if dropout:
