@@ -750,7 +750,7 @@ def layer_statistics(model: Sequential, X: object, y: object = None,
     fused = None
     if y is not None:
         loss_fn = losses.get(loss if loss is not None else training.default_loss(model))
-        Y = training._targets(model, loss_fn, y, len(X))
+        Y = training.targets(model, loss_fn, y, len(X))
         fused = losses.fused(model.output_activation, loss_fn)
         training.backprop(model, loss_fn, X, Y, training=False, fused=fused)
     else:

@@ -85,9 +85,10 @@ def _is_classification(loss: losses.Loss) -> bool:
     return "cross_entropy" in loss.name
 
 
-def _targets(model: Sequential, loss: losses.Loss, y: object, n_samples: int,
+def targets(model: Sequential, loss: losses.Loss, y: object, n_samples: int,
              name: str = "y") -> np.ndarray:
-    """Targets as (n_samples, n_outputs) rows in the model's dtype."""
+    """Validated targets as (n_samples, n_outputs) rows in the model's dtype: class labels
+    become one-hot rows for categorical cross-entropy, 0/1 labels are checked for binary."""
     k = model.n_outputs
     if _is_classification(loss) and not loss.name.startswith("binary"):
         rows = data.check_labels(y, n_samples, k, name)
@@ -232,7 +233,7 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
         raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
     loss_fn = losses.get(loss if loss is not None else default_loss(model))
     X = data.check_X(X, model.n_inputs).astype(model.dtype, copy=False)
-    Y = _targets(model, loss_fn, y, len(X))
+    Y = targets(model, loss_fn, y, len(X))
     rng = np.random.default_rng(seed)
     X, Y, X_val, Y_val = _validation(X, Y, model, loss_fn, validation_split, validation_data, rng)
     opt = optim.get(optimizer, params=model.parameters(), lr=lr, **optimizer_params) \
@@ -249,7 +250,7 @@ def _validation(X, Y, model, loss_fn, split, validation_data, rng):
         if split:
             raise ValueError("give either validation_split or validation_data, not both")
         X_val = data.check_X(validation_data[0], model.n_inputs, "X_val").astype(model.dtype)
-        return X, Y, X_val, _targets(model, loss_fn, validation_data[1], len(X_val), "y_val")
+        return X, Y, X_val, targets(model, loss_fn, validation_data[1], len(X_val), "y_val")
     if not split:
         return X, Y, None, None
     n_val = int(round(split * len(X)))
