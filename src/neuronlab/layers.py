@@ -88,7 +88,8 @@ class Dense(Layer):
     (5, 2)
     """
 
-    def __init__(self, fan_in: int, fan_out: int, init: str | initializers.Initializer = "glorot_uniform",
+    def __init__(self, fan_in: int, fan_out: int,
+                 init: str | initializers.Initializer = "glorot_uniform",
                  bias_init: float = 0.0, dtype: Any = np.float32,
                  seed: int | np.random.Generator | None = None) -> None:
         for label, value in (("fan_in", fan_in), ("fan_out", fan_out)):
