@@ -1,0 +1,148 @@
+"""The study report: figures, tables and the lecture's explanation, in one file.
+
+:func:`write` turns the results of :func:`neuronlab.studies.run` into
+
+- ``report.html``: one self-contained page (CSS inline, figures embedded as base64 PNG,
+  no scripts, nothing fetched from the network), a section per study with its figures,
+  tables, the claims it checked, a few sentences tying the result to the lecture, and
+  the exact command that reproduces it; or, with ``fmt="md"``, ``report.md`` with the
+  figures as PNG files under ``figures/``;
+- ``results.json``: every number, in the same structure (the report is rendered from
+  exactly this document, so the two agree);
+- ``tables/<study>.<table>.csv``: one CSV file per table.
+
+Every file is written atomically (a temporary file, then ``os.replace``), and the
+report itself last: a report file on disk is always complete and its data files are
+there.  The report only renders; it never runs an experiment.
+
+Examples
+--------
+>>> from neuronlab import studies, report
+>>> results = studies.run(["self_normalising"], quick=True)
+>>> path = report.write(results, "study-report")   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import platform
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from neuronlab.report._files import write_bytes, write_text
+from neuronlab.report._format import MISSING, command_for, format_value
+from neuronlab.studies import StudyResult
+
+__all__ = ["FORMATS", "MISSING", "command_for", "document", "format_value", "load", "write"]
+
+FORMATS = ("html", "md")
+
+
+def _environment() -> dict[str, str]:
+    import numpy
+
+    import neuronlab
+
+    return {"neuronlab": neuronlab.__version__, "numpy": numpy.__version__,
+            "python": platform.python_version(), "platform": platform.platform(terse=True)}
+
+
+def document(results: Sequence[StudyResult | Mapping[str, Any]], command: str = "",
+             created: str | None = None) -> dict[str, Any]:
+    """The JSON document of a list of study results (what ``results.json`` holds)."""
+    from neuronlab.studies import registry
+
+    studies = [r.to_dict() if isinstance(r, StudyResult) else dict(r) for r in results]
+    known = registry()
+    for study in studies:
+        study.setdefault("lecture", known[study["name"]].lecture
+                         if study["name"] in known else "")
+    seeds = {s["config"].get("seed") for s in studies}
+    quick = {bool(s["config"].get("quick")) for s in studies}
+    return {"format": "neuronlab-study-report/1",
+            "created": created or time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            "command": command or "neuronlab study",
+            "seed": seeds.pop() if len(seeds) == 1 else sorted(seeds),
+            "quick": quick.pop() if len(quick) == 1 else None,
+            "seconds": sum(s.get("seconds") or 0.0 for s in studies),
+            "environment": _environment(),
+            "studies": studies}
+
+
+def load(path: str | os.PathLike[str]) -> list[StudyResult]:
+    """The study results stored in a ``results.json``."""
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    return [StudyResult.from_dict(s) for s in doc["studies"]]
+
+
+def _csv(table: dict[str, Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=table["columns"], lineterminator="\n",
+                            extrasaction="ignore")
+    writer.writeheader()
+    for row in table["rows"]:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def _figures(results: Sequence[StudyResult], jobs: int = 1) -> dict[str, list[tuple[str, bytes]]]:
+    from neuronlab.report.figures import render_study
+    from neuronlab.studies._runner import effective_jobs
+
+    n_jobs = effective_jobs(jobs, len(results))
+    if n_jobs > 1:
+        from joblib import Parallel, delayed
+
+        rendered = Parallel(n_jobs=n_jobs, backend="loky")(
+            delayed(render_study)(r) for r in results)
+    else:
+        rendered = [render_study(r) for r in results]
+    return {r.name: figs for r, figs in zip(results, rendered, strict=True)}
+
+
+def write(results: Sequence[StudyResult | Mapping[str, Any]], out: str | os.PathLike[str],
+          fmt: str = "html", *, command: str = "", jobs: int = 1) -> Path:
+    """Write the report of ``results`` into the folder ``out``; returns the report's path.
+
+    Parameters
+    ----------
+    results : StudyResult objects (or their ``to_dict()`` form, e.g. from results.json).
+    out : folder, created if needed.  Existing files of the same names are replaced.
+    fmt : ``"html"`` (one self-contained file) or ``"md"`` (Markdown + PNG files).
+    command : the command line that produced the results, shown at the top.
+    jobs : processes used to render the figures (-1: every core).
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"report format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    results = [r if isinstance(r, StudyResult) else StudyResult.from_dict(r) for r in results]
+    if not results:
+        raise ValueError("no study results to report")
+    out = Path(out)
+    doc = document(results, command)
+    # the document goes through JSON once, so that the report shows exactly its numbers
+    text = json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    doc = json.loads(text)
+    figures = _figures(results, jobs)
+    for study in doc["studies"]:
+        for table in study["tables"]:
+            write_text(out / "tables" / f"{study['name']}.{table['name']}.csv", _csv(table))
+    write_text(out / "results.json", text + "\n")
+    lectures = {s["name"]: s.get("lecture", "") for s in doc["studies"]}
+    if fmt == "html":
+        from neuronlab.report._html import render
+
+        return write_text(out / "report.html", render(doc, lectures, figures))
+    from neuronlab.report._markdown import render as render_md
+
+    files: dict[str, list[tuple[str, str]]] = {}
+    for name, figs in figures.items():
+        for k, (caption, data) in enumerate(figs, start=1):
+            relative = f"figures/{name}-{k}.png"
+            write_bytes(out / relative, data)
+            files.setdefault(name, []).append((caption, relative))
+    return write_text(out / "report.md", render_md(doc, lectures, files))

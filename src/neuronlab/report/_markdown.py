@@ -1,0 +1,69 @@
+"""The Markdown report: the same sections as the HTML one, figures as PNG files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from neuronlab.report._format import command_for, format_value
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _table(table: dict[str, Any]) -> str:
+    columns = table["columns"]
+    formats = table.get("formats", {})
+    lines = [f"**{table['title']}**", "",
+             "| " + " | ".join(_cell(c) for c in columns) + " |",
+             "|" + "|".join("---:" if _numeric(table, c) else "---" for c in columns) + "|"]
+    for row in table["rows"]:
+        lines.append("| " + " | ".join(_cell(format_value(row.get(c), formats.get(c)))
+                                       for c in columns) + " |")
+    return "\n".join(lines)
+
+
+def _numeric(table: dict[str, Any], column: str) -> bool:
+    return any(isinstance(r.get(column), int | float) and not isinstance(r.get(column), bool)
+               for r in table["rows"])
+
+
+def render(doc: dict[str, Any], lectures: dict[str, str],
+           figure_files: dict[str, list[tuple[str, str]]]) -> str:
+    """Markdown for ``doc``; ``figure_files[study]`` lists ``(caption, relative path)``."""
+    studies = doc["studies"]
+    out = ["# What the lectures claim, measured", "",
+           f"neuronlab study report · generated {doc.get('created', '')} · seed "
+           f"{doc.get('seed')} · {'quick' if doc.get('quick') else 'default'} sizes · "
+           f"{doc.get('seconds', 0):.0f} s of computation", "",
+           "```bash", doc.get("command", ""), "```", ""]
+    held = sum(c["holds"] for s in studies for c in s["claims"])
+    total = sum(len(s["claims"]) for s in studies)
+    if total:
+        out += [f"## Claims checked: {held} of {total} reproduced", ""]
+        for i, s in enumerate(studies, start=1):
+            out += [f"- {'✅' if c['holds'] else '❌'} ({i}. {s['name']}) {c['text']}"
+                    for c in s["claims"]]
+        out.append("")
+    for i, s in enumerate(studies, start=1):
+        out += [f"## {i}. {s['title']}", "", f"> {lectures.get(s['name'], '')}", ""]
+        formats = s.get("number_formats", {})
+        out += [f"- **{k}**: {format_value(v, formats.get(k))}" for k, v in s["numbers"].items()]
+        if s["numbers"]:
+            out.append("")
+        for c in s["claims"]:
+            out += [f"{'✅ reproduced' if c['holds'] else '❌ not reproduced'}: "
+                    f"**{c['text']}** — {c['evidence']}", ""]
+        for k, (caption, path) in enumerate(figure_files.get(s["name"], []), start=1):
+            out += [f"![Figure {i}.{k}]({path})", "", f"*Figure {i}.{k}. {caption}*", ""]
+        out += [f"- {n}" for n in [*s["notes"], *s.get("timing_notes", [])]]
+        if s["notes"] or s.get("timing_notes"):
+            out.append("")
+        for t in s["tables"]:
+            if t["shown"]:
+                out += [_table(t), ""]
+        files = ", ".join(f"[{t['name']}](tables/{s['name']}.{t['name']}.csv)"
+                          for t in s["tables"])
+        out += [f"All numbers: [results.json](results.json); CSV per table: {files}.", "",
+                "Reproduce:", "", "```bash", command_for(s), "```", ""]
+    return "\n".join(out)

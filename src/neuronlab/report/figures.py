@@ -1,0 +1,508 @@
+"""The figures of the report: one function per study, from its tables only.
+
+Each function takes a :class:`~neuronlab.studies.StudyResult` and returns a list of
+``(caption, Figure)``.  Figures are built with matplotlib's object API
+(``matplotlib.figure.Figure``), so no GUI backend or global pyplot state is touched;
+:func:`png` renders one to PNG bytes with the Agg canvas.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from neuronlab.studies import StudyResult
+
+PALETTE = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3",
+           "#8C8C8C", "#CCB974", "#64B5CD")
+DPI = 100
+FigureList = list[tuple[str, "Figure"]]
+
+
+def png(fig: Figure) -> bytes:
+    """The figure as PNG bytes (Agg canvas, no metadata that changes run to run)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _figure(width: float, height: float, grid: tuple[float, float] | None = None) -> Figure:
+    """A figure; with ``grid = (bottom, top)`` margins in inches, a manual layout for
+    many small panels (the constrained layout engine is slow there)."""
+    from matplotlib.figure import Figure
+
+    if grid is None:
+        return Figure(figsize=(width, height), layout="constrained")
+    fig = Figure(figsize=(width, height))
+    bottom, top = grid
+    fig.subplots_adjust(left=0.06, right=0.985, bottom=bottom / height, top=1 - top / height,
+                        hspace=0.55, wspace=0.28)
+    return fig
+
+
+def _style(ax: Axes, title: str | None = None, xlabel: str | None = None,
+           ylabel: str | None = None) -> None:
+    if xlabel in ("epoch", "layer"):
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if title:
+        ax.set_title(title, fontsize=10)
+    if xlabel:
+        ax.set_xlabel(xlabel, fontsize=9)
+    if ylabel:
+        ax.set_ylabel(ylabel, fontsize=9)
+    ax.tick_params(labelsize=8)
+    ax.grid(True, color="#e6e6e6", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _rows(result: StudyResult, table: str) -> list[dict[str, Any]]:
+    return result.table(table).rows
+
+
+def _num(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _log10(values: Iterable[Any]) -> np.ndarray:
+    v = np.array([_num(x) for x in values], dtype=float)
+    out = np.full_like(v, np.nan)
+    positive = v > 0
+    out[positive] = np.log10(v[positive])
+    return out
+
+
+def _colors(names: Iterable[str]) -> dict[str, str]:
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(dict.fromkeys(names))}
+
+
+def _grid(n: int, columns: int) -> tuple[int, int]:
+    return math.ceil(n / columns), min(n, columns)
+
+
+# ----------------------------------------------------------------------------- atlas
+
+
+def atlas(result: StudyResult) -> FigureList:
+    curves: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for row in _rows(result, "curves"):
+        c = curves[row["activation"]]
+        for key in ("z", "g", "dg"):
+            c[key].append(_num(row[key]))
+    names = list(curves)
+    rows, cols = _grid(len(names), 5)
+    fig = _figure(12, 2.2 * rows, grid=(0.35, 0.3))
+    for i, name in enumerate(names):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        c = curves[name]
+        ax.axhline(0, color="#999", linewidth=0.6)
+        ax.axvline(0, color="#999", linewidth=0.6)
+        ax.plot(c["z"], c["g"], color=PALETTE[0], linewidth=1.6, label="g(z)")
+        ax.plot(c["z"], c["dg"], color=PALETTE[1], linewidth=1.2, linestyle="--",
+                label="g'(z)")
+        g = np.array(c["g"])
+        finite = g[np.isfinite(g)]
+        if finite.size:
+            low, high = max(finite.min(), -3.0), min(finite.max(), 3.0)
+            ax.set_ylim(min(low, -0.2) - 0.2, max(high, 1.2) + 0.2)
+        _style(ax, name)
+        if i == 0:
+            ax.legend(fontsize=7, frameon=False, loc="upper left")
+    first = ("Every registered elementwise activation g (solid) and its derivative g' "
+             "(dashed) on [-6, 6], generated from the registry.")
+    cost = sorted(_rows(result, "cost"), key=lambda r: _num(r["total_ns"]))
+    fig2 = _figure(8, 0.28 * len(cost) + 1.2)
+    ax = fig2.add_subplot(1, 1, 1)
+    y = np.arange(len(cost))
+    fwd = np.array([_num(r["forward_ns"]) for r in cost])
+    bwd = np.array([_num(r["backward_ns"]) for r in cost])
+    ax.barh(y, fwd, color=PALETTE[0], label="forward")
+    ax.barh(y, bwd, left=fwd, color=PALETTE[1], label="backward")
+    ax.set_yticks(y, [r["activation"] for r in cost])
+    ax.set_xscale("log")
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    _style(ax, "Cost per element, float32", "nanoseconds per element (log scale)")
+    return [(first, fig), ("Measured cost of the forward and backward pass per element "
+                           "(wall-clock, best of several repeats).", fig2)]
+
+
+# ----------------------------------------------------------------------------- depth
+
+
+def depth(result: StudyResult) -> FigureList:
+    summary = _rows(result, "summary")
+    acts = list(dict.fromkeys(r["activation"] for r in summary))
+    inits = list(dict.fromkeys(r["init"] for r in summary))
+    labels = {r["init"]: r["init_label"] for r in summary}
+    last_layer = result.config.get("depth", "L")
+
+    def matrix(column: str) -> np.ndarray:
+        m = np.full((len(acts), len(inits)), np.nan)
+        for r in summary:
+            v = _log10([r[column]])[0]
+            m[acts.index(r["activation"]), inits.index(r["init"])] = v
+        return m
+
+    fig = _figure(12, 4.6)
+    panels = (("act_std_last", f"log10 std of activations at layer {last_layer}"),
+              ("grad_ratio", f"log10 ‖dW₁‖ / ‖dW_{last_layer}‖ (gradient ratio)"))
+    for k, (column, title) in enumerate(panels):
+        ax = fig.add_subplot(1, 2, k + 1)
+        m = matrix(column)
+        bound = max(3.0, min(20.0, float(np.nanmax(np.abs(m))) if np.isfinite(m).any() else 3))
+        image = ax.imshow(np.clip(m, -bound, bound), cmap="RdBu_r", vmin=-bound, vmax=bound,
+                          aspect="auto")
+        for i in range(m.shape[0]):
+            for j in range(m.shape[1]):
+                text = "—" if not np.isfinite(m[i, j]) else f"{m[i, j]:.0f}" \
+                    if abs(m[i, j]) >= 9.5 else f"{m[i, j]:.1f}"
+                ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                        color="white" if np.isfinite(m[i, j]) and abs(m[i, j]) > 0.6 * bound
+                        else "black")
+        ax.set_xticks(range(len(inits)), [labels[i] for i in inits], rotation=30, ha="right",
+                      fontsize=8)
+        ax.set_yticks(range(len(acts)), acts, fontsize=8)
+        ax.set_title(title, fontsize=10)
+        fig.colorbar(image, ax=ax, shrink=0.8)
+    figures = [("Signal at the last hidden layer (left) and gradient ratio first/last layer "
+                "(right), log10: 0 (white) means preserved, blue vanishing, red exploding.",
+                fig)]
+    per_layer = _rows(result, "per_layer")
+    colors = _colors(inits)
+    for column, what in (("act_std", "activations a (forward)"),
+                         ("delta_std", "delta = dJ/dz (backward)")):
+        rows, cols = _grid(len(acts), 4)
+        fig = _figure(12, 2.7 * rows + 0.6, grid=(1.0, 0.3))
+        for i, act in enumerate(acts):
+            ax = fig.add_subplot(rows, cols, i + 1)
+            for init in inits:
+                mine = [r for r in per_layer if r["activation"] == act and r["init"] == init]
+                ax.plot([r["layer"] for r in mine], _log10(r[column] for r in mine),
+                        color=colors[init], linewidth=1.4, label=labels[init])
+            _style(ax, act, "layer" if i >= len(acts) - cols else None,
+                   "log10 std" if i % cols == 0 else None)
+        handles, names = fig.axes[0].get_legend_handles_labels()
+        fig.legend(handles, names, loc="lower center", ncol=len(inits), fontsize=8,
+                   frameon=False)
+        figures.append((f"Standard deviation of the {what} per layer, log10, for every "
+                        f"initializer.", fig))
+    widths = _rows(result, "sigmoid_width")
+    if widths:
+        fig = _figure(6, 3.2)
+        ax = fig.add_subplot(1, 1, 1)
+        ax.plot([r["width"] for r in widths], _log10(r["grad_ratio"] for r in widths),
+                marker="o", color=PALETTE[3])
+        ax.axhline(0, color="#999", linewidth=0.8)
+        ax.axhline(-3, color=PALETTE[0], linewidth=0.8, linestyle=":")
+        ax.set_xscale("log", base=2)
+        _style(ax, "Sigmoid, N(0, 1) weights", "width", "log10 gradient ratio first/last")
+        figures.append(("Sigmoid with N(0, 1) weights: the gradient ratio between the first "
+                        "and last hidden layer depends on the width — vanishing when narrow, "
+                        "exploding when wide (dotted: the 1e-3 'vanishing' line).", fig))
+    return figures
+
+
+# ----------------------------------------------------------------------------- training
+
+
+def _mean_band(ax: Axes, x: list[float], runs: list[list[float]], color: str,
+               label: str) -> None:
+    n = min(len(r) for r in runs)
+    data = np.array([[_num(v) for v in r[:n]] for r in runs])
+    mean = np.nanmean(data, axis=0) if np.isfinite(data).any() else np.full(n, np.nan)
+    ax.plot(x[:n], mean, color=color, linewidth=1.5, label=label)
+    if len(runs) > 1:
+        spread = np.nanstd(data, axis=0)
+        ax.fill_between(x[:n], mean - spread, mean + spread, color=color, alpha=0.15,
+                        linewidth=0)
+
+
+def _grouped(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[tuple, list]:
+    out: dict[tuple, list] = defaultdict(list)
+    for r in rows:
+        out[tuple(r[k] for k in keys)].append(r)
+    return out
+
+
+def training(result: StudyResult) -> FigureList:
+    curves = _rows(result, "curves")
+    datasets = list(dict.fromkeys(r["dataset"] for r in curves))
+    depths = sorted({r["depth"] for r in curves})
+    acts = list(dict.fromkeys(r["activation"] for r in curves))
+    colors = _colors(acts)
+    groups = _grouped(curves, ("dataset", "depth", "activation", "seed"))
+    figures = []
+    for column, label in (("test_accuracy", "test accuracy"), ("loss", "training loss")):
+        fig = _figure(12, 6.6, grid=(1.0, 0.3))
+        for i, ds in enumerate(datasets):
+            for j, dep in enumerate(depths):
+                ax = fig.add_subplot(len(datasets), len(depths), i * len(depths) + j + 1)
+                for act in acts:
+                    runs = [[r[column] for r in rows] for (d_, p, a, _), rows in groups.items()
+                            if (d_, p, a) == (ds, dep, act)]
+                    if runs:
+                        x = [r["epoch"] for r in groups[(ds, dep, act, 0)]] \
+                            if (ds, dep, act, 0) in groups else list(range(1, len(runs[0]) + 1))
+                        _mean_band(ax, x, runs, colors[act], act)
+                if column == "loss":
+                    ax.set_yscale("log")
+                _style(ax, f"{ds}, {dep} hidden layers", "epoch", label)
+        handles, names = fig.axes[0].get_legend_handles_labels()
+        fig.legend(handles, names, loc="lower center", ncol=len(acts), fontsize=8,
+                   frameon=False)
+        figures.append((f"{label.capitalize()} per epoch, mean over seeds (band: ± one "
+                        f"standard deviation).", fig))
+    summary = _rows(result, "summary")
+    fig = _figure(12, 3.6)
+    panels = [(ds, dep) for ds in datasets for dep in depths]
+    for k, (ds, dep) in enumerate(panels):
+        ax = fig.add_subplot(1, len(panels), k + 1)
+        mine = [r for r in summary if (r["dataset"], r["depth"]) == (ds, dep)]
+        y = np.arange(len(mine))
+        ax.barh(y, [_num(r["test_accuracy"]) for r in mine],
+                xerr=[_num(r["test_accuracy_std"]) for r in mine],
+                color=[colors[r["activation"]] for r in mine], error_kw={"linewidth": 0.8})
+        ax.set_yticks(y, [r["activation"] for r in mine] if k == 0 else [""] * len(mine))
+        ax.set_xlim(0, 1)
+        ax.invert_yaxis()
+        _style(ax, f"{ds}, {dep} layers", "test accuracy")
+    figures.append(("Final test accuracy, mean ± std over seeds.", fig))
+    return figures
+
+
+# ----------------------------------------------------------------------------- classics
+
+
+def he_vs_glorot(result: StudyResult) -> FigureList:
+    curves = _rows(result, "curves")
+    inits = list(dict.fromkeys(r["init"] for r in curves))
+    colors = {init: PALETTE[k] for k, init in enumerate(inits)}
+    fig = _figure(12, 3.6)
+    for k, (column, label) in enumerate((("test_accuracy", "test accuracy"),
+                                         ("loss", "training loss"))):
+        ax = fig.add_subplot(1, 3, k + 1)
+        for init in inits:
+            runs = _grouped([r for r in curves if r["init"] == init], ("seed",))
+            _mean_band(ax, [r["epoch"] for r in next(iter(runs.values()))],
+                       [[r[column] for r in rows] for rows in runs.values()], colors[init],
+                       init)
+        if column == "test_accuracy":
+            ax.axhline(0.1, color="#999", linestyle=":", linewidth=0.8)
+        _style(ax, label, "epoch", label)
+        ax.legend(fontsize=8, frameon=False)
+    ax = fig.add_subplot(1, 3, 3)
+    initial = _rows(result, "initial")
+    for init in inits:
+        mine = [r for r in initial if r["init"] == init]
+        ax.plot([r["layer"] for r in mine], _log10(r["act_std"] for r in mine),
+                color=colors[init], marker=".", label=init)
+    _style(ax, "at initialization", "layer", "log10 std of activations")
+    return [("30-layer ReLU network on digits: test accuracy and loss per epoch (dotted: "
+             "chance), and the activations' standard deviation per layer before training.",
+             fig)]
+
+
+def sigmoid_saturation(result: StudyResult) -> FigureList:
+    monitor = _rows(result, "monitor")
+    configs = list(dict.fromkeys(r["config"] for r in monitor))
+    layers = sorted({r["layer"] for r in monitor})
+    hidden = layers[:-1]
+    colors = _colors(f"layer {k}" for k in layers)
+    fig = _figure(12, 3.8)
+    for k, config in enumerate(configs[:3]):
+        ax = fig.add_subplot(1, 4, k + 1)
+        for layer in hidden:
+            mine = [r for r in monitor if r["config"] == config and r["seed"] == 0
+                    and r["layer"] == layer]
+            step = np.array([r["step"] for r in mine])
+            mean = np.array([_num(r["act_mean"]) for r in mine])
+            std = np.array([_num(r["act_std"]) for r in mine])
+            color = colors[f"layer {layer}"]
+            ax.plot(step, mean, color=color, linewidth=1.4, label=f"layer {layer}")
+            ax.fill_between(step, mean - std, mean + std, color=color, alpha=0.12, linewidth=0)
+        _style(ax, config, "step", "mean activation (± std)" if k == 0 else None)
+        if k == 0:
+            ax.legend(fontsize=7, frameon=False)
+    ax = fig.add_subplot(1, 4, 4)
+    for k, config in enumerate(configs):
+        first_step = min(r["step"] for r in monitor if r["config"] == config)
+        mine = [r for r in monitor if r["config"] == config and r["seed"] == 0
+                and r["step"] == first_step]
+        ax.plot([r["layer"] for r in mine], _log10(r["grad_norm"] for r in mine),
+                marker="o", color=PALETTE[k], label=config)
+    _style(ax, "weight-gradient norm, first steps", "layer", "log10 ‖dW‖")
+    ax.legend(fontsize=8, frameon=False)
+    return [("Mean activation of each hidden layer during training (first seed; after "
+             "Glorot & Bengio 2010, fig. 2), and each layer's weight-gradient norm at the "
+             "start.", fig)]
+
+
+def self_normalising(result: StudyResult) -> FigureList:
+    per_layer = _rows(result, "per_layer")
+    configs = list(dict.fromkeys(r["config"] for r in per_layer))
+    colors = _colors(configs)
+    fig = _figure(12, 3.6)
+    for k, (column, label) in enumerate((("act_mean", "mean of activations"),
+                                         ("act_std", "std of activations"))):
+        ax = fig.add_subplot(1, 2, k + 1)
+        for config in configs:
+            runs = _grouped([r for r in per_layer if r["config"] == config], ("seed",))
+            first = next(iter(runs.values()))
+            _mean_band(ax, [r["layer"] for r in first],
+                       [[r[column] for r in rows] for rows in runs.values()], colors[config],
+                       config)
+        ax.axhline(0 if column == "act_mean" else 1, color="#999", linestyle=":", linewidth=0.8)
+        _style(ax, label, "layer", label)
+    fig.axes[1].legend(fontsize=8, frameon=False)
+    return [("Mean and standard deviation of each layer's activations (mean over seeds): "
+             "SELU + LeCun normal sits at (0, 1), even from shifted inputs.", fig)]
+
+
+def dying_relu(result: StudyResult) -> FigureList:
+    summary = _rows(result, "summary")
+    configs = list(dict.fromkeys(r["config"] for r in summary))
+    colors = _colors(configs)
+    fig = _figure(10, 3.6)
+    for k, (column, label) in enumerate((("dead", "dead units after training"),
+                                         ("saturated", "units off on ≥ 90% of samples"))):
+        ax = fig.add_subplot(1, 2, k + 1)
+        for config in configs:
+            mine = [r for r in summary if r["config"] == config]
+            ax.errorbar([r["lr"] for r in mine], [_num(r[column]) for r in mine],
+                        yerr=[_num(r["dead_std"]) for r in mine] if column == "dead" else None,
+                        marker="o", color=colors[config], label=config, capsize=2)
+        ax.set_xscale("log")
+        ax.set_ylim(-0.03, 1.03)
+        _style(ax, label, "learning rate (Adam)", "fraction of hidden units")
+    fig.axes[0].legend(fontsize=8, frameon=False)
+    return [("Dead ReLU units (zero output and zero gradient on every training sample) "
+             "against the learning rate; leaky ReLU never dies, though many of its units "
+             "may sit in the leaky region.", fig)]
+
+
+def zero_centred(result: StudyResult) -> FigureList:
+    signs = _rows(result, "signs")
+    fig = _figure(12, 3.8)
+    ax = fig.add_subplot(1, 3, 1)
+    acts = list(dict.fromkeys(r["activation"] for r in signs))
+    layers = sorted({r["layer"] for r in signs})
+    width = 0.8 / (2 * len(acts))
+    for k, act in enumerate(acts):
+        for m, (column, hatch) in enumerate((("per_sample", None), ("batch_32", "//"))):
+            mine = [r for r in signs if r["activation"] == act]
+            offset = (2 * k + m - len(acts) + 0.5) * width
+            values = [_num(r[column]) for r in mine]
+            bars = ax.bar(np.array(layers) + offset, values, width,
+                          color=PALETTE[k], alpha=1 if hatch is None else 0.55, hatch=hatch,
+                          label=f"{act}, {'one sample' if hatch is None else 'batch of 32'}")
+            ax.bar_label(bars, labels=[f"{v:.0%}" for v in values], fontsize=6, padding=1)
+    ax.set_xticks(layers, ["1 (pixels)"] + [str(x) for x in layers[1:]])
+    _style(ax, "neurons with one-signed ∂J/∂W", "layer (its input)", "fraction")
+    ax.set_ylim(0, 1.12)
+    ax.legend(fontsize=7, frameon=False, loc="upper center", ncol=2,
+              bbox_to_anchor=(0.5, -0.18))
+    paths = _rows(result, "paths")
+    surface = _rows(result, "surface")
+    w_star = result.config.get("w_star", [2.0, -2.0])
+    for k, kind in enumerate(dict.fromkeys(r["inputs"] for r in paths)):
+        ax = fig.add_subplot(1, 3, k + 2)
+        grid = [r for r in surface if r["inputs"] == kind]
+        w1 = sorted({r["w1"] for r in grid})
+        w2 = sorted({r["w2"] for r in grid})
+        z = np.full((len(w2), len(w1)), np.nan)
+        for r in grid:
+            z[w2.index(r["w2"]), w1.index(r["w1"])] = _num(r["loss"])
+        ax.contour(w1, w2, np.log10(z + 1e-12), levels=14, colors="#c8c8c8", linewidths=0.7,
+                   negative_linestyles="solid")
+        mine = [r for r in paths if r["inputs"] == kind]
+        ax.plot([r["w1"] for r in mine], [r["w2"] for r in mine], color=PALETTE[3],
+                linewidth=1.0, marker=".", markersize=2.5)
+        ax.plot(*w_star, marker="*", color="black", markersize=10)
+        ax.plot(0, 0, marker="o", color=PALETTE[0])
+        ax.set_aspect("equal")
+        _style(ax, f"{kind} inputs: {len(mine) - 1} steps", "w1", "w2")
+    return [("Left: fraction of neurons whose incoming weight gradients share one sign, "
+             "per layer. Right: SGD on the two-weight toy problem from (0, 0) to w* (star) "
+             "with positive (sigmoid) and zero-centred (tanh) inputs.", fig)]
+
+
+def linear_collapse(result: StudyResult) -> FigureList:
+    decision = _rows(result, "decision")
+    fig = _figure(13, 3.6)
+    for k, network in enumerate(dict.fromkeys(r["network"] for r in decision)):
+        ax = fig.add_subplot(1, 4, k + 1)
+        grid = [r for r in decision if r["network"] == network]
+        x1 = sorted({r["x1"] for r in grid})
+        x2 = sorted({r["x2"] for r in grid})
+        p = np.full((len(x2), len(x1)), np.nan)
+        for r in grid:
+            p[x2.index(r["x2"]), x1.index(r["x1"])] = _num(r["p1"])
+        ax.contourf(x1, x2, p, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.8)
+        ax.contour(x1, x2, p, levels=[0.5], colors="black", linewidths=1.2)
+        if "points" in [t.name for t in result.tables]:
+            pts = _rows(result, "points")
+            ax.scatter([r["x1"] for r in pts], [r["x2"] for r in pts],
+                       c=[PALETTE[3] if r["y"] else PALETTE[0] for r in pts], s=5,
+                       edgecolors="white", linewidths=0.3)
+        ax.set_aspect("equal")
+        _style(ax, f"deep network, {network} activations", "x1", "x2")
+    steps = _rows(result, "steps")
+    kinds = list(dict.fromkeys(r["kind"] for r in steps))
+    colors = _colors(kinds)
+    for k, (title, wanted) in enumerate((("two ReLUs make a step", "step"),
+                                         ("sums of steps approximate", "steps"))):
+        ax = fig.add_subplot(1, 4, k + 3)
+        for kind in kinds:
+            if kind != "target" and not kind.startswith(wanted) \
+                    and not kind.endswith(wanted):
+                continue
+            if kind == "target" and wanted == "step":
+                continue
+            mine = [r for r in steps if r["kind"] == kind]
+            style = {"color": "black", "linewidth": 2.0} if kind == "target" else \
+                {"color": colors[kind], "linewidth": 1.2}
+            ax.plot([r["x"] for r in mine], [r["y"] for r in mine], label=kind, **style)
+        _style(ax, title, "x", "y")
+        ax.legend(fontsize=7, frameon=False, loc="upper left" if k == 0 else "lower left")
+    return [("Predicted probability of the inner circle (black line: 0.5) for a deep "
+             "network with identity activations — one linear map, at best a straight "
+             "boundary — and with ReLUs; right: relu(k(x−c)) − relu(k(x−c)−1) for growing k, "
+             "and sums of such steps approximating sin(2πx) + x/2.", fig)]
+
+
+FIGURES: dict[str, Callable[[StudyResult], FigureList]] = {
+    "atlas": atlas, "depth": depth, "training": training, "he_vs_glorot": he_vs_glorot,
+    "sigmoid_saturation": sigmoid_saturation, "self_normalising": self_normalising,
+    "dying_relu": dying_relu, "zero_centred": zero_centred,
+    "linear_collapse": linear_collapse,
+}
+"""The figure function of each study, by study name."""
+
+
+def study_figures(result: StudyResult) -> FigureList:
+    """The figures of one study (none for a study without a figure function)."""
+    fn = FIGURES.get(result.name)
+    return fn(result) if fn is not None else []
+
+
+def render_study(result: StudyResult) -> list[tuple[str, bytes]]:
+    """``(caption, PNG bytes)`` for each figure of one study."""
+    import numpy as np
+
+    with np.errstate(all="ignore"):  # NaN cells (missing values) are expected here
+        return [(caption, png(fig)) for caption, fig in study_figures(result)]

@@ -1,0 +1,259 @@
+"""What every study is made of: runs with derived seeds, tidy tables, and results.
+
+A study is split into independent *runs* (one network trained, one configuration
+propagated ...) so that runs can go to different cores.  Each run is identified by a
+key, and its seed is derived from the study seed and that key alone, never from the
+order in which runs start or finish: ``--jobs 1`` and ``--jobs 2`` give the same
+numbers.  After every run is done the study *assembles* the outputs into a
+:class:`StudyResult`: tables of tidy rows (one observation per row), the headline
+numbers, and the lecture's claims with whether they held.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+Key = tuple[Any, ...]
+
+
+def derive_seed(seed: int, *identity: object) -> int:
+    """A 32-bit seed for one run, from the study seed and the run's identity.
+
+    The identity is hashed (SHA-256 of its ``repr``), so equal identities give equal
+    seeds in every process and run order, and different identities independent streams
+    (``numpy.random.SeedSequence``).
+
+    Examples
+    --------
+    >>> derive_seed(0, "depth", ("relu", 1)) == derive_seed(0, "depth", ("relu", 1))
+    True
+    >>> derive_seed(0, "depth", ("relu", 1)) == derive_seed(1, "depth", ("relu", 1))
+    False
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    digest = hashlib.sha256(repr(identity).encode()).digest()
+    entropy = [int(seed), int.from_bytes(digest[:8], "little")]
+    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
+
+
+@dataclass(frozen=True)
+class Run:
+    """One independent piece of a study: ``fn(**kwargs, seed=seed)``.
+
+    ``fn`` must be a module-level function (runs are pickled to worker processes) and
+    return plain data (numbers, lists, dicts, small arrays).  ``cost`` is a rough
+    relative estimate used only to start the longest runs first.
+    """
+
+    study: str
+    key: Key
+    fn: Callable[..., Any]
+    kwargs: Mapping[str, Any]
+    seed: int
+    cost: float = 1.0
+
+    def __call__(self) -> Any:
+        return self.fn(**self.kwargs, seed=self.seed)
+
+
+def plan_runs(study: str, seed: int, fn: Callable[..., Any],
+              configs: Mapping[Key, Mapping[str, Any]],
+              seed_key: Callable[[Key], Key] | None = None,
+              cost: Callable[[Key], float] | None = None) -> list[Run]:
+    """Runs of ``fn`` for each ``key -> kwargs``; the seed comes from ``seed_key(key)``.
+
+    ``seed_key`` picks the part of the key that should change the random stream.  Runs
+    compared *against* each other (He vs Glorot on the same data) share a seed when
+    it leaves the compared factor out, so the comparison is paired.
+    """
+    seed_key = seed_key or (lambda key: key)
+    cost = cost or (lambda key: 1.0)
+    return [Run(study, key, fn, dict(kwargs), derive_seed(seed, study, seed_key(key)),
+                float(cost(key)))
+            for key, kwargs in configs.items()]
+
+
+# ----------------------------------------------------------------------------- values
+
+
+def clean(value: Any) -> Any:
+    """``value`` as plain JSON-ready Python: numpy scalars and arrays become numbers and
+    lists, non-finite floats become None (shown as a dash, written as ``null``)."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if isinstance(value, np.ndarray):
+        return [clean(v) for v in value.tolist()]
+    if isinstance(value, Mapping):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    return value
+
+
+@dataclass
+class Table:
+    """Tidy rows (one observation per row, one variable per column) with a title.
+
+    ``shown`` tables appear in the report; the others (long per-layer or per-epoch
+    tables) only in the JSON and CSV files.  ``formats`` maps a column to a format
+    spec for display (``".3g"``, ``".1%"``); ``timing`` names the columns that hold
+    wall-clock measurements, which differ from run to run.
+    """
+
+    name: str
+    title: str
+    rows: list[dict[str, Any]]
+    shown: bool = True
+    formats: dict[str, str] = field(default_factory=dict)
+    timing: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.rows = [clean(dict(row)) for row in self.rows]
+        self.timing = tuple(self.timing)
+
+    @property
+    def columns(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for row in self.rows:
+            seen.update(dict.fromkeys(row))
+        return list(seen)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "title": self.title, "columns": self.columns,
+                "shown": self.shown, "formats": dict(self.formats),
+                "timing": list(self.timing), "rows": self.rows}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Table:
+        return cls(d["name"], d["title"], list(d["rows"]), d.get("shown", True),
+                   dict(d.get("formats", {})), tuple(d.get("timing", ())))
+
+
+@dataclass
+class Claim:
+    """A statement from the lecture or a paper, whether this run reproduced it, and the
+    number that shows it."""
+
+    text: str
+    holds: bool
+    evidence: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "holds": bool(self.holds), "evidence": self.evidence}
+
+
+@dataclass
+class StudyResult:
+    """Everything one study measured.
+
+    Attributes
+    ----------
+    name, title : the study's registry name and heading.
+    config : the sizes and settings used (``quick``, ``seed``, widths, epochs ...).
+    tables : tidy tables, in display order.
+    numbers : the headline numbers, ``{label: value}``.
+    number_formats : display format of some of them, ``{label: ".1%"}``.
+    claims : the classic results checked, each with whether it held.
+    notes : further sentences with numbers in them.
+    timing_notes : sentences about wall-clock measurements (they vary run to run).
+    seconds : wall-clock time of the study's runs, summed (varies run to run).
+    """
+
+    name: str
+    title: str
+    config: dict[str, Any]
+    tables: list[Table]
+    numbers: dict[str, Any] = field(default_factory=dict)
+    number_formats: dict[str, str] = field(default_factory=dict)
+    claims: list[Claim] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    timing_notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.config = clean(self.config)
+        self.numbers = clean(self.numbers)
+
+    def table(self, name: str) -> Table:
+        for table in self.tables:
+            if table.name == name:
+                return table
+        raise KeyError(f"study {self.name!r} has no table {name!r}; it has "
+                       f"{', '.join(t.name for t in self.tables)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "title": self.title, "config": self.config,
+                "numbers": self.numbers, "number_formats": dict(self.number_formats),
+                "claims": [c.to_dict() for c in self.claims],
+                "notes": list(self.notes), "timing_notes": list(self.timing_notes),
+                "seconds": clean(self.seconds),
+                "tables": [t.to_dict() for t in self.tables]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> StudyResult:
+        return cls(d["name"], d["title"], dict(d["config"]),
+                   [Table.from_dict(t) for t in d["tables"]], dict(d.get("numbers", {})),
+                   dict(d.get("number_formats", {})),
+                   [Claim(**c) for c in d.get("claims", [])], list(d.get("notes", [])),
+                   list(d.get("timing_notes", [])), d.get("seconds") or 0.0)
+
+    def deterministic(self) -> dict[str, Any]:
+        """``to_dict()`` without wall-clock measurements: equal for equal seeds, whatever
+        the number of jobs."""
+        d = self.to_dict()
+        d.pop("seconds")
+        d.pop("timing_notes")
+        for table in d["tables"]:
+            for row in table["rows"]:
+                for column in table["timing"]:
+                    row.pop(column, None)
+        return d
+
+
+@dataclass(frozen=True)
+class Study:
+    """A registered study: how to split it into runs and how to assemble their outputs.
+
+    ``plan(quick, seed) -> list[Run]``;
+    ``assemble(outputs, quick, seed) -> StudyResult`` with ``outputs[run.key]``.
+    ``lecture`` is the explanation the report prints beside the result.
+    """
+
+    name: str
+    title: str
+    group: str
+    lecture: str
+    plan: Callable[[bool, int], list[Run]]
+    assemble: Callable[[dict[Key, Any], bool, int], StudyResult]
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def mean_std(values: Sequence[float | None]) -> tuple[float, float]:
+    """Mean and sample standard deviation (ddof = 1; 0 for a single value) of the
+    finite values, NaN if there are none."""
+    finite = [float(v) for v in values if v is not None and math.isfinite(v)]
+    if not finite:
+        return math.nan, math.nan
+    spread = float(np.std(finite, ddof=1)) if len(finite) > 1 else 0.0
+    return float(np.mean(finite)), spread
+
+
+def fmt(value: float | None, spec: str = ".3g") -> str:
+    """A number for a sentence; a dash when missing."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return format(value, spec)

@@ -1,0 +1,243 @@
+"""The report: ``neuronlab study --quick`` end to end — the HTML parses, every figure
+decodes as a PNG, every study has its section, and the numbers in the HTML tables, the
+key numbers, the CSV files and results.json are the same; the Markdown form; atomic
+writes."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import matplotlib.image
+import pytest
+
+from neuronlab import report, studies
+from neuronlab.cli import main
+from neuronlab.report import format_value
+from neuronlab.studies import StudyResult, Table
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+class _Page(HTMLParser):
+    """Collects the parts of the report the tests check."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.sections: list[str] = []
+        self.images: list[dict[str, str]] = []
+        self.tables: list[dict] = []
+        self.numbers: list[dict] = []
+        self.commands: dict[str, list[str]] = {}
+        self.external: list[str] = []
+        self.tags: set[str] = set()
+        self._section: str | None = None
+        self._table: dict | None = None
+        self._cell: dict | None = None
+        self._number: dict | None = None
+        self._in_value = False
+        self._in_command = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.add(tag)
+        for key in ("src", "href"):
+            value = a.get(key) or ""
+            if value.startswith(("http:", "https:", "//")):
+                self.external.append(value)
+        classes = (a.get("class") or "").split()
+        if tag == "section" and "study" in classes:
+            self._section = a["data-study"]
+            self.sections.append(self._section)
+        elif tag == "img":
+            self.images.append(a)
+        elif tag == "table" and "data-table" in a:
+            self._table = {"study": a["data-study"], "name": a["data-table"], "columns": [],
+                           "rows": []}
+        elif tag == "th" and self._table is not None:
+            self._table["columns"].append(a["data-column"])
+        elif tag == "tr" and self._table is not None:
+            self._table["rows"].append([])
+        elif tag == "td" and self._table is not None:
+            self._cell = {"value": json.loads(a["data-value"]), "text": ""}
+        elif tag == "div" and "number" in classes:
+            self._number = {"study": a["data-study"], "key": a["data-key"],
+                            "value": json.loads(a["data-value"]), "text": ""}
+        elif tag == "div" and "value" in classes and self._number is not None:
+            self._in_value = True
+        elif tag == "pre" and "command" in classes:
+            self._in_command = True
+            self.commands.setdefault(self._section or "", []).append("")
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._cell is not None:
+            self._table["rows"][-1].append(self._cell)
+            self._cell = None
+        elif tag == "table" and self._table is not None:
+            self._table["rows"] = [r for r in self._table["rows"] if r]
+            self.tables.append(self._table)
+            self._table = None
+        elif tag == "div" and self._in_value:
+            self._in_value = False
+            self.numbers.append(self._number)
+            self._number = None
+        elif tag == "pre":
+            self._in_command = False
+        elif tag == "section":
+            self._section = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell["text"] += data
+        if self._in_value:
+            self._number["text"] += data
+        if self._in_command:
+            key = self._section or ""
+            self.commands[key][-1] += data
+
+
+@pytest.fixture(scope="module")
+def quick_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("quick-report")
+    assert main(["study", "--quick", "--out", str(out), "--jobs", "2", "--seed", "0",
+                 "--quiet"]) == 0
+    return out
+
+
+def test_quick_study_report_end_to_end(quick_report, tmp_path):
+    out = quick_report
+    page = _Page()
+    page.feed((out / "report.html").read_text(encoding="utf-8"))
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    names = studies.names()
+
+    # every study has its section, in order, with the command that reproduces it
+    assert page.sections == names
+    assert [s["name"] for s in doc["studies"]] == names
+    for name in names:
+        assert f"neuronlab study --only {name} --seed 0 --quick" in page.commands[name]
+    # self-contained: no scripts, no stylesheets or images fetched from elsewhere
+    assert not page.external and "script" not in page.tags and "link" not in page.tags
+
+    # every figure decodes as a PNG image, and every study has one
+    assert len(page.images) >= len(names)
+    figured = {img["data-figure"].rsplit("-", 1)[0] for img in page.images}
+    assert figured == set(names)
+    for img in page.images:
+        header, _, data = img["src"].partition(",")
+        assert header == "data:image/png;base64"
+        raw = base64.b64decode(data, validate=True)
+        assert raw.startswith(PNG_SIGNATURE)
+        pixels = matplotlib.image.imread(io.BytesIO(raw), format="png")
+        assert pixels.ndim == 3 and pixels.shape[0] > 100 and pixels.shape[1] > 100
+
+    # the numbers in the HTML tables are those of results.json, shown with the formats
+    by_name = {s["name"]: s for s in doc["studies"]}
+    shown = [(s["name"], t["name"]) for s in doc["studies"] for t in s["tables"] if t["shown"]]
+    assert [(t["study"], t["name"]) for t in page.tables] == shown
+    for html_table in page.tables:
+        table = next(t for t in by_name[html_table["study"]]["tables"]
+                     if t["name"] == html_table["name"])
+        assert html_table["columns"] == table["columns"]
+        assert len(html_table["rows"]) == len(table["rows"])
+        for cells, row in zip(html_table["rows"], table["rows"], strict=True):
+            for cell, column in zip(cells, table["columns"], strict=True):
+                assert cell["value"] == row.get(column)
+                assert cell["text"] == format_value(row.get(column),
+                                                    table["formats"].get(column))
+    # ... and so are the key numbers
+    keyed = {(n["study"], n["key"]): n for n in page.numbers}
+    for s in doc["studies"]:
+        for key, value in s["numbers"].items():
+            assert keyed[(s["name"], key)]["value"] == value
+            assert keyed[(s["name"], key)]["text"] == \
+                format_value(value, s["number_formats"].get(key))
+
+    # one CSV per table, with the same rows
+    for s in doc["studies"]:
+        for t in s["tables"]:
+            with open(out / "tables" / f"{s['name']}.{t['name']}.csv", newline="",
+                      encoding="utf-8") as f:
+                rows = list(csv.DictReader(f))
+            assert len(rows) == len(t["rows"])
+            for got, want in zip(rows[:50], t["rows"][:50], strict=False):
+                for column in t["columns"]:
+                    value = want.get(column)
+                    if isinstance(value, float):
+                        assert float(got[column]) == value
+                    elif value is None:
+                        assert got[column] == ""
+                    else:
+                        assert got[column] == str(value)
+
+    # the claims the tests assert on are reproduced in the quick run too
+    failed = {(s["name"], c["text"]) for s in doc["studies"] for c in s["claims"]
+              if not c["holds"]}
+    assert all(name in ("depth", "dying_relu") for name, _ in failed), failed
+
+    # the Markdown report renders from results.json alone, figures as PNG files
+    md = report.write(report.load(out / "results.json"), tmp_path / "md", "md")
+    text = md.read_text(encoding="utf-8")
+    for s in doc["studies"]:
+        assert f"## {names.index(s['name']) + 1}. {s['title']}" in text
+        assert f"neuronlab study --only {s['name']} --seed 0 --quick" in text
+    pngs = sorted((tmp_path / "md" / "figures").glob("*.png"))
+    assert len(pngs) == len(page.images)
+    assert all(p.read_bytes().startswith(PNG_SIGNATURE) for p in pngs)
+    for p in pngs:
+        assert f"figures/{p.name}" in text
+    assert not list(tmp_path.rglob("*.tmp")) and not list(out.rglob("*.tmp"))
+
+
+def _tiny_result(value: float = 0.5) -> StudyResult:
+    return StudyResult("custom", "A custom study", {"quick": True, "seed": 1},
+                       [Table("t", "A table", [{"x": 1, "y": value, "ok": True, "z": None}],
+                              formats={"y": ".1%"})],
+                       numbers={"answer": value})
+
+
+def test_report_of_a_custom_result_and_formats(tmp_path):
+    path = report.write([_tiny_result()], tmp_path, "html", command="custom command")
+    html = path.read_text(encoding="utf-8")
+    assert "50.0%" in html and "custom command" in html and "—" in html
+    doc = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert doc["studies"][0]["tables"][0]["rows"] == [{"x": 1, "y": 0.5, "ok": True,
+                                                       "z": None}]
+    assert (tmp_path / "tables" / "custom.t.csv").read_text() == "x,y,ok,z\n1,0.5,True,\n"
+    assert format_value(float("1e-40")) == "1e-40"
+    assert format_value(12, ".1%") == "1200.0%"
+    with pytest.raises(ValueError, match="report format must be one of html, md"):
+        report.write([_tiny_result()], tmp_path, "pdf")
+    with pytest.raises(ValueError, match="no study results"):
+        report.write([], tmp_path)
+
+
+def test_writes_are_atomic(tmp_path, monkeypatch):
+    first = report.write([_tiny_result(0.25)], tmp_path)
+    before = first.read_bytes()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    from neuronlab.report import _html
+
+    monkeypatch.setattr(_html, "render", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        report.write([_tiny_result(0.75)], tmp_path)
+    assert first.read_bytes() == before  # the old report is intact, not half-written
+    assert not list(Path(tmp_path).rglob("*.tmp"))
+
+    from neuronlab.report import _files
+
+    def failing_replace(src, dst):
+        raise OSError("rename failed")
+
+    monkeypatch.setattr(_files.os, "replace", failing_replace)
+    with pytest.raises(OSError, match="rename failed"):
+        _files.write_text(tmp_path / "report.html", "new")
+    assert first.read_bytes() == before
+    assert not list(Path(tmp_path).rglob("*.tmp"))
