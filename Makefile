@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench docs clean
+.PHONY: study demo test lint bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,8 +12,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+study: $(STAMP)
+	$(BIN)/neuronlab study
+
 demo: $(STAMP)
 	$(BIN)/neuronlab demo
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
