@@ -101,10 +101,13 @@ def targets(model: Sequential, loss: losses.Loss, y: object, n_samples: int,
     return rows.astype(model.dtype, copy=False)
 
 
-def n_correct(y_pred: np.ndarray, y_true: np.ndarray) -> int:
-    """Rows whose predicted class matches: arg-max, or per-output 0.5 threshold for
-    sigmoid outputs (every label of a row must match)."""
-    if y_pred.shape[1] == 1 or not np.allclose(y_true.sum(axis=1), 1):
+def n_correct(y_pred: np.ndarray, y_true: np.ndarray, single_label: bool | None = None) -> int:
+    """Rows whose predicted class matches: arg-max for single-label rows, else a 0.5
+    threshold per output (every label of a row must match).  ``single_label=None``
+    infers it from ``y_true`` (rows summing to 1 with more than one output)."""
+    if single_label is None:
+        single_label = y_pred.shape[1] > 1 and bool(np.allclose(y_true.sum(axis=1), 1))
+    if not single_label:
         return int(np.all((y_pred >= 0.5) == (y_true >= 0.5), axis=1).sum())
     return int(np.count_nonzero(y_pred.argmax(axis=1) == y_true.argmax(axis=1)))
 
@@ -270,6 +273,7 @@ class _Loop:
         self.callbacks, self.verbose = list(callbacks), verbose
         self.params = trainer.model.parameters()
         self.classification = _is_classification(trainer.loss)
+        self.single_label = self.classification and not trainer.loss.name.startswith("binary")
         self.best_weights = self._snapshot()
         self.last_finite = self.best_weights
 
@@ -289,6 +293,9 @@ class _Loop:
     def _run(self, epochs, batch_size, shuffle, rng, early_stopping, patience, min_delta):
         t, history = self.t, self.t.history
         n_batches = -(-len(self.X) // batch_size)
+        # one batch buffer each, reused every step (no per-step allocation of inputs)
+        x_buffer = np.empty((min(batch_size, len(self.X)), self.X.shape[1]), self.X.dtype)
+        y_buffer = np.empty((len(x_buffer), self.Y.shape[1]), self.Y.dtype)
         best, waited = np.inf, 0
         progress = _Progress(epochs * n_batches, self.verbose)
         for cb in self.callbacks:
@@ -303,8 +310,9 @@ class _Loop:
                 total, correct = 0.0, 0
                 for batch in range(n_batches):
                     idx = order[batch * batch_size:(batch + 1) * batch_size]
-                    y = self.Y[idx]
-                    value, a = t.step(self.X[idx], y)
+                    x = np.take(self.X, idx, axis=0, out=x_buffer[:len(idx)])
+                    y = np.take(self.Y, idx, axis=0, out=y_buffer[:len(idx)])
+                    value, a = t.step(x, y)
                     if not np.isfinite(value):
                         return self._diverged(epoch, batch)
                     for cb in self.callbacks:
@@ -312,7 +320,7 @@ class _Loop:
                     t.optimizer.step()
                     total += value * len(idx)
                     if self.classification:
-                        correct += n_correct(a, y)
+                        correct += n_correct(a, y, self.single_label)
                     progress.advance(epoch, value)
                 logs = self._epoch_logs(epoch, total / len(self.X), correct / len(self.X),
                                         start)
