@@ -1,0 +1,101 @@
+"""Smoke test of the benchmark suite: ``python -m benchmarks --quick`` runs and writes a
+JSON file with every section filled in.
+
+Timings are never asserted (they depend on the machine and on what else runs on it);
+only that each section produced its numbers.  One thread keeps the run short on a
+busy machine, where two spinning BLAS threads per process would crawl.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+from neuronlab import activations
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# the sections issue 5 asks for (the suite adds "breakdown")
+REQUIRED = ("training", "floor", "inference", "activations", "diagnostics", "scaling",
+            "memory", "allocations")
+
+
+def _suite_sections() -> tuple[str, ...]:
+    spec = importlib.util.spec_from_file_location("_benchmarks",
+                                                  ROOT / "benchmarks" / "__init__.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.SECTIONS
+
+
+def _positive(x: object) -> bool:
+    return isinstance(x, int | float) and math.isfinite(x) and x > 0
+
+
+def _run_quick(out: Path) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--threads", "1", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "training throughput" in proc.stdout  # the rich tables were printed
+    return json.loads(out.read_text())
+
+
+def _check_sections(results: dict) -> None:
+    sections = _suite_sections()
+    assert set(REQUIRED) <= set(sections)
+    for section in sections:
+        assert section in results, f"section {section!r} missing from the JSON"
+        assert results[section], f"section {section!r} is empty"
+        assert "skipped" not in results[section], f"section {section!r} was skipped"
+    assert results["machine"]["cpu"] and results["machine"]["threads"] == 1
+    assert isinstance(results["targets"], list) and results["targets"]
+
+
+def _check_training(results: dict) -> None:
+    names = {"wide_b32", "wide_b128", "wide_b512", "deep_b128", "digits_b32"}
+    assert set(results["training"]) == names and set(results["floor"]) == names
+    for row in results["training"].values():
+        assert _positive(row["neuronlab"]["samples_per_s"])
+        for peer in ("torch", "sklearn"):
+            assert _positive(row[peer].get("samples_per_s")) or "unavailable" in row[peer]
+    for row in results["floor"].values():
+        assert _positive(row["floor"]["median"]) and _positive(row["multiple"])
+
+
+def _check_activations(results: dict) -> None:
+    measured = results["activations"]["activations"]
+    assert set(measured) == set(activations.names())
+    for name, row in measured.items():
+        assert "error" not in row, f"{name}: {row.get('error')}"
+        assert _positive(row["neuronlab"]["total_ns"])
+
+
+def _check_others(results: dict) -> None:
+    for arch in ("wide", "deep", "digits"):
+        assert _positive(results["inference"][arch]["neuronlab"]["samples_per_s"])
+    diagnostics = results["diagnostics"]
+    assert "unavailable" in diagnostics or all(
+        math.isfinite(row["overhead"]) for row in diagnostics.values())
+    for sweep in ("width", "depth", "batch"):
+        assert math.isfinite(results["scaling"][sweep]["exponent"])
+    for row in results["memory"].values():
+        assert row["neuronlab"]["train_peak_mb"] >= 0
+        assert row["neuronlab"]["tracemalloc"]["tracemalloc_peak_mb"] >= 0
+    for row in results["allocations"].values():
+        assert row["steps_measured"] > 0 and row["fresh_arrays_per_step"] >= 0
+    for row in results["breakdown"].values():
+        assert row["phases"] and row["profile"]["top"] and row["candidates"]
+
+
+def test_quick_run_writes_every_section(tmp_path: Path) -> None:
+    """One run (it takes seconds), checked section by section."""
+    results = _run_quick(tmp_path / "results.json")
+    _check_sections(results)
+    _check_training(results)
+    _check_activations(results)
+    _check_others(results)
