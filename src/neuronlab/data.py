@@ -45,14 +45,23 @@ def check_X(X: object, n_features: int | None = None, name: str = "X") -> np.nda
         raise ValueError(f"{name} has 0 features")
     if n_features is not None and X.shape[1] != n_features:
         raise ValueError(f"{name} has {X.shape[1]} features but the model expects {n_features}")
-    if X.dtype.kind == "f" and not np.isfinite(X).all():
-        bad = np.argwhere(~np.isfinite(X))[0]
-        raise ValueError(f"{name} contains NaN or infinity (first at row {bad[0]}, column "
-                         f"{bad[1]}); remove or impute those values")
+    if X.dtype.kind == "f":
+        _check_finite(X, name)
     return X
 
 
-def check_labels(y: object, n_samples: int, n_classes: int, name: str = "y") -> np.ndarray:
+def _check_finite(X: np.ndarray, name: str, block: int = 4096) -> None:
+    """Refuse NaN/inf, in row blocks so no boolean copy as large as X is ever made."""
+    for start in range(0, len(X), block):
+        rows = X[start:start + block]
+        if not np.isfinite(rows).all():
+            bad = np.argwhere(~np.isfinite(rows))[0]
+            raise ValueError(f"{name} contains NaN or infinity (first at row "
+                             f"{start + bad[0]}, column {bad[1]}); remove or impute those values")
+
+
+def check_labels(y: object, n_samples: int, n_classes: int, name: str = "y",
+                 dtype: np.dtype | type = np.float64) -> np.ndarray:
     """Integer class labels 0 .. n_classes - 1 as one-hot rows, or one-hot rows as given."""
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == n_classes and y.dtype.kind == "f":
@@ -76,7 +85,9 @@ def check_labels(y: object, n_samples: int, n_classes: int, name: str = "y") -> 
     if unseen.size:
         raise ValueError(f"{name} has label {unseen[0]} that the model never saw: it has "
                          f"{n_classes} outputs, so labels must be in 0..{n_classes - 1}")
-    return np.eye(n_classes)[labels]
+    one_hot = np.zeros((len(labels), n_classes), dtype=dtype)
+    one_hot[np.arange(len(labels)), labels] = 1
+    return one_hot
 
 
 def check_targets(y: object, n_samples: int, n_outputs: int, name: str = "y") -> np.ndarray:

@@ -91,7 +91,7 @@ def targets(model: Sequential, loss: losses.Loss, y: object, n_samples: int,
     become one-hot rows for categorical cross-entropy, 0/1 labels are checked for binary."""
     k = model.n_outputs
     if _is_classification(loss) and not loss.name.startswith("binary"):
-        rows = data.check_labels(y, n_samples, k, name)
+        rows = data.check_labels(y, n_samples, k, name, model.dtype)
     elif loss.name.startswith("binary") and np.asarray(y).ndim == 1:
         rows = data.check_targets(y, n_samples, k, name)
         if not np.isin(rows, (0, 1)).all():
