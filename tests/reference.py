@@ -60,6 +60,8 @@ TORCH: dict[str, Callable[[torch.Tensor, Activation], torch.Tensor] | None] = {
     "log_sigmoid": lambda x, act: F.logsigmoid(x),
     "softmax": lambda x, act: F.softmax(x, dim=-1),
     "log_softmax": lambda x, act: F.log_softmax(x, dim=-1),
+    # a user's formula: checked against the built-ins it reproduces in test_formula.py
+    "formula": None,
 }
 
 

@@ -199,7 +199,27 @@ REGISTRY: Registry[Activation] = Registry("activation", Activation)
 
 
 def get(spec: str | Activation, **params: Any) -> Activation:
-    """An activation from its name (with hyper-parameters) or an instance."""
+    """An activation from its name (with hyper-parameters), an instance, or a formula.
+
+    A string that is not a registered name but a formula in x (``"x * sigmoid(x)"``)
+    gives a :class:`~neuronlab.formula.Formula`; ``params`` are then its options
+    (``label``, ``params``, ``learnable``).  A plain name that is neither (``"rleu"``)
+    raises ValueError with the closest registered name.
+    """
+    if isinstance(spec, str) and spec not in REGISTRY:
+        from neuronlab import formula
+
+        try:
+            return formula.Formula(spec, **params)
+        except formula.FormulaError as exc:
+            if not formula.looks_like_name(spec):
+                raise
+            try:  # a mistyped name rather than a formula: say which name was meant
+                REGISTRY.cls(spec)
+            except ValueError as unknown:
+                raise ValueError(f"{unknown} Or write a formula in x, such as "
+                                 f"'x * sigmoid(x)'.") from None
+            raise exc  # pragma: no cover - spec is not registered
     return REGISTRY.get(spec, **params)
 
 
@@ -1698,3 +1718,7 @@ class LogSoftmax(Activation):
         softmax *= grad.sum(axis=-1, keepdims=True)
         np.subtract(grad, softmax, out=softmax)
         return softmax
+
+
+# Activations from a formula: the Formula class registers itself as "formula".
+from neuronlab.formula import Formula, from_formula  # noqa: E402, F401

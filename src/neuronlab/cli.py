@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import shlex
 import sys
 from collections.abc import Sequence
 
@@ -58,10 +60,249 @@ def cmd_train(args: argparse.Namespace) -> int:
     test_acc = accuracy(model.predict(dataset.X_test), np.eye(dataset.n_classes)[dataset.y_test])
     console.print(f"stopped: {history.stop_reason} after {len(history)} epochs")
     console.print(f"[bold]test accuracy: {test_acc:.2%}[/]")
-    diagnostics.print_layer_table(model, dataset.X_test, console)
+    diagnostics.print_layer_table(model, dataset.X_test, dataset.y_test, console=console)
     if getattr(args, "out", None):
         io.save(model, args.out, metadata={"data": args.data, "history": history.epochs})
         console.print(f"saved model to {args.out}")
+    return 0
+
+
+def _diagnose_args(p: argparse.ArgumentParser) -> None:
+    from neuronlab import data
+
+    p.add_argument("model", help="a model saved by 'neuronlab train --out' (.safetensors)")
+    p.add_argument("--data", required=True, choices=list(data.DATASETS),
+                   help="dataset whose test split to run the model on")
+    p.add_argument("--samples", type=int, metavar="N",
+                   help="use the first N test samples (default: all)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the train/test split (default: 0, as 'train' uses)")
+
+
+def cmd_diagnose(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from neuronlab import data, diagnostics, io
+
+    try:
+        model = io.load(args.model)
+    except OSError as exc:
+        raise ValueError(f"cannot read model file {args.model!r}: "
+                         f"{exc.strerror or exc}") from None
+    dataset = data.load(args.data, seed=args.seed)
+    if dataset.n_features != model.n_inputs:
+        raise ValueError(f"the model expects {model.n_inputs} features but dataset "
+                         f"{args.data!r} has {dataset.n_features}; pass the --data it was "
+                         f"trained on")
+    if args.samples is not None and args.samples < 1:
+        raise ValueError(f"--samples must be a positive integer, got {args.samples}")
+    X, y = dataset.X_test[:args.samples], dataset.y_test[:args.samples]
+    console = Console()
+    console.print(f"[bold]{args.model}[/] on {len(X)} test samples of {args.data}")
+    diagnostics.print_layer_table(model, X, y, console=console)
+    return 0
+
+
+def _sweep_args(p: argparse.ArgumentParser) -> None:
+    from neuronlab import sweep
+
+    p.add_argument("config", nargs="?", help="sweep file (.toml; .yaml with PyYAML) with "
+                   "[grid], [fixed] and [sample] sections; options below override it")
+    for setting in sweep.SETTINGS.values():
+        p.add_argument(setting.flag, dest=setting.name, metavar="V[,V...]",
+                       help=setting.describe() + " (several values make an axis)")
+    p.add_argument("--sample", type=int, metavar="N", help="run N cells drawn at random "
+                   "(seeded by --sample-seed) from the grid")
+    p.add_argument("--sample-seed", type=int, metavar="S")
+    p.add_argument("--out", default="sweep-results", help="folder of the results table; "
+                   "cells already in it are skipped (default: sweep-results)")
+    p.add_argument("--jobs", type=int, default=-1,
+                   help="parallel local processes (default: -1, every core)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help=f"run on this Dask scheduler (default: ${sweep.SCHEDULER_ENV} if set; "
+                        "'local' forces local cores)")
+    p.add_argument("--max-cells", type=int, metavar="N",
+                   help="run at most N unfinished cells, then stop (resume later)")
+    p.add_argument("--top", type=int, default=10, help="best configurations to print")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    import os
+
+    from rich.console import Console
+
+    from neuronlab import sweep
+
+    spec = sweep.from_command_line(args.config, {k: getattr(args, k) for k in sweep.SETTINGS},
+                                   sample=args.sample, sample_seed=args.sample_seed)
+    scheduler = args.scheduler or os.environ.get(sweep.SCHEDULER_ENV) or None
+    console = Console()
+    console.print(f"sweep of {len(spec)} cells into {args.out}"
+                  + (f" on {scheduler}" if scheduler not in (None, "local") else ""))
+    try:
+        rows = sweep.run(spec, args.out, jobs=args.jobs,
+                         scheduler=None if scheduler == "local" else scheduler,
+                         progress=not args.quiet, max_cells=args.max_cells)
+    except KeyboardInterrupt:
+        console.print("interrupted: the finished cells are in the table; run the same "
+                      "command again to resume")
+        return 130
+    sweep.print_summary(rows, top=args.top, console=console)
+    console.print(f"results: {os.path.join(args.out, 'results.csv')}")
+    return 0
+
+
+def _study_args(p: argparse.ArgumentParser) -> None:
+    from neuronlab.report import FORMATS
+    from neuronlab.studies._runner import MODULES
+
+    p.add_argument("--only", metavar="NAMES",
+                   help=f"comma-separated studies to run (default: all): {', '.join(MODULES)}; "
+                        f"'classics' selects the six classic results")
+    p.add_argument("--out", default="study-report",
+                   help="folder for the report, results.json and tables/ "
+                        "(default: study-report)")
+    p.add_argument("--jobs", type=int, default=-1,
+                   help="parallel processes (default: -1, every core); the results do not "
+                        "depend on it")
+    p.add_argument("--seed", type=int, default=0,
+                   help="every run's seed is derived from it and the run's identity "
+                        "(default: 0)")
+    p.add_argument("--quick", action="store_true",
+                   help="small sizes: the whole study in under a minute (CI)")
+    p.add_argument("--format", default="html", choices=FORMATS,
+                   help="html: one self-contained file; md: Markdown with PNG figures "
+                        "(default: html)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def cmd_study(args: argparse.Namespace) -> int:
+    import time
+
+    from rich import progress as rp
+    from rich.console import Console
+
+    from neuronlab import report, studies
+
+    console = Console()
+    selected = [s.name for s in studies.select(args.only)]  # unknown names fail here
+    command = " ".join(["neuronlab", "study"]
+                       + (["--only", ",".join(selected)] if args.only else [])
+                       + ["--seed", str(args.seed)] + (["--quick"] if args.quick else [])
+                       + (["--format", args.format] if args.format != "html" else []))
+    start = time.perf_counter()
+    with rp.Progress(rp.TextColumn("{task.description:<20}"), rp.BarColumn(),
+                     rp.MofNCompleteColumn(), rp.TimeElapsedColumn(), console=console,
+                     disable=args.quiet) as bars:
+        tasks: dict[str, object] = {}
+
+        def on_plan(counts: dict[str, int]) -> None:
+            for name, total in counts.items():
+                tasks[name] = bars.add_task(name, total=total)
+
+        def progress(name: str, done: int, total: int) -> None:
+            bars.update(tasks[name], completed=done)
+
+        try:
+            results = studies.run(selected, quick=args.quick, seed=args.seed, jobs=args.jobs,
+                                  progress=progress, on_plan=on_plan)
+        except KeyboardInterrupt:
+            console.print("interrupted: nothing was written")
+            return 130
+        report_task = bars.add_task("report", total=1)
+        path = report.write(results, args.out, args.format, command=command, jobs=args.jobs)
+        bars.update(report_task, completed=1)
+    for result in results:
+        held = sum(c.holds for c in result.claims)
+        claims = f"{held}/{len(result.claims)} claims reproduced" if result.claims else ""
+        console.print(f"  {result.name:<20} {claims}")
+    console.print(f"finished in {time.perf_counter() - start:.0f} s")
+    print(f"report: {path}")
+    return 0
+
+
+def _activation_args(p: argparse.ArgumentParser) -> None:
+    from neuronlab.formula import FUNCTIONS
+    from neuronlab.report import FORMATS
+
+    p.add_argument("formula", help="a formula in x, such as 'x * tanh(log(1 + exp(x)))' "
+                   f"(functions: {', '.join(FUNCTIONS)}), or a registered activation name")
+    p.add_argument("--name", help="a display name for the formula")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="value of a parameter of the formula (repeat for several)")
+    p.add_argument("--learnable", action="append", default=[], metavar="NAME",
+                   help="make a parameter learnable (repeat for several)")
+    p.add_argument("--out", default="activation-report",
+                   help="folder for the page (report.html), results.json and tables/ "
+                        "(default: activation-report)")
+    p.add_argument("--full", action="store_true",
+                   help="the study's full sizes (50 layers of width 512) instead of 20 of "
+                        "128 for the propagation plot")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--jobs", type=int, default=1, help="parallel processes (default: 1)")
+    p.add_argument("--format", default="html", choices=FORMATS)
+
+
+def _parameters(items: Sequence[str]) -> dict[str, float]:
+    params: dict[str, float] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            params[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not name.strip():
+            raise ValueError(f"--param must look like NAME=VALUE (such as alpha=0.1), "
+                             f"got {item!r}")
+    return params
+
+
+def cmd_activation(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from neuronlab import report
+    from neuronlab.studies import signal
+
+    params = _parameters(args.param)
+    result = signal.activation_card(args.formula, label=args.name, params=params,
+                                    learnable=args.learnable, quick=not args.full,
+                                    seed=args.seed, jobs=args.jobs)
+    row = result.table("properties").rows[0]
+    console = Console(highlight=False)
+    say = functools.partial(console.print, markup=False, soft_wrap=True)
+    say(f"activation:  {row['activation']}")
+    say(f"formula:     {row['formula']}")
+    if row.get("computed_as"):
+        say(f"computed as: {row['computed_as']}  (stable rewrite)")
+    say(f"derivative:  {row['derivative']}")
+    flags = [name.replace("_", "-") if row[name] else f"not {name.replace('_', '-')}"
+             for name in ("zero_centred", "monotonic", "smooth", "saturating")]
+    say(f"properties:  range {row['range']}, {', '.join(flags)} (measured)")
+    regions = [f"z <= {row['saturated_below']:.3g}" if row["saturated_below"] is not None
+               else "", f"z >= {row['saturated_above']:.3g}"
+               if row["saturated_above"] is not None else ""]
+    say(f"             saturated (|g'| < 1% of its max) where "
+        f"{' and '.join(r for r in regions if r) or 'nowhere'}; max slope "
+        f"{row['max_slope']:.4g}")
+    torch_gain = f" (PyTorch's calculate_gain: {row['pytorch_gain']:.4g})" \
+        if row.get("pytorch_gain") is not None else ""
+    say(f"auto gain:   {row['gain']:.6g}{torch_gain}: Var(W) = gain^2 / fan_in keeps "
+        f"q* = 1")
+    slope = row["slope_at_fixed_point"]
+    kind = "attracts" if slope < 1 - 1e-6 else "repels" if slope > 1 + 1e-6 else "marginal"
+    chi = row["chi_at_gain"]
+    phase = "ordered" if chi < 1 - 1e-9 else "chaotic" if chi > 1 + 1e-9 else "critical"
+    say(f"fixed point: q* = 1 at the gain, V'(1) = {slope:.4g} ({kind})")
+    say(f"chi at q*:   {chi:.6g} ({phase}); edge of chaos at sigma_b = 0: sigma_w = "
+        f"{report.format_value(row['edge_sigma_w'], '.6g')}")
+    command = ["neuronlab", "activation", shlex.quote(args.formula)]
+    command += ["--name", shlex.quote(args.name)] if args.name else []
+    command += [f"--param {shlex.quote(p)}" for p in args.param]
+    command += [f"--learnable {shlex.quote(n)}" for n in args.learnable]
+    command += (["--full"] if args.full else []) + ["--seed", str(args.seed)]
+    path = report.write([result], args.out, args.format, command=" ".join(command))
+    print(f"page: {path}")
     return 0
 
 
@@ -75,9 +316,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     train = sub.add_parser("train", help="train an MLP on a dataset and save it")
     _model_args(train)
     train.add_argument("--out", help="save the trained model here (.safetensors)")
+    sweep = sub.add_parser("sweep", help="a grid of training runs with diagnostics, in "
+                           "parallel (joblib or Dask), resumable, into one table")
+    _sweep_args(sweep)
+    sweep.set_defaults(func=cmd_sweep)
+    diagnose = sub.add_parser("diagnose", help="per-layer gradient-flow diagnostics (dead, "
+                              "saturated, vanishing, exploding) of a saved model on a dataset")
+    _diagnose_args(diagnose)
+    diagnose.set_defaults(func=cmd_diagnose)
+    study = sub.add_parser("study", help="run the studies (activations, initialization, "
+                           "vanishing/exploding gradients, classic results) and write a report")
+    _study_args(study)
+    study.set_defaults(func=cmd_study)
+    activation = sub.add_parser("activation", help="an activation from a formula: its "
+                                "derivative, measured properties, auto gain and chi, and "
+                                "a page with its plots and signal propagation")
+    _activation_args(activation)
+    activation.set_defaults(func=cmd_activation)
     args = parser.parse_args(argv)
     try:
-        return cmd_train(args)
+        return getattr(args, "func", cmd_train)(args)
     except (ValueError, TypeError) as exc:
         print(f"neuronlab: error: {exc}", file=sys.stderr)
         return 2

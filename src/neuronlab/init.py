@@ -37,7 +37,8 @@ their active region).
 
 The gain of an activation
 -------------------------
-:func:`gain` returns the weight scale that preserves the second moment of the
+:func:`gain` (defined in :mod:`neuronlab.meanfield`, with the mean-field maps it
+belongs to) returns the weight scale that preserves the second moment of the
 pre-activations through a layer with activation g: with ``Var(W) = gain^2 / fan_in``
 and z ~ N(0, 1), the next pre-activation again has second moment 1, that is
 
@@ -45,38 +46,21 @@ and z ~ N(0, 1), the next pre-activation again has second moment 1, that is
 
 the fixed point q* = 1 of the mean-field variance map (Poole et al. 2016).
 ``VarianceScaling(gain(g) ** 2, "fan_in", "normal")`` is then the variance-preserving
-initializer for g (for relu it is ``he_normal``).  PyTorch's ``calculate_gain`` is a
-fixed table instead; where it differs it is a convention, not this fixed point:
-
-=============  ==================  ===============================================
-activation     PyTorch             ``gain`` here
-=============  ==================  ===============================================
-identity       1                   1
-sigmoid        1                   1.8462 (sigmoid's outputs have mean 1/2, so
-                                   E[g^2] = 0.2934; PyTorch treats it as linear)
-tanh           5/3 = 1.6667        1.5925 (PyTorch's 5/3 is a heuristic that keeps
-                                   activations a little larger than the fixed point)
-relu           sqrt(2)             sqrt(2)
-leaky_relu(a)  sqrt(2 / (1 + a^2)) sqrt(2 / (1 + a^2)) (PyTorch's default a = 0.01)
-selu           3/4                 1.0000 (SELU's fixed point, the self-normalising
-                                   LeCun-normal init; PyTorch's 3/4 was chosen
-                                   empirically for gradient flow, and its docs advise
-                                   'linear', i.e. 1, for self-normalising networks)
-=============  ==================  ===============================================
+initializer for g (for relu it is ``he_normal``); ``MLP(init="auto")`` uses it for
+every layer.  It works for any elementwise activation, formulas included; the
+comparison with PyTorch's fixed ``calculate_gain`` table (sigmoid, tanh's 5/3,
+SELU's 3/4) is in :mod:`neuronlab.meanfield`.
 """
 
 from __future__ import annotations
 
 import difflib
-import functools
 import math
 from typing import Any
 
 import numpy as np
-from numpy.polynomial.hermite_e import hermegauss
-from numpy.polynomial.legendre import leggauss
 
-from neuronlab import activations
+from neuronlab import meanfield
 from neuronlab._registry import Registry
 
 MODES = ("fan_in", "fan_out", "fan_avg")
@@ -446,96 +430,5 @@ class Orthogonal(Initializer):
 
 # ----------------------------------------------------------------------------- gain
 
-_HERMITE_NODES = (100, 200)   # Gauss-Hermite orders compared for convergence
-_LEGENDRE_NODES = 20          # Gauss-Legendre order per piece of the composite rule
-_PIECE = 0.25                 # width of the pieces of the composite rule
-_HALF_WIDTH = 16.0            # the composite rule covers [-16, 16]; N(0, 1) beyond is < 1e-57
-
-
-@functools.cache
-def _hermite(n: int) -> tuple[np.ndarray, np.ndarray]:
-    x, w = hermegauss(n)
-    return x, w / math.sqrt(2 * math.pi)  # weights of E[f(z)], z ~ N(0, 1)
-
-
-@functools.cache
-def _composite_legendre(kinks: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes and weights of E[f(z)] by Gauss-Legendre on pieces split at the kinks."""
-    grid = np.arange(-_HALF_WIDTH, _HALF_WIDTH + _PIECE / 2, _PIECE)
-    inner = [k for k in kinks if -_HALF_WIDTH < k < _HALF_WIDTH]
-    edges = np.unique(np.concatenate([grid, inner]))
-    t, w = leggauss(_LEGENDRE_NODES)
-    mid, half = (edges[1:] + edges[:-1]) / 2, (edges[1:] - edges[:-1]) / 2
-    x = (mid[:, None] + half[:, None] * t).ravel()
-    weights = (half[:, None] * w).ravel() * np.exp(-x * x / 2) / math.sqrt(2 * math.pi)
-    return x, weights
-
-
-def _second_moment(g: activations.Activation) -> float:
-    """E[g(z)^2] for z ~ N(0, 1)."""
-
-    def mean_of_square(x: np.ndarray, w: np.ndarray) -> float:
-        a = g.forward(x[:, None], training=False)[:, 0]
-        return float(np.dot(w, a * a))
-
-    kinks = tuple(sorted(float(k) for k in g.kinks))
-    with np.errstate(under="ignore"):
-        if not kinks:
-            # Gauss-Hermite is exact to rounding for smooth g; a kink (or a near-kink
-            # such as a very sharp softplus) shows up as disagreement between orders.
-            coarse, fine = (mean_of_square(*_hermite(n)) for n in _HERMITE_NODES)
-            if abs(coarse - fine) <= 1e-12 * abs(fine):
-                return fine
-        return mean_of_square(*_composite_legendre(kinks))
-
-
-def gain(activation: str | activations.Activation) -> float:
-    """The variance-preserving weight scale of an activation: 1 / sqrt(E[g(z)^2]), z ~ N(0, 1).
-
-    With ``Var(W) = gain^2 / fan_in`` the pre-activations of the next layer keep unit
-    second moment (the fixed point q* = 1 of the mean-field variance map, Poole et
-    al. 2016).  The expectation is computed by Gauss-Hermite quadrature
-    (``hermegauss``, 200 nodes, checked against 100) for smooth g; for g with kinks
-    (its ``kinks`` attribute), or where the two orders disagree, by composite
-    Gauss-Legendre quadrature on [-16, 16] split at the kinks, which is exact to
-    rounding on every smooth piece.  See the module docstring for PyTorch's table.
-
-    Parameters
-    ----------
-    activation : str or Activation
-        Any registered elementwise activation, by name or instance (its learnable
-        parameters, if any, are taken at their initial values).
-
-    Raises
-    ------
-    ValueError
-        For vector-valued activations (softmax, log-softmax): their outputs depend on
-        the whole row, so there is no per-unit gain.
-
-    Examples
-    --------
-    >>> round(gain("relu") ** 2, 12)
-    2.0
-    >>> round(gain("tanh"), 4)
-    1.5925
-    """
-    if isinstance(activation, str):
-        act = activations.get(activation)
-    elif isinstance(activation, activations.Activation):
-        act = activation
-    else:
-        raise TypeError(f"activation must be a name or an Activation instance, "
-                        f"got {type(activation).__name__}")
-    if not act.elementwise:
-        raise ValueError(
-            f"activation {act.name!r} is vector-valued (each output depends on the whole "
-            f"row), so it has no per-unit gain; use gain('identity') = 1 or a "
-            f"variance-scaling preset instead"
-        )
-    fresh = type(act)(**act.get_config())  # learnable parameters at their initial values
-    fresh.build(1, np.dtype(np.float64))
-    m2 = _second_moment(fresh)
-    if not math.isfinite(m2) or m2 <= 0:
-        raise ValueError(f"activation {act.name!r} has E[g(z)^2] = {m2} for z ~ N(0, 1); "
-                         f"no finite gain")
-    return 1.0 / math.sqrt(m2)
+#: The variance-preserving weight scale of an activation (see :mod:`neuronlab.meanfield`).
+gain = meanfield.gain

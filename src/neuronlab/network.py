@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from neuronlab import activations
+from neuronlab import activations, meanfield
+from neuronlab import init as initializers
 from neuronlab.layers import LAYERS, Activation, Dense, Dropout, Layer, Maxout
 from neuronlab.parameter import Parameter
 
@@ -142,7 +143,7 @@ class Sequential:
 
 
 def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "relu",  # noqa: N802
-        output: str | None = "softmax", init: str = "glorot_uniform", bias_init: float = 0.0,
+        output: str | None = "softmax", init: Any = "glorot_uniform", bias_init: float = 0.0,
         dropout: float = 0.0, dtype: Any = np.float32, seed: int | None = None,
         maxout_pieces: int = 2, **activation_params: Any) -> Sequential:
     """A multilayer perceptron in one line.
@@ -155,7 +156,11 @@ def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "relu",  # noqa:
     output : activation of the output layer (``"softmax"``, ``"sigmoid"``,
         ``"identity"``/None for regression).
     init : weight initializer for every Dense layer (Glorot uniform by default, as in
-        Keras and the lecture; use ``"he_normal"`` for ReLU-like activations).
+        Keras and the lecture; use ``"he_normal"`` for ReLU-like activations), or
+        ``"auto"``: each Dense layer draws N(0, gain^2 / fan_in) with the gain of the
+        activation that follows it (:func:`neuronlab.meanfield.gain`, which keeps the
+        pre-activations' second moment at its fixed point 1; the maxout gain for
+        maxout layers), and the output layer N(0, 1 / fan_in).
     bias_init : constant initial bias of the hidden layers (e.g. 0.01 for ReLU).
     dropout : dropout rate after each hidden activation (0 for none).
     seed : seeds the weights, dropout and random activations (RReLU), so equal seeds
@@ -178,21 +183,37 @@ def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "relu",  # noqa:
     if len(per_layer) != hidden:
         raise ValueError(f"got {len(per_layer)} activations for {hidden} hidden layers")
     rng = np.random.default_rng(seed)
+    auto = isinstance(init, str) and init == "auto"
+    gains: dict[tuple[str, str], float] = {}
+
+    def weights(name: str) -> Any:
+        """``init``, or with ``init="auto"`` N(0, gain^2 / fan_in) for the activation."""
+        if not auto:
+            return init
+        key = (name, repr(sorted(activation_params.items())))
+        if key not in gains:
+            gains[key] = (meanfield.maxout_gain(maxout_pieces) if name == "maxout" else
+                          meanfield.gain(activations.get(name, **activation_params)))
+        return initializers.VarianceScaling(gains[key] ** 2, "fan_in", "normal")
+
     layers: list[Layer] = []
     for fan_in, fan_out, name in zip(sizes[:-2], sizes[1:-1], per_layer, strict=True):
         if name == "maxout":
-            layers.append(Maxout(fan_in, fan_out, maxout_pieces, init, bias_init, dtype, rng))
+            layers.append(Maxout(fan_in, fan_out, maxout_pieces, weights(name), bias_init,
+                                 dtype, rng))
         else:
-            layers.append(Dense(fan_in, fan_out, init, bias_init, dtype, rng))
+            layers.append(Dense(fan_in, fan_out, weights(name), bias_init, dtype, rng))
             params = dict(activation_params)
-            if "seed" in inspect.signature(activations.REGISTRY.cls(name)).parameters:
+            cls = activations.REGISTRY.cls(name) if name in activations.REGISTRY else None
+            if cls is not None and "seed" in inspect.signature(cls).parameters:
                 params.setdefault("seed", int(rng.integers(2**63)))  # e.g. RReLU's slopes
             layer = Activation(name, **params)
             layer.build(fan_out, np.dtype(dtype))
             layers.append(layer)
         if dropout:
             layers.append(Dropout(dropout, rng))
-    layers.append(Dense(sizes[-2], sizes[-1], init, 0.0, dtype, rng))
+    output_init = initializers.VarianceScaling(1.0, "fan_in", "normal") if auto else init
+    layers.append(Dense(sizes[-2], sizes[-1], output_init, 0.0, dtype, rng))
     if output not in (None, "identity", "linear"):
         layers.append(Activation(output))
     return Sequential(layers, dtype)

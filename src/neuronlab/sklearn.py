@@ -9,8 +9,9 @@ messages, so swapping the import is enough::
 What neuronlab adds
 -------------------
 - ``activation``: every name of :mod:`neuronlab.activations` (scikit-learn's
-  ``"identity"``, ``"logistic"``, ``"tanh"``, ``"relu"`` included), or a list with
-  one name per hidden layer.
+  ``"identity"``, ``"logistic"``, ``"tanh"``, ``"relu"`` included), a formula in x
+  without parameters (``"x * tanh(softplus(x))"``, see :mod:`neuronlab.formula`), or a
+  list with one of these per hidden layer.
 - ``initializer``: every name of :mod:`neuronlab.init`, an ``Initializer`` instance,
   or ``"auto"`` for scikit-learn's scheme (below).
 - ``output_activation``: ``"auto"`` picks scikit-learn's (softmax for several
@@ -84,7 +85,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from neuronlab import activations, losses, optim, train
+from neuronlab import activations, formula, losses, optim, train
 from neuronlab import init as initializers
 from neuronlab.layers import Dense
 from neuronlab.network import MLP
@@ -98,16 +99,29 @@ SKLEARN_ACTIVATIONS = frozenset({"identity", "logistic", "tanh", "relu"})
 _SEED_RANGE = np.iinfo(np.int32).max
 
 
+class _ActivationOptions(StrOptions):
+    """The registry's names, or a formula in x without parameters ("x * sigmoid(x)")."""
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        return super().is_satisfied_by(val) or formula.is_formula(val, params=())
+
+    def __str__(self) -> str:
+        return f"{super().__str__()} or a formula in x such as 'x * sigmoid(x)'"
+
+
 def _activation_options() -> StrOptions:
-    return StrOptions(set(activations.names()) | SKLEARN_ACTIVATIONS)
+    return _ActivationOptions(set(activations.names()) | SKLEARN_ACTIVATIONS)
 
 
 def _canonical_activation(name: str, parameter: str) -> str:
-    """The registry's name for ``name`` (``"logistic"`` -> ``"sigmoid"``), or a ValueError
-    naming the parameter, the value and the closest valid name."""
+    """The registry's name for ``name`` (``"logistic"`` -> ``"sigmoid"``), the formula
+    itself for a formula, or a ValueError naming the parameter, the value and the
+    closest valid name."""
     if not isinstance(name, str):
         raise TypeError(f"{parameter} must hold activation names (str), got "
                         f"{type(name).__name__} {name!r}")
+    if name not in activations.REGISTRY and formula.is_formula(name, params=()):
+        return name
     try:
         return activations.REGISTRY.cls(name).name
     except ValueError as exc:

@@ -485,11 +485,107 @@ def linear_collapse(result: StudyResult) -> FigureList:
              "and sums of such steps approximating sin(2πx) + x/2.", fig)]
 
 
+def signal(result: StudyResult) -> FigureList:
+    names = [t.name for t in result.tables]
+    out: FigureList = []
+    curves: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for row in _rows(result, "curves"):
+        for key in ("z", "g", "dg"):
+            curves[row["activation"]][key].append(_num(row[key]))
+    acts = list(curves)
+    gains = {r["activation"]: _num(r["gain"]) for r in _rows(result, "properties")}
+    rows, cols = _grid(len(acts), 3)
+    fig = _figure(12, 2.6 * rows + 0.3)
+    for i, name in enumerate(acts):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        c = curves[name]
+        ax.plot(c["z"], c["g"], color=PALETTE[0], linewidth=1.5, label="φ(z)")
+        ax.plot(c["z"], c["dg"], color=PALETTE[1], linewidth=1.2, linestyle="--",
+                label="φ′(z)")
+        _style(ax, f"{name} (gain {gains.get(name, math.nan):.4g})", "z")
+        if i == 0:
+            ax.legend(fontsize=8, frameon=False)
+    out.append(("Each activation φ and its derivative φ′ (computed symbolically for the "
+                "formula), with its auto gain.", fig))
+
+    per_layer = _rows(result, "propagation")
+    scales = sorted({r["scale"] for r in per_layer})
+    colors = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(scales)}
+    fig = _figure(12, 2.8 * rows + 0.4)
+    for i, name in enumerate(acts):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        for s in scales:
+            mine = [r for r in per_layer if r["activation"] == name and r["scale"] == s]
+            layers = [r["layer"] for r in mine]
+            ax.plot(layers, _log10(r["predicted"] for r in mine), color=colors[s],
+                    linewidth=1.4, label=f"{s:g} × gain")
+            ax.plot(layers, _log10(r["ensemble"] for r in mine), "o", color=colors[s],
+                    markersize=2.5)
+            ax.plot(layers, _log10(r["measured"] for r in mine), "x", color=colors[s],
+                    markersize=3, alpha=0.7)
+        _style(ax, name, "layer", "log10 q = log10 E[z²]")
+        if i == 0:
+            ax.legend(fontsize=7, frameon=False)
+    out.append(("Second moment of each layer's pre-activations at initialization, for "
+                "weights of the auto gain times each scale: predicted by the mean-field "
+                "recursion (lines), ensemble mean of exactly sampled networks (dots) and "
+                "real networks (crosses).", fig))
+
+    if "phase" in names:
+        grid = _rows(result, "phase")
+        edge = _rows(result, "edge")
+        phase_acts = list(dict.fromkeys(r["activation"] for r in grid))
+        fig = _figure(6 * len(phase_acts), 4.2)
+        for i, name in enumerate(phase_acts):
+            ax = fig.add_subplot(1, len(phase_acts), i + 1)
+            mine = [r for r in grid if r["activation"] == name]
+            w = sorted({r["sigma_w"] for r in mine})
+            b = sorted({r["sigma_b"] for r in mine})
+            chi = np.full((len(b), len(w)), np.nan)
+            for r in mine:
+                chi[b.index(r["sigma_b"]), w.index(r["sigma_w"])] = _num(r["chi"])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                image = ax.pcolormesh(w, b, np.log10(chi), cmap="RdBu_r", vmin=-1, vmax=1,
+                                      shading="nearest")
+            line = [r for r in edge if r["activation"] == name]
+            ax.plot([_num(r["sigma_w"]) for r in line], [_num(r["sigma_b"]) for r in line],
+                    color="black", linewidth=1.6, label="edge of chaos χ = 1")
+            if name in gains:
+                ax.plot([gains[name]], [0.0], marker="*", color="gold", markersize=12,
+                        markeredgecolor="black", linestyle="none", label="auto gain")
+            _style(ax, name, "σ_w", "σ_b")
+            ax.legend(fontsize=7, frameon=False, loc="upper left")
+            fig.colorbar(image, ax=ax, label="log10 χ")
+        out.append(("Phase diagram: χ = σ_w² E[φ′(√q* u)²] at the fixed point q* over "
+                    "(σ_w, σ_b); blue is ordered (gradients vanish), red chaotic (they "
+                    "explode), the black line is the edge of chaos χ = 1.", fig))
+
+    if "training" in names:
+        train = _rows(result, "training")
+        train_acts = list(dict.fromkeys(r["activation"] for r in train))
+        fig = _figure(4 * len(train_acts), 3.2)
+        for i, name in enumerate(train_acts):
+            ax = fig.add_subplot(1, len(train_acts), i + 1)
+            mine = [r for r in train if r["activation"] == name]
+            for k, s in enumerate(sorted({r["scale"] for r in mine})):
+                runs = _grouped([r for r in mine if r["scale"] == s], ("seed",))
+                first = next(iter(runs.values()))
+                _mean_band(ax, [r["epoch"] for r in first],
+                           [[r["test_accuracy"] for r in rs] for rs in runs.values()],
+                           PALETTE[k], "auto" if s == 1.0 else f"{s:g} × gain")
+            _style(ax, name, "epoch", "test accuracy")
+            ax.legend(fontsize=7, frameon=False)
+        out.append(("Deep MLPs on digits (SGD with momentum): with the auto gain they "
+                    "train; with half or twice the gain the signal vanishes or explodes "
+                    "and they do not.", fig))
+    return out
+
+
 FIGURES: dict[str, Callable[[StudyResult], FigureList]] = {
     "atlas": atlas, "depth": depth, "training": training, "he_vs_glorot": he_vs_glorot,
     "sigmoid_saturation": sigmoid_saturation, "self_normalising": self_normalising,
     "dying_relu": dying_relu, "zero_centred": zero_centred,
-    "linear_collapse": linear_collapse,
+    "linear_collapse": linear_collapse, "signal": signal,
 }
 """The figure function of each study, by study name."""
 

@@ -19,7 +19,7 @@ import numpy as np
 from neuronlab.studies._core import Run, Study, StudyResult
 
 #: The study modules, in report order.  Each defines ``STUDY``.
-MODULES = ("atlas", "depth", "training", "he_vs_glorot", "sigmoid_saturation",
+MODULES = ("atlas", "depth", "training", "signal", "he_vs_glorot", "sigmoid_saturation",
            "self_normalising", "dying_relu", "zero_centred", "linear_collapse")
 
 

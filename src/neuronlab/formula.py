@@ -1,0 +1,1392 @@
+"""Activations from a formula: ``from_formula("x * tanh(log(1 + exp(x)))")``.
+
+A formula is a text in one variable, ``x`` (or ``z``), using numbers, named
+parameters, ``+ - * / **`` (``^`` is read as ``**``) and the functions in
+:data:`FUNCTIONS`.  It becomes a :class:`Formula` activation, a full registry citizen
+(registered as ``"formula"``): it trains, saves and loads (its expression and
+parameters are its config), has a derivative, properties and a gain.
+
+Safe by construction
+--------------------
+The text is never evaluated as Python.  It is parsed by :func:`ast.parse` into a
+syntax tree (parsing executes nothing), every node is checked against a small
+whitelist (numbers, the variable, declared parameters, ``pi``, ``e``, the four
+arithmetic operations and powers, calls of the allowed functions by name), and the
+SymPy expression is built from that tree node by node.  Attribute access, imports,
+dunder names, lambdas, keyword arguments, strings, comparisons, lists and every
+other construct are refused with a :class:`FormulaError` that lists what is allowed.
+
+From formula to NumPy
+---------------------
+1. SymPy builds the expression; the derivative ``g'`` (and, for each learnable
+   parameter ``p``, ``dg/dp``) is derived symbolically.
+2. Forms that overflow or cancel are rewritten into stable primitives before the
+   derivative is taken, so it inherits them:
+   ``log(1 + exp(u))`` -> ``softplus(u)`` (``max(u, 0) + log1p(exp(-|u|))``),
+   ``1 / (1 + exp(-u))`` and ``exp(u) / (1 + exp(u))`` -> ``sigmoid(u)`` (split by sign),
+   ``log(sigmoid(u))`` -> ``-softplus(-u)``, ``1 - sigmoid(u)`` -> ``sigmoid(-u)``,
+   exponential ratios equal to ``tanh`` (``(e^u - e^-u) / (e^u + e^-u)``,
+   ``sinh(u) / cosh(u)``, ...) -> ``tanh(u)``, ``exp(u) - 1`` -> ``expm1(u)``,
+   ``log(1 + u)`` -> ``log1p(u)``, ``1 + erf(u)`` and ``erfc`` -> ``Phi``, the normal
+   CDF computed from a tail-accurate erfc.
+3. Both are compiled to a straight-line NumPy program (no ``exec``, no ``lambdify``):
+   one step per distinct sub-expression, shared between g, g' and dg/dp.  The
+   program runs in float64 (float32 input is computed in float64 and rounded back)
+   with floating-point warnings silenced; where it still gives NaN for a non-NaN
+   input (an intermediate overflow the rewrites did not catch, or a removable
+   singularity such as ``sin(x)/x`` at 0) the entry is recomputed exactly by SymPy at
+   that point (up to 256 distinct points per call; its limit there if the value is
+   undefined).  Compiling takes a fraction of a second (cached per formula); a
+   forward and backward pass costs a few times that of a hand-written built-in.
+
+Kinks and their derivatives
+---------------------------
+``abs``, ``max``, ``min``, ``relu``, ``sign`` and ``heaviside`` make kinks; they are
+found by solving their arguments for x and listed in ``kinks``.  At a kink the
+derivative is the mean of the one-sided derivatives (SymPy's ``Heaviside(0) = 1/2``):
+``max(x, 0)`` has slope 1/2 at 0 and ``abs`` slope 0 - what PyTorch's autograd gives
+for ``torch.maximum``, ``torch.minimum`` and ``torch.abs`` written the same way (its
+``relu`` kernel uses 0 instead).  Jumps (``sign``, ``heaviside``) have derivative 0
+everywhere, as ``torch.sign``.
+
+Properties
+----------
+:func:`measure_properties` measures any elementwise activation numerically (range,
+bounds, zero-centred, monotonic, continuous, smooth, saturating and where, largest
+slope); a ``Formula``'s declared ``properties`` are these measurements for its
+initial parameter values.
+
+Examples
+--------
+>>> g = from_formula("x * tanh(log(1 + exp(x)))", name="my_mish")
+>>> g.stable_expression
+'x*tanh(softplus(x))'
+>>> round(float(g.forward(np.array(1.0))), 6)
+0.865098
+>>> g.derivative_text
+'x*(1 - tanh(softplus(x))**2)*sigmoid(x) + tanh(softplus(x))'
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import difflib
+import functools
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from neuronlab.activations import (
+    INF,
+    REGISTRY,
+    Activation,
+    Properties,
+    _erfc,
+    stable_sigmoid,
+)
+from neuronlab.parameter import Parameter
+
+__all__ = ["FUNCTIONS", "Formula", "FormulaError", "from_formula", "is_formula",
+           "measure_properties"]
+
+#: The functions a formula may call (name -> number of arguments, or None for two or
+#: more).  ``ln`` is ``log``; ``relu(u)`` is ``max(u, 0)``; ``sigmoid``, ``softplus`` and
+#: ``Phi`` (the standard normal CDF) are stable primitives; ``heaviside(0) = 1/2``.
+FUNCTIONS: dict[str, int | None] = {
+    "exp": 1, "log": 1, "ln": 1, "log1p": 1, "expm1": 1, "sqrt": 1,
+    "sigmoid": 1, "softplus": 1, "tanh": 1, "sinh": 1, "cosh": 1, "sin": 1, "cos": 1,
+    "atan": 1, "arctan": 1, "asinh": 1, "arcsinh": 1, "erf": 1, "erfc": 1, "Phi": 1,
+    "abs": 1, "sign": 1, "heaviside": 1, "relu": 1, "max": None, "min": None,
+}
+#: Names of constants a formula may use.
+CONSTANTS = ("pi", "e")
+#: The variable: ``x`` or ``z`` (one of them per formula).
+VARIABLES = ("x", "z")
+
+MAX_LENGTH = 1000   # characters of a formula
+MAX_NODES = 400     # syntax-tree nodes of a formula
+MAX_NUMBER = 1e300  # |numbers| (literals and constant powers) a formula may hold
+REPAIR_LIMIT = 256  # distinct points per call recomputed exactly where NaN appeared
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NAME_LIKE = re.compile(r"^[A-Za-z0-9_.\- ]*$")
+
+
+class FormulaError(ValueError):
+    """A formula that cannot be parsed, is not allowed, or is not a usable activation."""
+
+
+def _allowed_text() -> str:
+    return (f"allowed: numbers, the variable x (or z), declared parameters, constants "
+            f"{', '.join(CONSTANTS)}, operators + - * / ** (or ^), parentheses, and the "
+            f"functions {', '.join(FUNCTIONS)}")
+
+
+# ================================================================ SymPy, lazily
+
+
+@functools.cache
+def _kit() -> Any:
+    """SymPy and the stable primitives as SymPy functions (imported on first use)."""
+    import sympy as sp
+    from mpmath.libmp import prec_to_dps
+
+    class _Primitive(sp.Function):
+        """A function with a standard form (``standard``) used for exact evaluation."""
+
+        def _eval_is_real(self):
+            return self.args[0].is_real
+
+        def _eval_evalf(self, prec):
+            return self.standard(self.args[0]).evalf(prec_to_dps(prec))
+
+        def _eval_rewrite_as_exp(self, u, **kwargs):
+            return self.standard(u).rewrite(sp.exp)
+
+    class sigmoid(_Primitive):  # noqa: N801 - printed as the lecture writes it
+        """sigmoid(u) = 1 / (1 + exp(-u)); sigmoid'(u) = sigmoid(u) sigmoid(-u)."""
+
+        @staticmethod
+        def standard(u):
+            return 1 / (1 + sp.exp(-u))
+
+        @classmethod
+        def eval(cls, u):
+            if u.is_zero:
+                return sp.Rational(1, 2)
+            return None
+
+        def fdiff(self, argindex=1):
+            u = self.args[0]
+            return sigmoid(u) * sigmoid(-u)
+
+    class softplus(_Primitive):  # noqa: N801
+        """softplus(u) = log(1 + exp(u)); softplus'(u) = sigmoid(u)."""
+
+        @staticmethod
+        def standard(u):
+            return sp.log(1 + sp.exp(u))
+
+        @classmethod
+        def eval(cls, u):
+            if u.is_zero:
+                return sp.log(2)
+            return None
+
+        def fdiff(self, argindex=1):
+            return sigmoid(self.args[0])
+
+    class log1p(_Primitive):  # noqa: N801
+        """log1p(u) = log(1 + u)."""
+
+        @staticmethod
+        def standard(u):
+            return sp.log(1 + u)
+
+        @classmethod
+        def eval(cls, u):
+            if u.is_zero:
+                return sp.Integer(0)
+            return None
+
+        def fdiff(self, argindex=1):
+            return 1 / (1 + self.args[0])
+
+    class expm1(_Primitive):  # noqa: N801
+        """expm1(u) = exp(u) - 1."""
+
+        @staticmethod
+        def standard(u):
+            return sp.exp(u) - 1
+
+        @classmethod
+        def eval(cls, u):
+            if u.is_zero:
+                return sp.Integer(0)
+            return None
+
+        def fdiff(self, argindex=1):
+            return sp.exp(self.args[0])
+
+    class Phi(_Primitive):
+        """The standard normal CDF, Phi(u) = (1 + erf(u / sqrt 2)) / 2."""
+
+        @staticmethod
+        def standard(u):
+            return (1 + sp.erf(u / sp.sqrt(2))) / 2
+
+        @classmethod
+        def eval(cls, u):
+            if u.is_zero:
+                return sp.Rational(1, 2)
+            return None
+
+        def fdiff(self, argindex=1):
+            u = self.args[0]
+            return sp.exp(-u ** 2 / 2) / sp.sqrt(2 * sp.pi)
+
+    class Kit:
+        pass
+
+    kit = Kit()
+    kit.sp = sp
+    kit.sigmoid, kit.softplus, kit.log1p, kit.expm1 = sigmoid, softplus, log1p, expm1
+    kit.Phi = Phi
+    kit.primitives = (sigmoid, softplus, log1p, expm1, Phi)
+    kit.builders = {
+        "exp": sp.exp, "log": sp.log, "ln": sp.log, "log1p": log1p, "expm1": expm1,
+        "sqrt": sp.sqrt, "sigmoid": sigmoid, "softplus": softplus, "tanh": sp.tanh,
+        "sinh": sp.sinh, "cosh": sp.cosh, "sin": sp.sin, "cos": sp.cos, "atan": sp.atan,
+        "arctan": sp.atan, "asinh": sp.asinh, "arcsinh": sp.asinh, "erf": sp.erf,
+        "erfc": sp.erfc, "Phi": Phi, "abs": sp.Abs, "sign": sp.sign,
+        "heaviside": lambda u: sp.Heaviside(u, sp.Rational(1, 2)),
+        "relu": lambda u: sp.Max(u, 0), "max": sp.Max, "min": sp.Min,
+    }
+    return kit
+
+
+# ================================================================ parsing
+
+
+def _refuse(node: ast.AST, what: str) -> FormulaError:
+    where = f" (column {node.col_offset + 1})" if hasattr(node, "col_offset") else ""
+    return FormulaError(f"formula refused: {what}{where}. {_allowed_text()}.")
+
+
+_REFUSED = {
+    ast.Attribute: "attribute access ('.') is not allowed",
+    ast.Subscript: "indexing ('[...]') is not allowed",
+    ast.Lambda: "lambda is not allowed",
+    ast.Compare: "comparisons are not allowed (use max, min, abs or heaviside)",
+    ast.BoolOp: "boolean operators (and, or) are not allowed",
+    ast.IfExp: "conditional expressions are not allowed (use max, min or heaviside)",
+    ast.List: "non-scalar constructs (lists) are not allowed",
+    ast.Tuple: "non-scalar constructs (tuples) are not allowed",
+    ast.Set: "non-scalar constructs (sets) are not allowed",
+    ast.Dict: "non-scalar constructs (dicts) are not allowed",
+    ast.ListComp: "comprehensions are not allowed",
+    ast.SetComp: "comprehensions are not allowed",
+    ast.DictComp: "comprehensions are not allowed",
+    ast.GeneratorExp: "generator expressions are not allowed",
+    ast.JoinedStr: "strings are not allowed",
+    ast.NamedExpr: "assignments (:=) are not allowed",
+    ast.Starred: "starred expressions are not allowed",
+    ast.Await: "await is not allowed",
+    ast.Yield: "yield is not allowed",
+    ast.YieldFrom: "yield is not allowed",
+    ast.Slice: "slices are not allowed",
+}
+
+
+def _check_number(value: float, node: ast.AST) -> None:
+    if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+        raise _refuse(node, f"the number {value!r} is out of range (|n| <= {MAX_NUMBER:g})")
+
+
+class _Builder:
+    """Builds the SymPy expression from a checked syntax tree, node by node."""
+
+    def __init__(self, params: Iterable[str]) -> None:
+        self.kit = _kit()
+        sp = self.kit.sp
+        self.params = {name: sp.Symbol(name, real=True) for name in params}
+        self.variables: set[str] = set()
+        self.used_params: set[str] = set()
+
+    def build(self, node: ast.AST) -> Any:
+        sp = self.kit.sp
+        if isinstance(node, ast.Expression):
+            return self.build(node.body)
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, bool) or value is None:
+                raise _refuse(node, f"{value!r} is not a number")
+            if isinstance(value, str | bytes):
+                raise _refuse(node, "strings are not allowed")
+            if isinstance(value, complex):
+                raise _refuse(node, "complex numbers are not allowed")
+            if isinstance(value, int):
+                if value.bit_length() > 1000:
+                    raise _refuse(node, "the integer is out of range")
+                _check_number(float(value), node)
+                return sp.Integer(value)
+            if isinstance(value, float):
+                _check_number(value, node)
+                return sp.Float(value)
+            raise _refuse(node, f"the constant {value!r} is not allowed")
+        if isinstance(node, ast.Name):
+            return self.name(node)
+        if isinstance(node, ast.UnaryOp):
+            operand = self.build(node.operand)
+            if isinstance(node.op, ast.USub):
+                return -operand
+            if isinstance(node.op, ast.UAdd):
+                return operand
+            raise _refuse(node, f"the operator {type(node.op).__name__} is not allowed")
+        if isinstance(node, ast.BinOp):
+            left, right = self.build(node.left), self.build(node.right)
+            op = node.op
+            if isinstance(op, ast.Add):
+                return left + right
+            if isinstance(op, ast.Sub):
+                return left - right
+            if isinstance(op, ast.Mult):
+                return left * right
+            if isinstance(op, ast.Div):
+                if right.is_zero:
+                    raise _refuse(node, "division by zero")
+                return left / right
+            if isinstance(op, ast.Pow):
+                return self.power(left, right, node)
+            symbol = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<",
+                      ast.RShift: ">>", ast.BitOr: "|", ast.BitAnd: "&",
+                      ast.BitXor: "^"}.get(type(op), "?")
+            raise _refuse(node, f"the operator {symbol} is not allowed")
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        for kind, message in _REFUSED.items():
+            if isinstance(node, kind):
+                raise _refuse(node, message)
+        raise _refuse(node, f"'{type(node).__name__}' is not allowed")
+
+    def name(self, node: ast.Name) -> Any:
+        sp = self.kit.sp
+        name = node.id
+        if "__" in name:
+            raise _refuse(node, f"dunder names such as {name!r} are not allowed")
+        if name in VARIABLES:
+            self.variables.add(name)
+            if len(self.variables) > 1:
+                raise _refuse(node, "use one variable, x or z, not both")
+            return sp.Symbol(name, real=True)
+        if name in self.params:
+            self.used_params.add(name)
+            return self.params[name]
+        if name == "pi":
+            return sp.pi
+        if name == "e":
+            return sp.E
+        if name in FUNCTIONS:
+            raise _refuse(node, f"{name!r} is a function: call it, as in {name}(x)")
+        known = [*VARIABLES, *self.params, *CONSTANTS, *FUNCTIONS]
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        declared = (f" Declared parameters: {', '.join(self.params)}." if self.params
+                    else f" To use a parameter, give it a value: params={{'{name}': 1.0}} "
+                         f"(on the command line: --param {name}=1.0).")
+        raise FormulaError(f"formula refused: unknown name {name!r} (column "
+                           f"{node.col_offset + 1}).{hint}{declared} {_allowed_text()}.")
+
+    def call(self, node: ast.Call) -> Any:
+        func = node.func
+        if not isinstance(func, ast.Name):
+            if isinstance(func, ast.Attribute):
+                raise _refuse(func, "attribute access ('.') is not allowed")
+            raise _refuse(node, "only the allowed functions can be called, by name")
+        name = func.id
+        if "__" in name:
+            raise _refuse(func, f"dunder names such as {name!r} are not allowed")
+        if name not in FUNCTIONS:
+            close = difflib.get_close_matches(name, list(FUNCTIONS), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise FormulaError(f"formula refused: unknown function {name!r} (column "
+                               f"{func.col_offset + 1}).{hint} {_allowed_text()}.")
+        if node.keywords:
+            raise _refuse(node, "keyword arguments are not allowed")
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            raise _refuse(node, "starred arguments are not allowed")
+        arity = FUNCTIONS[name]
+        n = len(node.args)
+        if (arity is None and n < 2) or (arity is not None and n != arity):
+            want = "two or more arguments" if arity is None else f"{arity} argument"
+            raise _refuse(node, f"{name}() takes {want}, got {n}")
+        args = [self.build(a) for a in node.args]
+        return self.kit.builders[name](*args)
+
+    def power(self, base: Any, exponent: Any, node: ast.AST) -> Any:
+        if base.is_number and exponent.is_number:
+            b, e = complex(base.evalf()), complex(exponent.evalf())
+            if b.imag or e.imag:
+                raise _refuse(node, "complex numbers are not allowed")
+            b, e = b.real, e.real
+            if b == 0 and e < 0:
+                raise _refuse(node, "division by zero")
+            if b != 0 and abs(e) * abs(math.log10(abs(b))) > 300:
+                raise _refuse(node, f"the number {b:g}**{e:g} is out of range")
+        return base ** exponent
+
+
+def _syntax_tree(text: str) -> ast.Expression:
+    if not isinstance(text, str):
+        raise TypeError(f"formula must be a string, got {type(text).__name__}")
+    if not text.strip():
+        raise FormulaError("formula is empty; write an expression in x such as "
+                           "'x * sigmoid(x)'")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"formula is {len(text)} characters long; at most {MAX_LENGTH}")
+    try:
+        # ^ means power, with the precedence of ** (as SymPy's convert_xor): replaced
+        # before parsing, since Python's ^ binds more loosely than + (strings, the only
+        # place a ^ could mean something else, are refused anyway)
+        tree = ast.parse(text.strip().replace("^", "**"), mode="eval")
+    except SyntaxError as exc:
+        column = f" at column {exc.offset}" if exc.offset else ""
+        raise FormulaError(f"formula {text!r} is not a valid expression{column}: "
+                           f"{exc.msg}. {_allowed_text()}.") from None
+    except (RecursionError, MemoryError, ValueError) as exc:
+        raise FormulaError(f"formula {text!r} cannot be parsed: {exc}") from None
+    if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
+        raise FormulaError(f"formula is too long: more than {MAX_NODES} syntax nodes")
+    return tree
+
+
+def _parse(text: str, params: Iterable[str]) -> tuple[Any, Any]:
+    """(SymPy expression, its variable symbol) of a checked formula text."""
+    builder = _Builder(params)
+    try:
+        expr = builder.build(_syntax_tree(text))
+    except RecursionError:
+        raise FormulaError("formula is nested too deeply") from None
+    sp = builder.kit.sp
+    name = next(iter(builder.variables), "x")
+    variable = sp.Symbol(name, real=True)
+    if variable not in expr.free_symbols:
+        raise FormulaError(f"formula {text!r} does not depend on x: an activation must be "
+                           f"a function of its input")
+    unused = [p for p in builder.params if p not in builder.used_params]
+    if unused:
+        raise FormulaError(f"parameter(s) {', '.join(map(repr, unused))} declared but not "
+                           f"used in the formula {text!r}")
+    if expr.has(sp.I, sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise FormulaError(f"formula {text!r} holds a complex or infinite constant")
+    return expr, variable
+
+
+def is_formula(text: Any, params: Iterable[str] | None = None) -> bool:
+    """True when ``text`` is a formula that parses.
+
+    With ``params=None`` any other identifier counts as a parameter; otherwise only the
+    names in ``params`` do (``params=()``: no parameters).  A plain name that is not a
+    registered activation (``"rleu"``) is not a formula.  Nothing is evaluated.
+
+    Examples
+    --------
+    >>> is_formula("x * sigmoid(x)"), is_formula("rleu"), is_formula("__import__('os')")
+    (True, False, False)
+    >>> is_formula("x * sigmoid(beta * x)"), is_formula("x * sigmoid(beta * x)", params=())
+    (True, False)
+    """
+    if not isinstance(text, str):
+        return False
+    try:
+        tree = _syntax_tree(text)
+    except (FormulaError, TypeError):
+        return False
+    if params is None:
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        calls = {n.func.id for n in ast.walk(tree)
+                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        params = [n for n in names - calls if _IDENTIFIER.match(n) and "__" not in n
+                  and n not in (*VARIABLES, *CONSTANTS, *FUNCTIONS)]
+    try:
+        _parse(text, params)
+    except (FormulaError, RecursionError):
+        return False
+    return True
+
+
+def looks_like_name(text: str) -> bool:
+    """True for texts made of letters, digits, '_', '-', '.' and spaces: a mistyped
+    registry name (``"rleu"``, ``"os.system"``) rather than a formula."""
+    return bool(_NAME_LIKE.match(text))
+
+
+# ================================================================ stable rewrites
+
+
+def _split_one(expr: Any) -> Any | None:
+    """``u`` when ``expr`` is ``1 + u`` (two terms), else None."""
+    if expr.is_Add and len(expr.args) == 2:
+        a, b = expr.args
+        if a == 1:
+            return b
+        if b == 1:
+            return a
+    return None
+
+
+def _split_exp(expr: Any) -> tuple[Any, Any] | None:
+    """``(c, v)`` when ``expr`` is ``c + exp(v)`` with a positive number c, else None."""
+    if expr.is_Add and len(expr.args) == 2:
+        c, rest = expr.as_coeff_Add()
+        if c.is_positive and rest.func.__name__ == "exp":
+            return c, rest.args[0]
+    return None
+
+
+def _rewrite_node(e: Any, kit: Any) -> Any:
+    """One local rewrite of ``e`` into stable primitives (``e`` itself if none applies)."""
+    sp = kit.sp
+    sigmoid, softplus = kit.sigmoid, kit.softplus
+    if e.func == sp.log:
+        u = e.args[0]
+        rest = _split_one(u)
+        if rest is not None:
+            if rest.func == sp.exp:
+                return softplus(rest.args[0])             # log(1 + e^v)
+            return kit.log1p(rest)                        # log(1 + v)
+        split = _split_exp(u)
+        if split is not None:                             # log(c + e^v)
+            c, v = split
+            return sp.log(c) + softplus(v - sp.log(c))
+        if u.func == sigmoid:
+            return -softplus(-u.args[0])                  # log sigmoid(v)
+        if u.is_Pow and u.base.func == sigmoid and u.exp.is_number:
+            return -u.exp * softplus(-u.base.args[0])
+    if e.is_Pow:
+        base, p = e.args
+        rest = _split_one(base)
+        if rest is not None and rest.func == sp.exp and p.is_number and p.is_negative:
+            return sigmoid(-rest.args[0]) ** (-p)         # (1 + e^v)^-k
+        split = _split_exp(base)
+        if split is not None and p.is_number and p.is_negative:  # (c + e^v)^-k
+            c, v = split
+            return c ** p * sigmoid(sp.log(c) - v) ** (-p)
+    if e.is_Add:
+        c, rest = e.as_coeff_Add()
+        if c != 0:
+            for term in sp.Add.make_args(rest):
+                coeff, f = term.as_coeff_Mul()
+                other = rest - term
+                if f.func == sigmoid and coeff == -c:     # c (1 - sigmoid(v))
+                    return c * sigmoid(-f.args[0]) + other
+                if f.func == sp.exp and coeff == -c:      # c (1 - e^v)
+                    return -c * kit.expm1(f.args[0]) + other
+                if f.func == kit.Phi and coeff == -c:     # c (1 - Phi(v))
+                    return c * kit.Phi(-f.args[0]) + other
+                if f.func == sp.erf and abs(coeff) == abs(c):  # c (1 ± erf(v))
+                    sign = 1 if coeff == c else -1
+                    return 2 * c * kit.Phi(sign * sp.sqrt(2) * f.args[0]) + other
+                if f.func == sp.erfc and coeff == -c / 2:  # c (1 - erfc(v) / 2)
+                    return c * kit.Phi(sp.sqrt(2) * f.args[0]) + other
+    if e.func == sp.erfc:                                 # erfc(v) = 2 Phi(-sqrt2 v)
+        return 2 * kit.Phi(-sp.sqrt(2) * e.args[0])
+    if e.is_Mul:
+        factors = list(sp.Mul.make_args(e))
+        for i, f in enumerate(factors):
+            if f.func != sp.exp:
+                continue
+            w = f.args[0]
+            for j, g in enumerate(factors):
+                base, m = (g.base, g.exp) if g.is_Pow else (g, sp.Integer(1))
+                if base.func != sigmoid or not (m.is_Integer and m > 0):
+                    continue
+                u = base.args[0]
+                for k in range(1, int(m) + 1):            # e^{c - k u} sigmoid(u)^m
+                    c = sp.expand(w + k * u)
+                    if not any(s.name in VARIABLES for s in c.free_symbols):
+                        rest = [h for n, h in enumerate(factors) if n not in (i, j)]
+                        return sp.Mul(*rest, sp.exp(c), sigmoid(-u) ** k,
+                                      sigmoid(u) ** (m - k))
+        recognised = _recognise(e, kit)
+        if recognised is not None:
+            return recognised
+    return e
+
+
+def _recognise(e: Any, kit: Any) -> Any | None:
+    """``tanh(c)`` or ``sigmoid(c)`` when the exponential ratio ``e`` equals one of them."""
+    sp = kit.sp
+    hyperbolic = (sp.exp, sp.sinh, sp.cosh, kit.expm1)
+    if not e.has(*hyperbolic):
+        return None
+    factors = sp.Mul.make_args(e)
+    if not any((f.is_Pow and f.exp.is_negative) or f.func == kit.sigmoid for f in factors):
+        return None
+    arguments = {a.args[0] for a in e.atoms(*hyperbolic)}
+    candidates = []
+    for a in arguments:
+        for scale in (1, -1, sp.Rational(1, 2), -sp.Rational(1, 2), 2, -2):
+            candidates += [sp.tanh(scale * a), kit.sigmoid(scale * a)]
+    symbols = sorted(e.free_symbols, key=str)
+    points = [{s: sp.Rational(v) for s, v in zip(symbols, values, strict=False)}
+              for values in (("0.37", "1.3", "0.7", "2.1"), ("-0.81", "0.6", "1.9", "0.4"),
+                             ("1.73", "2.2", "0.3", "1.1"))]
+    standard = _standard(e, kit)
+    for cand in candidates:
+        try:
+            close = all(abs(complex((standard - _standard(cand, kit)).subs(p).evalf(30)))
+                        < 1e-20 for p in points)
+            if close and sp.cancel(sp.together(
+                    (standard - _standard(cand, kit)).rewrite(sp.exp))) == 0:
+                return cand
+        except (TypeError, ValueError, ZeroDivisionError):  # pragma: no cover - odd forms
+            continue
+    return None
+
+
+def _standard(e: Any, kit: Any) -> Any:
+    """``e`` with the stable primitives replaced by their standard forms."""
+    for primitive in kit.primitives:
+        e = e.replace(primitive, primitive.standard)
+    return e
+
+
+def _stabilise(e: Any, kit: Any) -> Any:
+    """Rewrite bottom-up into stable primitives, until nothing changes."""
+    for _ in range(8):
+        new = _bottom_up(e, kit)
+        if new == e:
+            return e
+        e = new
+    return e
+
+
+def _bottom_up(e: Any, kit: Any) -> Any:
+    if not e.args or e.is_Atom:
+        return e
+    args = [_bottom_up(a, kit) for a in e.args]
+    if any(a is not b for a, b in zip(args, e.args, strict=True)):
+        e = e.func(*args)
+    for _ in range(8):
+        new = _rewrite_node(e, kit)
+        if new == e:
+            break
+        e = new if new.is_Atom else new.func(*[_bottom_up(a, kit) for a in new.args])
+    return e
+
+
+def _drop_delta(e: Any, kit: Any) -> Any:
+    """Derivatives of jumps (DiracDelta) are 0, as PyTorch's sign."""
+    sp = kit.sp
+    return e.replace(lambda n: n.func == sp.DiracDelta, lambda n: sp.Integer(0))
+
+
+# ================================================================ the NumPy program
+
+
+def _erf(u: np.ndarray) -> np.ndarray:
+    """erf, vectorised: a Taylor series for |u| < 0.5 (exact to rounding), 1 - erfc
+    beyond (where erf is far from 0, so nothing cancels)."""
+    u = np.asarray(u, dtype=np.float64)
+    out = 1.0 - _erfc(u)
+    small = np.abs(u) < 0.5
+    if small.any():
+        x = u[small]
+        s, term, total = x * x, x.copy(), x.copy()
+        for n in range(1, 16):
+            term = term * (-s) / n
+            total += term / (2 * n + 1)
+        out[small] = total * (2 / math.sqrt(math.pi))
+    return out
+
+
+def _normal_cdf(u: np.ndarray) -> np.ndarray:
+    """Phi(u) = erfc(-u / sqrt 2) / 2, accurate in both tails."""
+    out = _erfc(np.asarray(u, dtype=np.float64) * -math.sqrt(0.5))
+    out *= 0.5
+    return out
+
+
+def _heaviside(u: np.ndarray, at_zero: float) -> np.ndarray:
+    h = np.sign(u) * 0.5 + 0.5  # 0, 1/2, 1 (NaN stays NaN)
+    if at_zero != 0.5:
+        h = np.where(u == 0, at_zero, h)
+    return h
+
+
+def _softplus(u: np.ndarray) -> np.ndarray:
+    """log(1 + e^u) = max(u, 0) + log1p(e^-|u|): no overflow, exact in both tails (and
+    several times faster than ``logaddexp(0, u)``)."""
+    u = np.asarray(u, dtype=np.float64)
+    out = np.abs(u)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    np.log1p(out, out=out)
+    out += np.maximum(u, 0.0)
+    return out
+
+
+def _reduce(fn: Any) -> Any:
+    return lambda *args: functools.reduce(fn, args)
+
+
+_NUMPY = {
+    "exp": np.exp, "log": np.log, "sin": np.sin, "cos": np.cos, "sinh": np.sinh,
+    "cosh": np.cosh, "tanh": np.tanh, "atan": np.arctan, "asinh": np.arcsinh,
+    "erf": _erf, "erfc": lambda u: _erfc(np.asarray(u, dtype=np.float64)),
+    "Abs": np.abs, "sign": np.sign, "sigmoid": stable_sigmoid, "softplus": _softplus,
+    "log1p": np.log1p, "expm1": np.expm1, "Phi": _normal_cdf, "Max": _reduce(np.maximum),
+    "Min": _reduce(np.minimum),
+}
+
+
+def _power(b: Any, p: float) -> Any:
+    if p == 2:
+        return b * b
+    if p == 1:
+        return b
+    if p == -1:
+        return 1.0 / b
+    if p == 0.5:
+        return np.sqrt(b)
+    if p == -0.5:
+        return 1.0 / np.sqrt(b)
+    if p == -2:
+        return 1.0 / (b * b)
+    return np.power(b, p)
+
+
+class _Program:
+    """A straight-line program: one step per distinct sub-expression of the outputs.
+
+    Steps are tuples ``(op, args, extra)``; ``args`` index earlier steps.  Running it
+    evaluates only the steps the requested outputs need, each once.
+    """
+
+    def __init__(self, outputs: list[Any], variable: Any, params: Mapping[str, Any],
+                 kit: Any) -> None:
+        self.steps: list[tuple[str, tuple[int, ...], Any]] = []
+        self._index: dict[Any, int] = {}
+        sp = kit.sp
+        self._symbols = {variable: ("var", None), **{s: ("param", n) for n, s in params.items()}}
+        self._sp = sp
+        self.outputs = [self._visit(e) for e in outputs]
+        self._needed: dict[tuple[int, ...], list[int]] = {}
+
+    def _visit(self, e: Any) -> int:
+        if e in self._index:
+            return self._index[e]
+        sp = self._sp
+        if e in self._symbols:
+            op, extra = self._symbols[e]
+            step = (op, (), extra)
+        elif e.is_number:
+            value = complex(sp.N(e, 20))
+            if value.imag or not math.isfinite(value.real):
+                raise FormulaError(f"the constant {e} is not a finite real number")
+            step = ("const", (), value.real)
+        elif e.is_Add:
+            step = ("add", tuple(self._visit(a) for a in e.args), None)
+        elif e.is_Mul:
+            step = ("mul", tuple(self._visit(a) for a in e.args), None)
+        elif e.is_Pow:
+            base, p = e.args
+            if p.is_number:
+                step = ("pow", (self._visit(base),), float(p))
+            else:
+                step = ("powx", (self._visit(base), self._visit(p)), None)
+        elif e.func == sp.Heaviside:
+            at_zero = float(e.args[1]) if len(e.args) > 1 else 0.5
+            step = ("heaviside", (self._visit(e.args[0]),), at_zero)
+        elif e.func.__name__ in _NUMPY:
+            step = ("call", tuple(self._visit(a) for a in e.args), e.func.__name__)
+        else:
+            raise FormulaError(f"SymPy produced {e.func.__name__}({', '.join(map(str, e.args))}),"
+                               f" which neuronlab cannot compile")
+        self.steps.append(step)
+        self._index[e] = len(self.steps) - 1
+        return len(self.steps) - 1
+
+    def _plan(self, which: tuple[int, ...]) -> list[int]:
+        if which not in self._needed:
+            need: set[int] = set()
+            stack = [self.outputs[w] for w in which]
+            while stack:
+                i = stack.pop()
+                if i not in need:
+                    need.add(i)
+                    stack.extend(self.steps[i][1])
+            self._needed[which] = sorted(need)
+        return self._needed[which]
+
+    def run(self, z: np.ndarray, values: Mapping[str, float],
+            which: tuple[int, ...]) -> list[Any]:
+        """The outputs ``which`` at ``z`` (float64) with parameter ``values``."""
+        results: dict[int, Any] = {}
+        for i in self._plan(which):
+            op, args, extra = self.steps[i]
+            a = [results[j] for j in args]
+            if op == "var":
+                r = z
+            elif op == "param":
+                r = values[extra]
+            elif op == "const":
+                r = extra
+            elif op == "add":
+                r = a[0] + a[1]
+                for b in a[2:]:
+                    r = r + b
+            elif op == "mul":
+                r = a[0] * a[1]
+                for b in a[2:]:
+                    r = r * b
+            elif op == "pow":
+                r = _power(a[0], extra)
+            elif op == "powx":
+                r = np.power(a[0], a[1])
+            elif op == "heaviside":
+                r = _heaviside(np.asarray(a[0], dtype=np.float64), extra)
+            else:
+                r = _NUMPY[extra](*a)
+            results[i] = r
+        return [results[self.outputs[w]] for w in which]
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """Everything about a formula that does not depend on the parameter values."""
+
+    text: str
+    variable: Any
+    params: tuple[str, ...]
+    learnable: tuple[str, ...]
+    expression: Any          # as parsed
+    stable: Any              # rewritten into stable primitives
+    derivative: Any          # d stable / dx
+    param_derivatives: tuple[Any, ...]  # d stable / dp for p in learnable
+    program: _Program
+    exact: tuple[Any, ...]   # standard forms of the outputs (for exact evaluation)
+
+
+@functools.lru_cache(maxsize=256)
+def _compile(text: str, params: tuple[str, ...], learnable: tuple[str, ...]) -> _Compiled:
+    kit = _kit()
+    sp = kit.sp
+    expression, variable = _parse(text, params)
+    stable = _stabilise(expression, kit)
+    derivative = _stabilise(_drop_delta(sp.diff(stable, variable), kit), kit)
+    symbols = {p: sp.Symbol(p, real=True) for p in params}
+    param_derivatives = tuple(_stabilise(_drop_delta(sp.diff(stable, symbols[p]), kit), kit)
+                              for p in learnable)
+    outputs = [stable, derivative, *param_derivatives]
+    program = _Program(outputs, variable, symbols, kit)
+    exact = (expression, *(_standard(o, kit) for o in outputs[1:]))
+    return _Compiled(text, variable, params, learnable, expression, stable, derivative,
+                     param_derivatives, program, exact)
+
+
+def _exact_value(expr: Any, variable: Any, point: float, values: Mapping[str, float]) -> float:
+    """``expr`` at ``point`` by SymPy (mpmath: no overflow), or its limit there; NaN
+    when it is not a real number."""
+    kit = _kit()
+    sp = kit.sp
+    subs = {sp.Symbol(k, real=True): sp.Float(v) for k, v in values.items()}
+    expr = expr.subs(subs)
+    x0 = sp.Rational(float(point))
+    try:
+        value = expr.subs(variable, x0).evalf(25)
+        if value.has(sp.nan, sp.zoo) or not value.is_number:
+            value = sp.limit(expr, variable, x0)
+        value = complex(value.evalf(25)) if value.is_finite else complex(value)
+    except (TypeError, ValueError, ZeroDivisionError, NotImplementedError, OverflowError):
+        return math.nan
+    if value.imag:
+        return math.nan
+    return float(value.real)
+
+
+def _numeric_kinks(compiled: _Compiled, values: Mapping[str, float]) -> tuple[float, ...]:
+    """Real x where an argument of abs, sign, heaviside or a max/min pair is zero."""
+    kit = _kit()
+    sp = kit.sp
+    x = compiled.variable
+    subs = {sp.Symbol(k, real=True): sp.Float(v) for k, v in values.items()}
+    expr = compiled.stable.subs(subs)
+    conditions = []
+    for node in expr.atoms(sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min):
+        args = node.args[:1] if node.func in (sp.Abs, sp.sign, sp.Heaviside) else node.args
+        if node.func in (sp.Max, sp.Min):
+            conditions += [a - b for i, a in enumerate(args) for b in args[i + 1:]]
+        else:
+            conditions += list(args)
+    kinks: set[float] = set()
+    for condition in conditions:
+        if x not in condition.free_symbols:
+            continue
+        try:
+            solutions = sp.solveset(condition, x, domain=sp.S.Reals)
+        except (NotImplementedError, ValueError, TypeError):  # pragma: no cover
+            continue
+        if isinstance(solutions, sp.FiniteSet):
+            for s in solutions:
+                value = complex(sp.N(s, 20))
+                if not value.imag and math.isfinite(value.real):
+                    kinks.add(float(value.real) + 0.0)
+    return tuple(sorted(kinks))
+
+
+# ================================================================ properties, measured
+
+PROBE_RANGE = 40.0     # the fine grid covers [-40, 40] ...
+PROBE_STEP = 0.01      # ... with this step
+FAR = (1e15, 1e30)     # g at these |z| decides whether a bound is infinite
+SATURATION = 0.01      # |g'| below 1% of its largest value counts as saturated
+FLAT = 1e-8            # |g'(±1e8)| below this: saturating
+
+
+def _probe_grid(kinks: Iterable[float]) -> np.ndarray:
+    fine = np.round(np.arange(-PROBE_RANGE, PROBE_RANGE + PROBE_STEP / 2, PROBE_STEP), 10)
+    wide = np.logspace(-3, 30, 331)
+    extra = [k + s * 1e-9 * max(1.0, abs(k)) for k in kinks for s in (-1, 0, 1)]
+    return np.unique(np.concatenate([fine, wide, -wide, extra, [0.0]]))
+
+
+def measure_properties(activation: Any) -> dict[str, Any]:
+    """Properties of an elementwise activation, measured numerically (float64).
+
+    Works for any activation with ``forward``, ``derivative`` and ``kinks`` (a name, a
+    formula string or an instance; learnable parameters at their current values).
+    g and g' are evaluated on [-40, 40] with step 0.01, on ±10^k for k from -3 to 30,
+    and beside each kink; the extremes and the largest slope are refined locally.
+
+    Returns
+    -------
+    dict with
+        ``range`` (low, high): inf and sup of g; an end is infinite when g still grows
+        between |z| = 1e15 and 1e30 (by more than 1e-6 relative);
+        ``bounded_below``, ``bounded_above``;
+        ``zero_centred``: g(0) = 0 and g takes both signs;
+        ``monotonic``: non-decreasing up to rounding;
+        ``continuous``: no jump of g at a kink (1e-7 relative) or on the grid;
+        ``smooth``: continuous and no jump of g' at a kink (1e-7 relative); kinks are
+        where g or g' may jump, so an activation must list them all (a formula's are
+        found symbolically);
+        ``saturating``: ``min |g'(±1e8)| < 1e-8``;
+        ``saturated_below``/``saturated_above``: where |g'| stays below 1% of its
+        largest value at the ends of [-40, 40] (z <= value / z >= value; None if not);
+        ``max_slope`` and ``max_slope_at``: the largest |g'(z)| and where;
+        ``value_at_zero``, ``slope_at_zero``; ``kinks``.
+
+    Examples
+    --------
+    >>> p = measure_properties("sigmoid")
+    >>> p["range"], p["zero_centred"], round(p["max_slope"], 6)
+    ((0.0, 1.0), False, 0.25)
+    """
+    from neuronlab import activations
+
+    fn = activations.get(activation) if isinstance(activation, str) else activation
+    if not getattr(fn, "elementwise", True):
+        raise ValueError(f"{fn!r} is vector-valued: its properties are not those of a "
+                         f"function of one variable")
+    if isinstance(fn, Activation):
+        fn = copy.deepcopy(fn)
+        fn.build(1, np.dtype(np.float64))
+    kinks = tuple(float(k) for k in getattr(fn, "kinks", ()))
+
+    def evaluate(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        column = z[:, None]
+        with np.errstate(all="ignore"):
+            a = np.asarray(fn.forward(column, training=False), dtype=np.float64)
+            d = np.asarray(fn.derivative(column, a), dtype=np.float64)
+        return a[:, 0], d[:, 0]
+
+    z = _probe_grid(kinks)
+    a, d = evaluate(z)
+    inner = np.abs(z) <= PROBE_RANGE
+
+    def refine(values_of: Any, i: int, grid: np.ndarray) -> tuple[float, float]:
+        """(best value, where) on finer grids around grid[i] (maximising values_of)."""
+        best, at = float(values_of(grid[i:i + 1])[0]), float(grid[i])
+        lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
+        for _ in range(2):
+            t = np.linspace(lo, hi, 2001)
+            v = values_of(t)
+            if not np.isfinite(v).any():
+                break
+            j = int(np.nanargmax(v))
+            if v[j] > best:
+                best, at = float(v[j]), float(t[j])
+            step = (hi - lo) / 2000
+            lo, hi = t[j] - step, t[j] + step
+        return best, at
+
+    zi, ai, di = z[inner], a[inner], d[inner]
+    slope = np.abs(di)
+    i_slope = int(np.nanargmax(np.where(np.isfinite(slope), slope, -np.inf)))
+    max_slope, max_slope_at = refine(lambda t: np.abs(evaluate(t)[1]), i_slope, zi)
+
+    far = {s * v: float(evaluate(np.array([s * v]))[0][0]) for s in (-1, 1) for v in FAR}
+    grows = any(far[s * FAR[1]] == INF or far[s * FAR[1]] > far[s * FAR[0]]
+                + 1e-6 * max(1.0, abs(far[s * FAR[1]])) for s in (-1, 1))
+    falls = any(far[s * FAR[1]] == -INF or far[s * FAR[1]] < far[s * FAR[0]]
+                - 1e-6 * max(1.0, abs(far[s * FAR[1]])) for s in (-1, 1))
+    finite = a[np.isfinite(a)]
+    high = INF if grows else max(float(finite.max()),
+                                 refine(lambda t: evaluate(t)[0], int(np.nanargmax(ai)), zi)[0])
+    low = -INF if falls else min(float(finite.min()),
+                                 -refine(lambda t: -evaluate(t)[0], int(np.nanargmin(ai)),
+                                         zi)[0])
+
+    g0, d0 = (float(v[0]) for v in evaluate(np.zeros(1)))
+    zero_centred = g0 == 0 and bool((a > 0).any() and (a < 0).any())
+    with np.errstate(all="ignore"):  # inf - inf where g overflows at both neighbours
+        steps = np.diff(a)
+        slack = 4 * np.spacing(np.minimum(np.abs(a[1:]), np.finfo(np.float64).max))
+        monotonic = bool(np.all((steps >= -slack) | (a[1:] == a[:-1])))
+
+    kink_jump_g = kink_jump_d = 0.0
+    for k in kinks:
+        delta = 1e-9 * max(1.0, abs(k))
+        (gl, gr), (dl, dr) = evaluate(np.array([k - delta, k + delta]))
+        kink_jump_g = max(kink_jump_g, abs(gr - gl) / max(1.0, abs(gl), abs(gr)))
+        kink_jump_d = max(kink_jump_d, abs(dr - dl) / max(1.0, abs(dl), abs(dr)))
+    fine = np.abs(zi) <= PROBE_RANGE
+    with np.errstate(all="ignore"):
+        grid_jump = np.abs(np.diff(ai[fine]))
+    continuous = bool(kink_jump_g < 1e-7 and np.nanmax(grid_jump, initial=0.0)
+                      <= 10 * PROBE_STEP * max(1.0, max_slope))
+    smooth = bool(continuous and kink_jump_d < 1e-7)
+
+    ends = np.abs(evaluate(np.array([-1e8, 1e8]))[1])
+    saturating = bool(np.nanmin(ends) < FLAT)
+    flat = slope < SATURATION * max_slope if max_slope > 0 else np.ones_like(slope, bool)
+    below = above = None
+    if not flat.all():
+        if flat[0]:
+            below = float(zi[int(np.argmin(flat)) - 1]) + 0.0
+        if flat[-1]:
+            above = float(zi[len(zi) - int(np.argmin(flat[::-1]))]) + 0.0
+    return {
+        "range": (low, high), "bounded_below": low > -INF, "bounded_above": high < INF,
+        "zero_centred": zero_centred, "monotonic": monotonic, "continuous": continuous,
+        "smooth": smooth, "saturating": saturating, "saturated_below": below,
+        "saturated_above": above, "max_slope": max_slope, "max_slope_at": max_slope_at + 0.0,
+        "value_at_zero": g0, "slope_at_zero": d0, "kinks": kinks,
+    }
+
+
+# ================================================================ the activation
+
+
+def _check_params(params: Any, learnable: Any) -> tuple[dict[str, float], tuple[str, ...]]:
+    if params is None:
+        params = {}
+    if not isinstance(params, Mapping):
+        raise TypeError(f"Formula params must be a mapping of names to numbers such as "
+                        f"{{'alpha': 0.1}}, got {type(params).__name__}")
+    checked: dict[str, float] = {}
+    for name, value in params.items():
+        if not isinstance(name, str) or not _IDENTIFIER.match(name) or "__" in name:
+            raise FormulaError(f"Formula parameter name {name!r} must be an identifier "
+                               f"without '__' (such as 'alpha')")
+        if name in (*VARIABLES, *CONSTANTS, *FUNCTIONS):
+            raise FormulaError(f"Formula parameter name {name!r} is taken (a variable, "
+                               f"constant or function); choose another, such as 'alpha'")
+        if isinstance(value, bool) or not isinstance(value, int | float | np.integer |
+                                                     np.floating):
+            raise TypeError(f"Formula parameter {name!r} must be a real number, got "
+                            f"{type(value).__name__} {value!r}")
+        if not math.isfinite(float(value)):
+            raise FormulaError(f"Formula parameter {name!r} must be finite, got {value!r}")
+        checked[name] = float(value)
+    if isinstance(learnable, str):
+        learnable = (learnable,)
+    try:
+        learnable = tuple(learnable or ())
+    except TypeError:
+        raise TypeError(f"Formula learnable must be a list of parameter names, got "
+                        f"{learnable!r}") from None
+    for name in learnable:
+        if name not in checked:
+            raise FormulaError(f"learnable parameter {name!r} has no value: give it in "
+                               f"params, e.g. params={{{name!r}: 1.0}}")
+    if len(set(learnable)) != len(learnable):
+        raise FormulaError(f"learnable lists a parameter twice: {list(learnable)}")
+    return checked, learnable
+
+
+class _Probe:
+    """The compiled formula at fixed parameter values, with the Activation's interface
+    (what :func:`measure_properties` needs), without building a Formula."""
+
+    elementwise = True
+
+    def __init__(self, compiled: _Compiled, values: Mapping[str, float],
+                 kinks: tuple[float, ...]) -> None:
+        self.compiled, self.values, self.kinks = compiled, dict(values), kinks
+
+    def forward(self, z: np.ndarray, training: bool = False) -> np.ndarray:
+        return _evaluate(self.compiled, z, self.values, (0,), repair_limit=None)[0]
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return _evaluate(self.compiled, z, self.values, (1,), repair_limit=None)[0]
+
+
+def _evaluate(compiled: _Compiled, z: np.ndarray, values: Mapping[str, float],
+              which: tuple[int, ...], repair_limit: int | None = REPAIR_LIMIT
+              ) -> list[np.ndarray]:
+    """Outputs ``which`` (0: g, 1: g', 2...: dg/dp) at z, as fresh float64 arrays of z's
+    shape; NaN exactly where z is NaN (after the exact repair of at most
+    ``repair_limit`` distinct points, all for None)."""
+    z64 = np.asarray(z, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        outs = compiled.program.run(z64, values, which)
+    nan_in = np.isnan(z64)
+    any_nan_in = bool(nan_in.any())
+    results: list[np.ndarray] = []
+    for w, out in zip(which, outs, strict=True):
+        fresh = (isinstance(out, np.ndarray) and out.shape == z64.shape
+                 and out.dtype == np.float64 and not np.may_share_memory(out, z64)
+                 and not any(out is r for r in results))
+        if not fresh:  # a constant, the input itself, or shared with another output
+            out = np.array(np.broadcast_to(out, z64.shape), dtype=np.float64)
+        nan_out = np.isnan(out)
+        bad = nan_out & ~nan_in if any_nan_in else nan_out
+        if bad.any():
+            points = np.unique(z64[bad])[:repair_limit]
+            exact = {float(p): _exact_value(compiled.exact[w], compiled.variable, float(p),
+                                            values) for p in points}
+            flat_out, flat_z = out.reshape(-1), z64.reshape(-1)
+            for i in np.flatnonzero(bad.reshape(-1)):
+                flat_out[i] = exact.get(float(flat_z[i]), math.nan)
+        if any_nan_in:
+            out[nan_in] = math.nan
+        results.append(out)
+    return results
+
+
+@functools.lru_cache(maxsize=256)
+def _measured(text: str, params: tuple[tuple[str, float], ...],
+              learnable: tuple[str, ...]) -> tuple[tuple[float, ...], dict[str, Any]]:
+    """(kinks, measured properties) of a formula at these parameter values."""
+    compiled = _compile(text, tuple(p for p, _ in params), learnable)
+    values = dict(params)
+    kinks = _numeric_kinks(compiled, values)
+    probe = _Probe(compiled, values, kinks)
+    z = _probe_grid(kinks)
+    # undefined somewhere (sqrt(x), log(x))?  Ask SymPy at a few of the NaN points first
+    raw = _evaluate(compiled, z, values, (0, 1), repair_limit=0)
+    for w, what in ((0, "g"), (1, "its derivative g'")):
+        nan_at = z[np.isnan(raw[w])]
+        nan_at = nan_at[np.argsort(np.abs(nan_at), kind="stable")]
+        sample = np.unique(np.concatenate([nan_at[:4], nan_at[::max(1, len(nan_at) // 4)]]))
+        for at in sorted(sample, key=abs):
+            if math.isnan(_exact_value(compiled.exact[w], compiled.variable, float(at),
+                                       values)):
+                raise FormulaError(
+                    f"formula {text!r}: {what} is not a real number at x = {at:g}; an "
+                    f"activation must be defined for every real x (write e.g. "
+                    f"sqrt(abs(x)) or log(1 + x**2) instead of sqrt(x) or log(x))")
+    a, d = (probe.forward(z), probe.derivative(z, None))
+    for what, v in (("g", a), ("its derivative g'", d)):
+        if np.isnan(v).any():  # pragma: no cover - the exact values are real numbers
+            at = float(z[np.isnan(v)][0])
+            raise FormulaError(f"formula {text!r}: {what} cannot be evaluated at x = "
+                               f"{at:g}; rewrite it with stable functions (softplus, "
+                               f"sigmoid, tanh)")
+    inside = np.abs(z) <= PROBE_RANGE  # beyond, inf may be a true overflow (exp(x))
+    if not np.isfinite(d[inside]).all():
+        at = float(z[inside][~np.isfinite(d[inside])][0])
+        raise FormulaError(f"formula {text!r}: its derivative is infinite (or beyond the "
+                           f"float range) at x = {at:g}; gradient descent needs a finite "
+                           f"slope everywhere")
+    return kinks, measure_properties(probe)
+
+
+def _properties_of(measured: Mapping[str, Any]) -> Properties:
+    return Properties(tuple(measured["range"]), zero_centred=measured["zero_centred"],
+                      monotonic=measured["monotonic"], smooth=measured["smooth"],
+                      saturating=measured["saturating"])
+
+
+@REGISTRY.register("formula")
+class Formula(Activation):
+    """An activation written as a formula in x (see :mod:`neuronlab.formula`).
+
+    ``g(z)`` is the formula with z for x; ``g'(z)`` is its symbolic derivative
+    (``derivative_text``).  Both run as compiled NumPy programs with stable rewrites.
+    A learnable parameter ``p`` is a Parameter named ``p`` (shape ``(1,)``); ``backward``
+    sets ``p.grad = sum(e * dg/dp)`` with ``dg/dp`` derived symbolically.
+    ``properties`` and ``kinks`` are measured (:func:`measure_properties`) for the
+    initial parameter values.
+
+    Parameters
+    ----------
+    expression : str, default "x"
+        The formula in ``x`` (or ``z``); see :data:`FUNCTIONS`.
+    label : str or None, default None
+        A display name (``from_formula``'s ``name``), shown by ``repr`` and the CLI.
+    params : dict of str to float, default None
+        Values of the named parameters of the formula.
+    learnable : list of str, default ()
+        Parameters trained with the weights (their values in ``params`` are the
+        initial ones).
+
+    Examples
+    --------
+    >>> g = Formula("x * sigmoid(beta * x)", params={"beta": 1.0}, learnable=["beta"])
+    >>> round(float(g.forward(np.array(1.0))), 6)
+    0.731059
+    >>> [p.name for p in g.parameters()]
+    ['beta']
+    """
+
+    formula = "g(z) = any formula in z (or x), by default z"
+    derivative_formula = "g'(z) = its symbolic derivative (SymPy)"
+    properties = Properties((-INF, INF), zero_centred=True, monotonic=True, smooth=True,
+                            saturating=False)
+    kinks = ()
+
+    def __init__(self, expression: str = "x", label: str | None = None,
+                 params: Mapping[str, float] | None = None,
+                 learnable: Iterable[str] = ()) -> None:
+        if not isinstance(expression, str):
+            raise TypeError(f"Formula expression must be a string, got "
+                            f"{type(expression).__name__}")
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"Formula label must be a string or None, got {label!r}")
+        values, learnable = _check_params(params, learnable)
+        self.expression = expression
+        self.label = label
+        self.params = values
+        self.learnable = learnable
+        self._setup()
+        # float64 until build() casts to the network's dtype (from the exact value)
+        self.weights = {name: Parameter(np.full(1, values[name], dtype=np.float64), name)
+                        for name in learnable}
+
+    def _setup(self) -> None:
+        names = tuple(self.params)
+        self._compiled = _compile(self.expression, names, self.learnable)
+        kinks, measured = _measured(self.expression, tuple(self.params.items()),
+                                    self.learnable)
+        self.kinks = kinks
+        self.measured = dict(measured)
+        self.properties = _properties_of(measured)
+        var = str(self._compiled.variable)
+        self.formula = f"g({var}) = {self.expression_text}"
+        self.derivative_formula = f"g'({var}) = {self.derivative_text}"
+
+    # -- text --------------------------------------------------------------------------
+    @property
+    def expression_text(self) -> str:
+        """The formula as SymPy reads it."""
+        return str(self._compiled.expression)
+
+    @property
+    def stable_expression(self) -> str:
+        """The formula as computed: rewritten into stable primitives."""
+        return str(self._compiled.stable)
+
+    @property
+    def derivative_text(self) -> str:
+        """g'(x), as derived symbolically and computed."""
+        return str(self._compiled.derivative)
+
+    def symbolic(self) -> dict[str, Any]:
+        """The SymPy objects: ``expression`` (as parsed, standard functions), ``stable``
+        (as computed), ``derivative``, ``variable`` and ``parameters`` (name -> Symbol).
+        For reference implementations (e.g. evaluating the formula with torch ops)."""
+        c = self._compiled
+        return {"expression": c.expression, "stable": c.stable, "derivative": c.derivative,
+                "variable": c.variable,
+                "parameters": {p: s for p in c.params
+                               for s in c.expression.free_symbols if s.name == p}}
+
+    def parameter_derivative_text(self, name: str) -> str:
+        """dg/d(name) for a learnable parameter."""
+        return str(self._compiled.param_derivatives[self.learnable.index(name)])
+
+    @property
+    def display_name(self) -> str:
+        return self.label or self.expression
+
+    # -- parameters --------------------------------------------------------------------
+    def build(self, n_units: int, dtype: np.dtype) -> None:
+        dtype = np.dtype(dtype)
+        for p in self.weights.values():
+            if p.value.dtype != dtype:
+                p.value = p.value.astype(dtype)
+                p.grad = np.zeros_like(p.value)
+
+    def parameters(self) -> list[Parameter]:
+        return list(self.weights.values())
+
+    def _values(self) -> dict[str, float]:
+        values = dict(self.params)
+        for name, p in self.weights.items():
+            values[name] = float(p.value.reshape(-1)[0])
+        return values
+
+    # -- the maths ---------------------------------------------------------------------
+    def _run(self, z: np.ndarray, which: tuple[int, ...]) -> list[np.ndarray]:
+        return _evaluate(self._compiled, z, self._values(), which)
+
+    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+        return _cast(self._run(z, (0,))[0], z.dtype)
+
+    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return _cast(self._run(z, (1,))[0], z.dtype)
+
+    def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        if not self.weights:
+            return super()._backward(z, a, grad)
+        which = (1, *range(2, 2 + len(self.learnable)))
+        d, *dparams = self._run(z, which)
+        g64 = np.asarray(grad, dtype=np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for name, dp in zip(self.learnable, dparams, strict=True):
+                p = self.weights[name]
+                dp *= g64
+                p.grad[...] = np.asarray(dp.sum()).astype(p.grad.dtype)
+            d *= g64
+        return _cast(d, z.dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"expression": self.expression, "label": self.label,
+                "params": dict(self.params), "learnable": list(self.learnable)}
+
+    # -- pickling and copies: the compiled program is rebuilt from the config ----------
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_compiled", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._compiled = _compile(self.expression, tuple(self.params), self.learnable)
+
+
+def _cast(out: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    if out.dtype == dtype:
+        return out
+    with np.errstate(over="ignore"):  # a value beyond float32's range is a true overflow
+        return out.astype(dtype)
+
+
+def from_formula(expression: str, name: str | None = None,
+                 params: Mapping[str, float] | None = None,
+                 learnable: Iterable[str] = ()) -> Formula:
+    """An activation from a formula in x: ``from_formula("x * tanh(softplus(x))")``.
+
+    Parameters
+    ----------
+    expression : str
+        The formula (see :mod:`neuronlab.formula` for what is allowed).
+    name : str, optional
+        A display name (the activation's ``label``; its registry name stays
+        ``"formula"``, which is what a saved model records with the expression).
+    params : dict of str to float, optional
+        Values of the parameters used in the formula.
+    learnable : sequence of str
+        Parameters to train (a learnable parameter starts at its value in ``params``).
+
+    Raises
+    ------
+    FormulaError
+        (a ValueError) for a refused or invalid formula, with what is allowed.
+
+    Examples
+    --------
+    >>> g = from_formula("x * sigmoid(beta * x)", name="swish_b", params={"beta": 1.5})
+    >>> g.derivative_text
+    'beta*x*sigmoid(-beta*x)*sigmoid(beta*x) + sigmoid(beta*x)'
+    """
+    return Formula(expression, label=name, params=params, learnable=learnable)
