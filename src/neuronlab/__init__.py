@@ -9,7 +9,8 @@ The public API is small: the catalogues (``activations``, ``losses``, ``init``,
 3
 """
 
-from neuronlab import activations, data, gradcheck, init, losses, optim
+from neuronlab import activations, data, gradcheck, init, losses, meanfield, optim
+from neuronlab.activations import from_formula
 from neuronlab.io import load, save
 from neuronlab.layers import Activation, Dense, Dropout, Maxout, PReLU
 from neuronlab.network import MLP, Sequential
@@ -18,7 +19,7 @@ from neuronlab.train import Callback, History, fit
 
 __all__ = [
     "MLP", "Activation", "Callback", "Dense", "Dropout", "History", "Maxout", "PReLU",
-    "Parameter", "Sequential", "activations", "data", "fit", "gradcheck", "init", "load",
-    "losses", "optim", "save",
+    "Parameter", "Sequential", "activations", "data", "fit", "from_formula", "gradcheck",
+    "init", "load", "losses", "meanfield", "optim", "save",
 ]
 __version__ = "0.1.0"

@@ -21,7 +21,8 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--activation", default="relu", metavar="NAME",
                    help=f"hidden activation, one of: {', '.join(activations.names())}")
     p.add_argument("--init", default="he_normal", metavar="NAME",
-                   help=f"weight initializer, one of: {', '.join(init.names())}")
+                   help=f"weight initializer: 'auto' (the gain of the activation that "
+                        f"follows each layer) or one of: {', '.join(init.names())}")
     p.add_argument("--optimizer", default="adam", metavar="NAME",
                    help=f"one of: {', '.join(optim.names())}")
     p.add_argument("--lr", type=float, default=1e-3, help="learning rate (default: 1e-3)")
