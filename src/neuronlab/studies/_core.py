@@ -238,6 +238,12 @@ class Study:
     plan: Callable[[bool, int], list[Run]]
     assemble: Callable[[dict[Key, Any], bool, int], StudyResult]
 
+    def run(self, quick: bool = False, seed: int = 0, jobs: int = 1) -> StudyResult:
+        """Run this study alone and return its result."""
+        from neuronlab.studies import run as run_studies
+
+        return run_studies([self.name], quick=quick, seed=seed, jobs=jobs)[0]
+
 
 # ----------------------------------------------------------------------------- helpers
 

@@ -142,11 +142,7 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
 STUDY = Study(NAME, TITLE, "classics", LECTURE, plan, assemble)
 
 
-def run(quick: bool = False, seed: int = 0, jobs: int = 1) -> StudyResult:
-    """Run this study alone and return its result."""
-    from neuronlab.studies import run as run_studies
-
-    return run_studies([NAME], quick=quick, seed=seed, jobs=jobs)[0]
+run = STUDY.run  # run this study alone: run(quick=False, seed=0, jobs=1)
 
 
 if __name__ == "__main__":

@@ -472,11 +472,7 @@ def _close_log(value: Any, expected: float, factor: float = 3.0) -> bool:
 STUDY = Study(NAME, TITLE, "signal", LECTURE, plan, assemble)
 
 
-def run(quick: bool = False, seed: int = 0, jobs: int = 1) -> StudyResult:
-    """Run this study alone and return its result."""
-    from neuronlab.studies import run as run_studies
-
-    return run_studies([NAME], quick=quick, seed=seed, jobs=jobs)[0]
+run = STUDY.run  # run this study alone: run(quick=False, seed=0, jobs=1)
 
 
 def activation_card(activation: str, *, label: str | None = None,
