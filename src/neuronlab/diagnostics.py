@@ -137,7 +137,7 @@ from neuronlab.network import Sequential
 __all__ = [
     "COLUMNS", "DEAD_FRACTION", "EXPLODING_RATIO", "HIST_BINS", "HIST_SPAN", "HIST_VALUES",
     "REMEDIES", "SATURATED_FRACTION", "SATURATED_SAMPLES", "SATURATION_SLOPE", "SAMPLE_EVERY",
-    "STATUSES", "VANISHING_RATIO", "Monitor", "Verdict", "layer_statistics", "layer_table",
+    "STATUSES", "VANISHING_RATIO", "Monitor", "Verdict", "layer_statistics",
     "plot", "print_layer_table", "print_table", "verdicts",
 ]
 
@@ -763,10 +763,6 @@ def layer_statistics(model: Sequential, X: object, y: object = None,
             rows.append(_ordered({"epoch": None, "step": None, "steps": 1,
                                   "samples": len(X), "lr": None, **layer.row()}))
     return rows
-
-
-layer_table = layer_statistics
-"""Alias of :func:`layer_statistics`, kept for existing callers."""
 
 
 # -- verdicts ---------------------------------------------------------------------------
