@@ -19,14 +19,15 @@ class Registry(Generic[T]):
 
     Examples
     --------
-    >>> reg = Registry("thing", object)
-    >>> @reg.register("a", "alias_a")
-    ... class A:
+    >>> class Shape: ...
+    >>> reg = Registry("shape", Shape)
+    >>> @reg.register("square", "box")
+    ... class Square(Shape):
     ...     pass
     >>> reg.names()
-    ['a']
-    >>> type(reg.get("alias_a")).__name__
-    'A'
+    ['square']
+    >>> type(reg.get("box")).__name__
+    'Square'
     """
 
     def __init__(self, kind: str, base: type) -> None:

@@ -137,10 +137,17 @@ class Activation:
 
     # -- the public interface (layers and the network call these) --------------------
 
-    def forward(self, z: np.ndarray, training: bool = False) -> np.ndarray:
-        """a = g(z), same shape and dtype as ``z`` (rows are samples)."""
+    def forward(self, z: np.ndarray, training: bool = False, *,
+                out: np.ndarray | None = None) -> np.ndarray:
+        """a = g(z), same shape and dtype as ``z`` (rows are samples).
+
+        ``out``: an array of z's shape to write ``a`` into (and return), as NumPy's
+        ``out=``; the training loop passes reused buffers this way.
+        """
+        if out is not None and _computes_in_place(z, out):
+            return self._forward_into(z, training, out)
         z, dtype, shape = _prepare(z)
-        return _finish(self._forward(z, training), dtype, shape)
+        return _into(_finish(self._forward(z, training), dtype, shape), out)
 
     def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         """g'(z), given ``z`` and ``a = g(z)`` from the forward pass."""
@@ -153,15 +160,20 @@ class Activation:
         z, dtype, shape = _prepare(z)
         return _finish(self._derivative(z, _like(a, z)), dtype, shape)
 
-    def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray, *,
+                 out: np.ndarray | None = None) -> np.ndarray:
         """The lecture's ``delta = g'(z) * e`` for upstream gradient ``e = grad``.
 
         For vector-valued activations this is the vector-Jacobian product
         ``delta = J_g(z)^T e``.  Learnable parameters (``parameters()``) get their
-        ``.grad`` set here too.
+        ``.grad`` set here too.  ``out``: an array of z's shape to write ``delta`` into.
         """
+        if out is not None and _computes_in_place(z, out) and \
+                _computes_in_place(a, out) and _computes_in_place(grad, out):
+            return self._backward_into(z, a, grad, out)
         z, dtype, shape = _prepare(z)
-        return _finish(self._backward(z, _like(a, z), _like(grad, z)), dtype, shape)
+        delta = _finish(self._backward(z, _like(a, z), _like(grad, z)), dtype, shape)
+        return _into(delta, out)
 
     def build(self, n_units: int, dtype: np.dtype) -> None:
         """Create per-unit parameters once the layer width is known (no-op by default)."""
@@ -185,6 +197,18 @@ class Activation:
 
     def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    def _forward_into(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        """``_forward`` written into ``out`` (same shape and dtype as z); activations on
+        the hot path override it with kernels that allocate nothing."""
+        np.copyto(out, self._forward(z, training))
+        return out
+
+    def _backward_into(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
+                       out: np.ndarray) -> np.ndarray:
+        """``_backward`` written into ``out``; overridden like ``_forward_into``."""
+        np.copyto(out, self._backward(z, a, grad))
+        return out
 
     def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
         delta = self.derivative(z, a)
@@ -263,6 +287,24 @@ def _like(x: Any, z: np.ndarray) -> np.ndarray:
     return x.reshape(z.shape) if x.ndim == 0 else x
 
 
+def _computes_in_place(x: Any, out: np.ndarray) -> bool:
+    """True when ``x`` can be computed on as is and written into ``out``: an ndarray
+    (ndim >= 1) of out's shape and float32/float64 dtype."""
+    return (type(x) is np.ndarray and x.dtype == out.dtype and x.shape == out.shape
+            and x.ndim > 0 and x.dtype.itemsize >= 4)
+
+
+def _into(result: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """``result``, or copied into ``out`` when one is given (shapes must agree)."""
+    if out is None:
+        return result
+    if out.shape != result.shape:
+        raise ValueError(f"out has shape {out.shape}; it must have the input's shape "
+                         f"{result.shape}")
+    np.copyto(out, result)
+    return out
+
+
 def _finish(out: np.ndarray, dtype: np.dtype, shape: tuple[int, ...] | None) -> np.ndarray:
     """Back to the caller's dtype (float16: values beyond its range become inf, which is
     what they are) and, for 0-d input, shape."""
@@ -304,11 +346,10 @@ def _indicator(condition: np.ndarray, value: float, dtype: np.dtype) -> np.ndarr
     return np.multiply(condition, value, dtype=dtype)
 
 
-def _positive_indicator(z: np.ndarray) -> np.ndarray:
+def _positive_indicator(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """1 where z > 0, 0 where z <= 0, NaN where z is NaN (z's dtype): ceil(clip(z, 0, 1))."""
-    p = np.clip(z, 0, 1)
-    np.ceil(p, out=p)
-    return p
+    p = np.clip(z, 0, 1, out=out)
+    return np.ceil(p, out=p)
 
 
 def _scaled(z: np.ndarray, factor: float) -> np.ndarray:
@@ -556,6 +597,15 @@ class Identity(Activation):
     def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
         return grad + np.clip(z, 0, 0)
 
+    def _forward_into(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        np.copyto(out, z)
+        return out
+
+    def _backward_into(self, z, a, grad, out):
+        np.clip(z, 0, 0, out=out)
+        out += grad
+        return out
+
 
 @REGISTRY.register("step", "heaviside")
 class Step(Activation):
@@ -707,6 +757,12 @@ class Sigmoid(Activation):
         d *= a
         return d
 
+    def _backward_into(self, z, a, grad, out):
+        np.subtract(1, a, out=out)
+        out *= a
+        out *= grad
+        return out
+
 
 @REGISTRY.register("hard_sigmoid", "hardsigmoid")
 class HardSigmoid(_ClippedLinear):
@@ -769,6 +825,15 @@ class Tanh(Activation):
         d = a * a
         np.subtract(1, d, out=d)
         return d
+
+    def _forward_into(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        return np.tanh(z, out=out)
+
+    def _backward_into(self, z, a, grad, out):
+        np.multiply(a, a, out=out)
+        np.subtract(1, out, out=out)
+        out *= grad
+        return out
 
 
 @REGISTRY.register("hard_tanh", "hardtanh")
@@ -837,6 +902,14 @@ class ReLU(Activation):
     def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return _positive_indicator(z)
 
+    def _forward_into(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        return np.clip(z, 0, INF, out=out)
+
+    def _backward_into(self, z, a, grad, out):
+        _positive_indicator(z, out=out)
+        out *= grad
+        return out
+
 
 @REGISTRY.register("relu6")
 class ReLU6(_ClippedLinear):
@@ -896,6 +969,17 @@ class LeakyReLU(Activation):
     def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         return _leaky_derivative(z, self.alpha)
 
+    def _forward_into(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        if self.alpha > 1.0:
+            return super()._forward_into(z, training, out)
+        np.multiply(z, self.alpha, out=out)
+        return np.maximum(out, z, out=out)  # as _leaky_forward
+
+    def _backward_into(self, z, a, grad, out):
+        _leaky_derivative(z, self.alpha, out=out)
+        out *= grad
+        return out
+
     def get_config(self) -> dict[str, Any]:
         return {"alpha": self.alpha}
 
@@ -913,9 +997,10 @@ def _leaky_forward(z: np.ndarray, slope: float | np.ndarray) -> np.ndarray:
     return a
 
 
-def _leaky_derivative(z: np.ndarray, slope: float | np.ndarray) -> np.ndarray:
+def _leaky_derivative(z: np.ndarray, slope: float | np.ndarray,
+                      out: np.ndarray | None = None) -> np.ndarray:
     """1 for z > 0, slope for z <= 0, NaN for NaN."""
-    d = _positive_indicator(z)
+    d = _positive_indicator(z, out)
     d *= 1 - slope
     d += slope
     return d
@@ -1663,27 +1748,32 @@ class Softmax(Activation):
     elementwise = False
 
     def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        e = _minus_row_max(z)
-        np.exp(e, out=e)
-        total = e.sum(axis=-1, keepdims=True)
-        e /= total
-        return e
+        return self._forward_into(z, training, np.empty_like(z))
 
     def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        ga = grad * a
-        delta = grad - ga.sum(axis=-1, keepdims=True)
-        delta *= a
-        return delta
+        return self._backward_into(z, a, grad, np.empty_like(grad))
+
+    def _forward_into(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        _minus_row_max(z, out)
+        np.exp(out, out=out)
+        out /= out.sum(axis=-1, keepdims=True)
+        return out
+
+    def _backward_into(self, z, a, grad, out):
+        np.multiply(grad, a, out=out)
+        np.subtract(grad, out.sum(axis=-1, keepdims=True), out=out)
+        out *= a
+        return out
 
 
-def _minus_row_max(z: np.ndarray) -> np.ndarray:
-    """z - max(z) over the last axis, as a fresh array (all entries <= 0).
+def _minus_row_max(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """z - max(z) over the last axis, into ``out`` or a fresh array (all entries <= 0).
 
     ``-finfo.max - finfo.max`` overflows to ``-inf``, whose exponential is the exact 0,
     so that overflow is harmless and silenced.
     """
     with np.errstate(over="ignore"):
-        return z - z.max(axis=-1, keepdims=True)
+        return np.subtract(z, z.max(axis=-1, keepdims=True), out=out)
 
 
 @REGISTRY.register("log_softmax")

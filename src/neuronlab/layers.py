@@ -13,6 +13,10 @@ and the backward pass, given the upstream gradient ``delta = dJ/dZ``, is
 An ``Activation`` layer turns the error ``e = dJ/dA`` into ``delta = g'(Z) * e``.
 Each layer caches what its backward pass needs (``a_prev``; ``z`` and ``a``), which is
 also what the diagnostics read.
+
+Inside ``Sequential.workspace()`` (what ``fit`` uses) a training pass writes those
+batch-shaped arrays into buffers each layer keeps from one step to the next
+(:meth:`Layer.buffer`), so a step allocates no array of a size known in advance.
 """
 
 from __future__ import annotations
@@ -31,9 +35,23 @@ class Layer:
     """Base class: a differentiable map between batches of shape ``(n_samples, width)``."""
 
     name: ClassVar[str]
+    #: Reused arrays by (role, shape, dtype), or None: set by ``Sequential.workspace()``.
+    workspace: dict[tuple[str, tuple[int, ...], np.dtype], np.ndarray] | None = None
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         raise NotImplementedError
+
+    def buffer(self, role: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray | None:
+        """This layer's reusable array for ``role`` (``"z"``, ``"delta"`` ...) inside a
+        workspace, made on first use; None outside one, for NumPy's ``out=None``
+        (allocate a fresh array)."""
+        if self.workspace is None:
+            return None
+        key = (role, shape, dtype)
+        found = self.workspace.get(key)
+        if found is None:
+            found = self.workspace[key] = np.empty(shape, dtype)
+        return found
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         """Set parameter gradients and return dJ/d(input) (None if not needed)."""
@@ -105,15 +123,23 @@ class Dense(Layer):
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         self.a_prev = x
-        z = x @ self.W.value
+        W = self.W.value
+        out = self.buffer("z", (len(x), self.fan_out), W.dtype) \
+            if training and x.dtype == W.dtype else None
+        z = np.matmul(x, W, out=out)
         z += self.b.value
         return z
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         self.delta = delta = grad
         np.matmul(self.a_prev.T, delta, out=self.W.grad)
-        np.sum(delta, axis=0, out=self.b.grad)
-        return delta @ self.W.value.T if need_input_grad else None
+        np.add.reduce(delta, axis=0, out=self.b.grad)
+        if not need_input_grad:
+            return None
+        W = self.W.value
+        out = self.buffer("e", (len(delta), self.fan_in), W.dtype) \
+            if delta.dtype == W.dtype else None
+        return np.matmul(delta, W.T, out=out)
 
     def parameters(self) -> list[Parameter]:
         return [self.W, self.b]
@@ -157,12 +183,13 @@ class Activation(Layer):
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         self.z = x
-        self.a = self.fn.forward(x, training)
+        out = self.buffer("a", x.shape, x.dtype) if training else None
+        self.a = self.fn.forward(x, training, out=out)
         return self.a
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         e = grad
-        return self.fn.backward(self.z, self.a, e)
+        return self.fn.backward(self.z, self.a, e, out=self.buffer("delta", e.shape, e.dtype))
 
     def parameters(self) -> list[Parameter]:
         return self.fn.parameters()
@@ -250,12 +277,17 @@ class Dropout(Layer):
         if not training or self.rate == 0.0:
             self.mask = None
             return x
-        keep = self.rng.random(x.shape) >= self.rate
-        self.mask = keep.astype(x.dtype) / x.dtype.type(1.0 - self.rate)
-        return x * self.mask
+        draws = self.rng.random(x.shape, out=self.buffer("draws", x.shape, np.dtype(float)))
+        mask = self.buffer("mask", x.shape, x.dtype)
+        mask = np.greater_equal(draws, self.rate, out=np.empty_like(x) if mask is None else mask)
+        mask /= x.dtype.type(1.0 - self.rate)
+        self.mask = mask
+        return np.multiply(x, mask, out=self.buffer("out", x.shape, x.dtype))
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        return grad if self.mask is None else grad * self.mask
+        if self.mask is None:
+            return grad
+        return np.multiply(grad, self.mask, out=self.buffer("delta", grad.shape, grad.dtype))
 
     def get_config(self) -> dict[str, Any]:
         return {"rate": self.rate}

@@ -94,6 +94,17 @@ class Loss:
         """dJ/dy_pred, same shape and dtype as ``y_pred``."""
         raise NotImplementedError
 
+    def value_and_gradient(self, y_pred: np.ndarray, y_true: np.ndarray, *,
+                           out: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+        """``(value, gradient)`` in one call, the gradient written into ``out`` if given
+        (an array of y_pred's shape).  The training step calls this; a loss that shares
+        work between the two overrides it."""
+        gradient = self.gradient(y_pred, y_true)
+        if out is not None:
+            np.copyto(out, gradient)
+            gradient = out
+        return self.value(y_pred, y_true), gradient
+
     def get_config(self) -> dict[str, Any]:
         """Hyper-parameters, such that ``type(self)(**get_config())`` rebuilds ``self``."""
         return {}
@@ -432,22 +443,28 @@ class SoftmaxCrossEntropy(Loss):
         self.base = _base_config(base)
 
     def value(self, y_pred, y_true):
-        z, y = _check(y_pred, y_true, "softmax_cross_entropy")
-        shifted = z - z.max(axis=1, keepdims=True)  # <= 0, so exp never overflows
-        log_sum_exp = np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # >= 0
-        y_sum = y.sum(axis=1, keepdims=True)
-        # -sum_k y_k (shifted_k - log_sum_exp): two non-negative terms, no cancellation
-        j = float(np.vdot(y_sum, log_sum_exp)) - float(np.vdot(y, shifted))
-        return j / (len(z) * self._ln_base)
+        return self.value_and_gradient(y_pred, y_true)[0]
 
     def gradient(self, y_pred, y_true):
+        return self.value_and_gradient(y_pred, y_true)[1]
+
+    def value_and_gradient(self, y_pred, y_true, *, out=None):
+        """Both from one exponentiation: ``e = exp(z - max z)``, ``LSE = max z + ln sum e``."""
         z, y = _check(y_pred, y_true, "softmax_cross_entropy")
-        g = z - z.max(axis=1, keepdims=True)
+        g = np.subtract(z, z.max(axis=1, keepdims=True), out=out)  # <= 0: exp can't overflow
+        y_sum = y.sum(axis=1, keepdims=True)
+        y_dot_shifted = float(np.vdot(y, g))
         np.exp(g, out=g)
-        g *= y.sum(axis=1, keepdims=True) / g.sum(axis=1, keepdims=True)
+        e_sum = g.sum(axis=1, keepdims=True)
+        # J = sum_i [y_sum_i ln e_sum_i] - sum_ik y_ik shifted_ik: two non-negative
+        # terms, no cancellation
+        scale = 1.0 / (len(z) * self._ln_base)
+        j = (float(np.vdot(y_sum, np.log(e_sum))) - y_dot_shifted) * scale
+        y_sum /= e_sum
+        g *= y_sum
         g -= y
-        g *= 1.0 / (len(z) * self._ln_base)
-        return g
+        g *= scale
+        return j, g
 
     def get_config(self):
         return {"base": self.base}

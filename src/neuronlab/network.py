@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -71,6 +72,35 @@ class Sequential:
         layers = self.layers[:-1] if skip_output_activation else self.layers
         for i in range(len(layers) - 1, -1, -1):
             grad = layers[i].backward(grad, need_input_grad=i > 0)
+
+    @contextmanager
+    def workspace(self) -> Iterator[Sequential]:
+        """Reuse every layer's batch-shaped arrays from one training step to the next.
+
+        Inside, a training-mode ``forward`` and the ``backward`` after it write each
+        layer's outputs and deltas into buffers the layer keeps (one set per batch
+        shape), instead of allocating them anew each step; ``fit`` trains inside one.
+        An array a training pass returns is then overwritten by the next one: copy
+        what you keep.  Inference (``training=False``, ``predict``) is unaffected.
+        The buffers are freed on leaving.
+
+        Examples
+        --------
+        >>> net = Sequential([Dense(2, 3, seed=0), Activation("relu")])
+        >>> with net.workspace():
+        ...     first = net.forward(np.ones((4, 2)), training=True)
+        ...     second = net.forward(np.ones((4, 2)), training=True)
+        >>> first is second
+        True
+        """
+        outer = [layer.workspace for layer in self.layers]  # nested: keep the outer's
+        for layer, buffers in zip(self.layers, outer, strict=True):
+            layer.workspace = {} if buffers is None else buffers
+        try:
+            yield self
+        finally:
+            for layer, buffers in zip(self.layers, outer, strict=True):
+                layer.workspace = buffers
 
     def predict(self, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
         """Outputs for ``x`` in inference mode, in batches to bound memory."""

@@ -126,13 +126,14 @@ def backprop(model: Sequential, loss: losses.Loss, x: np.ndarray, y: np.ndarray,
     output activation's own backward is skipped.  Returns the loss and the output.
     """
     a = model.forward(x, training=training)
+    last = model.layers[-1]
     if fused is not None:
-        z = model.layers[-1].z  # logits: the input of the output activation
-        value = fused.value(z, y)
-        model.backward(fused.gradient(z, y), skip_output_activation=True)
+        z = last.z  # logits: the input of the output activation
+        value, grad = fused.value_and_gradient(z, y, out=last.buffer("dJ/dz", z.shape, z.dtype))
+        model.backward(grad, skip_output_activation=True)
     else:
-        value = loss.value(a, y)
-        model.backward(loss.gradient(a, y))
+        value, grad = loss.value_and_gradient(a, y, out=last.buffer("dJ/da", a.shape, a.dtype))
+        model.backward(grad)
     return float(value), a
 
 
@@ -273,7 +274,8 @@ class _Loop:
         self.callbacks, self.verbose = list(callbacks), verbose
         self.params = trainer.model.parameters()
         self.classification = _is_classification(trainer.loss)
-        self.single_label = self.classification and not trainer.loss.name.startswith("binary")
+        single_label = self.classification and not trainer.loss.name.startswith("binary")
+        self.labels = Y.argmax(axis=1) if single_label else None  # once, not per step
         self.best_weights = self._snapshot()
         self.last_finite = self.best_weights
 
@@ -287,7 +289,8 @@ class _Loop:
     def run(self, epochs, batch_size, shuffle, rng, early_stopping, patience, min_delta):
         # A diverging run overflows; the guard below detects the non-finite loss or
         # weights and restores the last finite ones, so the warnings are not needed.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
+                self.t.model.workspace():
             self._run(epochs, batch_size, shuffle, rng, early_stopping, patience, min_delta)
 
     def _run(self, epochs, batch_size, shuffle, rng, early_stopping, patience, min_delta):
@@ -296,6 +299,7 @@ class _Loop:
         # one batch buffer each, reused every step (no per-step allocation of inputs)
         x_buffer = np.empty((min(batch_size, len(self.X)), self.X.shape[1]), self.X.dtype)
         y_buffer = np.empty((len(x_buffer), self.Y.shape[1]), self.Y.dtype)
+        count = _Correct(self.labels, len(x_buffer)) if self.classification else None
         best, waited = np.inf, 0
         progress = _Progress(epochs * n_batches, self.verbose)
         for cb in self.callbacks:
@@ -319,8 +323,8 @@ class _Loop:
                         cb.on_step_end(t, epoch, batch)
                     t.optimizer.step()
                     total += value * len(idx)
-                    if self.classification:
-                        correct += n_correct(a, y, self.single_label)
+                    if count is not None:
+                        correct += count(a, y, idx)
                     progress.advance(epoch, value)
                 logs = self._epoch_logs(epoch, total / len(self.X), correct / len(self.X),
                                         start)
@@ -374,6 +378,26 @@ class _Loop:
             print(f"diverged at epoch {epoch}, batch {batch}, layer "
                   f"{history.divergence['layer']}: restored the last finite weights "
                   f"(try a smaller learning rate or gradient clipping)")
+
+
+class _Correct:
+    """Correct predictions of a batch, as :func:`n_correct`, without per-step allocation:
+    for single-label targets the true classes are ``labels`` (arg-max of the targets,
+    taken once per fit) gathered by the batch's indices."""
+
+    def __init__(self, labels: np.ndarray | None, batch_size: int) -> None:
+        self.labels = labels
+        self.true = np.empty(batch_size, np.intp)
+        self.predicted = np.empty(batch_size, np.intp)
+        self.hit = np.empty(batch_size, bool)
+
+    def __call__(self, a: np.ndarray, y: np.ndarray, idx: np.ndarray) -> int:
+        if self.labels is None:
+            return n_correct(a, y, single_label=False)
+        n = len(idx)
+        true = np.take(self.labels, idx, out=self.true[:n])
+        predicted = np.argmax(a, axis=1, out=self.predicted[:n])
+        return int(np.count_nonzero(np.equal(predicted, true, out=self.hit[:n])))
 
 
 class _Progress:
