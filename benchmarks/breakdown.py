@@ -2,11 +2,11 @@
 
 Four measurements per configuration:
 
-phases      one epoch of ``fit`` with every layer's ``forward``/``backward``, the fused
-            loss's ``value``/``gradient``, ``train.n_correct`` and the optimizer's
+phases      one epoch of ``fit`` with every layer's ``forward``/``backward``, the
+            loss's ``value_and_gradient``, the accuracy count and the optimizer's
             ``step`` wrapped in timers (patched on instances, or on the class for the
             loss, and restored afterwards; the engine's files are not touched).  The
-            loop's remainder is batching (``X[idx]``, ``Y[idx]``), the Python loop and
+            loop's remainder is batching (the gather of X and Y), the Python loop and
             glue; ``fit`` set-up is the call's wall time minus the epoch's.  The
             matrix-product floor splits the Dense layers' time into the products and
             the rest.  ``instrumentation`` is what the timers themselves added.
@@ -23,7 +23,6 @@ candidates  micro-benchmarks of the step's pieces as the engine does them now (i
 from __future__ import annotations
 
 import cProfile
-import functools
 import pstats
 import time
 from collections.abc import Callable
@@ -65,23 +64,21 @@ def _instrumented(nl: Neuronlab, acc: dict[str, float]):
         layer.backward = _timer(layer.backward, f"{kind} backward", acc)
     fused = losses.fused(model.output_activation, losses.get(train.default_loss(model)))
     loss_cls = type(fused) if fused is not None else type(losses.get(train.default_loss(model)))
-    own = {name: vars(loss_cls).get(name) for name in ("value", "gradient")}
-    inherited = {name: getattr(loss_cls, name) for name in own}
-    saved_n_correct = train.n_correct
+    patched = [(loss_cls, "value_and_gradient", "loss value and gradient"),
+               (train._Correct, "__call__", "accuracy")]
+    own = [(cls, name, vars(cls).get(name)) for cls, name, _ in patched]
     opt = optim.get("sgd", params=model.parameters(), lr=LR)
     opt.step = _timer(opt.step, "optimizer step", acc)
     try:
-        loss_cls.value = _timer(inherited["value"], "loss value", acc)
-        loss_cls.gradient = _timer(inherited["gradient"], "loss gradient", acc)
-        train.n_correct = _timer(saved_n_correct, "accuracy (n_correct)", acc)
+        for cls, name, bucket in patched:
+            setattr(cls, name, _timer(getattr(cls, name), bucket, acc))
         yield opt
     finally:
-        for name, fn in own.items():
+        for cls, name, fn in own:
             if fn is None:
-                delattr(loss_cls, name)
+                delattr(cls, name)
             else:
-                setattr(loss_cls, name, fn)
-        train.n_correct = saved_n_correct
+                setattr(cls, name, fn)
         for layer in model.layers:
             vars(layer).pop("forward", None)
             vars(layer).pop("backward", None)
@@ -178,174 +175,78 @@ def _per_call(fn: Callable[[], Any], inner: int) -> float:
 
 def _candidates(cfg: Config, X: np.ndarray, y: np.ndarray, repeats: int, inner: int,
                 seed: int) -> list[dict[str, Any]]:
-    """(now, prototype) per step for the pieces of a step, as functions of no argument."""
-    from neuronlab import activations, losses, optim, train
+    """(now, prototype) per step for the changes still open, as functions of no argument.
+
+    The engine's own code is "now" where it has it; each prototype does the same work.
+    """
+    from neuronlab import optim
     from neuronlab.parameter import Parameter
 
     rng = np.random.default_rng(seed)
     f32 = np.float32
     B, sizes = cfg.batch_size, cfg.sizes
-    hidden = sizes[1:-1]
-    Y = np.eye(sizes[-1], dtype=f32)[y]
-    order = rng.permutation(len(X))
-    pos = [0]
-
-    def next_idx() -> np.ndarray:
-        start = pos[0] = (pos[0] + B) % (len(X) - B)
-        return order[start:start + B]
-
-    xb, yb = np.empty((B, sizes[0]), f32), np.empty((B, sizes[-1]), f32)
     W = [rng.standard_normal((a, b), dtype=f32) * 0.05
          for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
     bias = [np.zeros(b, f32) for b in sizes[1:]]
     A = [rng.standard_normal((B, a), dtype=f32) for a in sizes[:-1]]
     D = [rng.standard_normal((B, b), dtype=f32) for b in sizes[1:]]
-    Zb = [np.empty((B, b), f32) for b in sizes[1:]]
-    Eb = [np.empty((B, a), f32) for a in sizes[:-1]]
-    g = activations.get(cfg.activation)
-    Zh = [3 * rng.standard_normal((B, w), dtype=f32) for w in hidden]
-    Gh = [rng.standard_normal((B, w), dtype=f32) for w in hidden]
-    Ab = [np.empty((B, w), f32) for w in hidden]
-    Tb = [np.empty((B, w), f32) for w in hidden]
+    Z = [np.empty((B, b), f32) for b in sizes[1:]]
+    E = [np.empty((B, a), f32) for a in sizes[:-1]]
+    dW = [np.empty_like(w) for w in W]
+    db = [np.empty_like(b) for b in bias]
+    # the bias as one more row of W, and a column of ones after each layer's input
+    Wb = [np.vstack([w, b[None]]) for w, b in zip(W, bias, strict=True)]
+    dWb = [np.empty_like(w) for w in Wb]
+    A1 = [np.hstack([a, np.ones((B, 1), f32)]) for a in A]
 
-    def act_now() -> None:
-        for z, e in zip(Zh, Gh, strict=True):
-            g.backward(z, g.forward(z, True), e)
-
-    if cfg.activation == "relu":
-        def act_new() -> None:
-            for z, a, e, t in zip(Zh, Ab, Gh, Tb, strict=True):
-                np.maximum(z, 0, out=a)
-                np.greater(a, 0, out=t)  # relu'(z) as 0/1 in float32
-                np.multiply(e, t, out=t)  # delta (into e itself in the engine)
-    else:
-        def act_new() -> None:
-            for z, a, e, t in zip(Zh, Ab, Gh, Tb, strict=True):
-                np.tanh(z, out=a)
-                np.multiply(a, a, out=t)
-                np.subtract(1, t, out=t)
-                np.multiply(e, t, out=t)
-
-    logits = 3 * rng.standard_normal((B, sizes[-1]), dtype=f32)
-    labels = rng.integers(0, sizes[-1], B)
-    onehot = np.eye(sizes[-1], dtype=f32)[labels]
-    softmax = activations.get("softmax")
-    fused = losses.fused(softmax, losses.get("cross_entropy"))
-    m_b, tot_b = np.empty((B, 1), f32), np.empty((B, 1), f32)
-    s_b, p_b = np.empty_like(logits), np.empty_like(logits)
-    arg_b = np.empty(B, np.intp)
-    probabilities = softmax.forward(logits)
-
-    def loss_now() -> None:
-        softmax.forward(logits)  # the output layer's forward, which fit runs too
-        float(fused.value(logits, onehot))
-        fused.gradient(logits, onehot)
-
-    def loss_new() -> None:
-        np.max(logits, axis=1, keepdims=True, out=m_b)
-        np.subtract(logits, m_b, out=s_b)
-        np.exp(s_b, out=p_b)
-        np.sum(p_b, axis=1, keepdims=True, out=tot_b)
-        np.divide(p_b, tot_b, out=p_b)  # the output probabilities a, computed once
-        np.log(tot_b, out=tot_b)
-        float(tot_b.sum() - np.vdot(onehot, s_b)) / B  # the loss value
-        np.subtract(p_b, onehot, out=s_b)
-        np.multiply(s_b, f32(1.0 / B), out=s_b)  # the gradient dJ/dz
-
-    def accuracy_now() -> None:
-        train.n_correct(probabilities, onehot)
-
-    def accuracy_new() -> None:
-        np.argmax(logits, axis=1, out=arg_b)  # argmax of the logits = of the softmax
-        np.count_nonzero(arg_b == labels)
-
-    def batch_now() -> None:
-        idx = next_idx()
-        X[idx]
-        Y[idx]
-
-    def batch_new() -> None:
-        idx = next_idx()
-        np.take(X, idx, axis=0, out=xb)
-        np.take(Y, idx, axis=0, out=yb)
-
-    dbias = [np.empty(b, f32) for b in sizes[1:]]
-
-    def dense_now() -> None:
+    def dense_now() -> None:  # what Dense does inside fit's workspace
         for i in range(len(W)):
-            z = A[i] @ W[i]
-            z += bias[i]
+            np.matmul(A[i], W[i], out=Z[i])
+            Z[i] += bias[i]
         for i in range(len(W) - 1, -1, -1):
-            np.sum(D[i], axis=0, out=dbias[i])
+            np.matmul(A[i].T, D[i], out=dW[i])
+            np.add.reduce(D[i], axis=0, out=db[i])
             if i:
-                D[i] @ W[i].T
+                np.matmul(D[i], W[i].T, out=E[i])
 
-    def dense_new() -> None:
+    def dense_folded() -> None:
         for i in range(len(W)):
-            np.matmul(A[i], W[i], out=Zb[i])
-            np.add(Zb[i], bias[i], out=Zb[i])
+            np.matmul(A1[i], Wb[i], out=Z[i])
         for i in range(len(W) - 1, -1, -1):
-            np.add.reduce(D[i], axis=0, out=dbias[i])  # no Python wrapper
+            np.matmul(A1[i].T, D[i], out=dWb[i])  # dW and db in one product
             if i:
-                np.matmul(D[i], W[i].T, out=Eb[i])
-
-    finite_now = functools.partial(_finite_now, X)
-    finite_new = functools.partial(_finite_new, X)
+                np.matmul(D[i], W[i].T, out=E[i])
 
     params = [Parameter(w.copy(), "W") for w in W] + [Parameter(b.copy(), "b") for b in bias]
     for p in params:
         p.grad[...] = rng.standard_normal(p.grad.shape, dtype=f32)
     opt = optim.get("sgd", params=params, lr=LR)
-    try:
-        from scipy.linalg.blas import saxpy
-    except ImportError:  # pragma: no cover - scipy comes with scikit-learn
-        saxpy = None
+    n = sum(p.value.size for p in params)
+    flat_w, flat_g, flat_s = np.zeros(n, f32), np.ones(n, f32), np.empty(n, f32)
 
-    def opt_new() -> None:
-        for p in params:
-            saxpy(p.grad.reshape(-1), p.value.reshape(-1), a=-LR)
+    def sgd_flat() -> None:
+        np.multiply(flat_g, LR, out=flat_s)
+        np.subtract(flat_w, flat_s, out=flat_w)
 
     candidates = [
-        ("batch gather into preallocated buffers (np.take out=)", batch_now, batch_new),
-        (f"{cfg.activation} forward+backward with out= buffers, no extra passes",
-         act_now, act_new),
-        ("softmax + cross-entropy in one pass (probabilities once, buffers)",
-         loss_now, loss_new),
-        ("accuracy from logits and integer labels (no allclose, no one-hot argmax)",
-         accuracy_now, accuracy_new),
-        ("Dense z, e into buffers (matmul out=), db via np.add.reduce", dense_now, dense_new),
+        ("bias folded into the product ([A, 1] @ [W; b]; db from the dW product)",
+         dense_now, dense_folded),
+        ("SGD over one flat buffer of all parameters (2 ufunc calls per step, "
+         "not 2 per parameter)", opt.step, sgd_flat),
     ]
-    if saxpy is not None:
-        candidates.append(("SGD update as one BLAS axpy per parameter", opt.step, opt_new))
-    finite = "fit set-up: X finiteness checked in blocks of 4096 rows (no n x d temporary)"
-    per_fit = {finite}
-    candidates.append((finite, finite_now, finite_new))
     results = []
     for name, now, new in candidates:
         now(), new()
-        k = max(1, inner // 100) if name in per_fit else inner
         t_now, t_new = [], []
         for r in range(repeats):
             for which in rotate(["now", "new"], r):
                 (t_now if which == "now" else t_new).append(
-                    _per_call(now if which == "now" else new, k))
+                    _per_call(now if which == "now" else new, inner))
         a, b = float(np.median(t_now)), float(np.median(t_new))
-        once = name in per_fit  # once per fit call, not per step
-        results.append({"candidate": name, "per": "fit" if once else "step",
-                        "now_us_per_step": 1e6 * a / (cfg.n_steps if once else 1),
-                        "prototype_us_per_step": 1e6 * b / (cfg.n_steps if once else 1),
-                        "saved_s_per_epoch": (a - b) * (1 if once else cfg.n_steps)})
+        results.append({"candidate": name, "per": "step",
+                        "now_us_per_step": 1e6 * a, "prototype_us_per_step": 1e6 * b,
+                        "saved_s_per_epoch": (a - b) * cfg.n_steps})
     return results
-
-
-def _finite_now(X: np.ndarray) -> bool:
-    """What ``data.check_X`` does: a bool array the size of X."""
-    return bool(np.isfinite(X).all())
-
-
-def _finite_new(X: np.ndarray, rows: int = 4096) -> bool:
-    """The same check in blocks of rows: the temporary stays small and in cache."""
-    return all(bool(np.isfinite(X[i:i + rows]).all()) for i in range(0, len(X), rows))
 
 
 def run_breakdown(configs: list[Config], repeats: int, threads: Threads, quick: bool,
