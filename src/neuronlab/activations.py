@@ -601,7 +601,8 @@ class Identity(Activation):
         np.copyto(out, z)
         return out
 
-    def _backward_into(self, z, a, grad, out):
+    def _backward_into(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
+                       out: np.ndarray) -> np.ndarray:
         np.clip(z, 0, 0, out=out)
         out += grad
         return out
@@ -757,7 +758,8 @@ class Sigmoid(Activation):
         d *= a
         return d
 
-    def _backward_into(self, z, a, grad, out):
+    def _backward_into(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
+                       out: np.ndarray) -> np.ndarray:
         np.subtract(1, a, out=out)
         out *= a
         out *= grad
@@ -829,7 +831,8 @@ class Tanh(Activation):
     def _forward_into(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
         return np.tanh(z, out=out)
 
-    def _backward_into(self, z, a, grad, out):
+    def _backward_into(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
+                       out: np.ndarray) -> np.ndarray:
         np.multiply(a, a, out=out)
         np.subtract(1, out, out=out)
         out *= grad
@@ -905,7 +908,8 @@ class ReLU(Activation):
     def _forward_into(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
         return np.clip(z, 0, INF, out=out)
 
-    def _backward_into(self, z, a, grad, out):
+    def _backward_into(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
+                       out: np.ndarray) -> np.ndarray:
         _positive_indicator(z, out=out)
         out *= grad
         return out
@@ -975,7 +979,8 @@ class LeakyReLU(Activation):
         np.multiply(z, self.alpha, out=out)
         return np.maximum(out, z, out=out)  # as _leaky_forward
 
-    def _backward_into(self, z, a, grad, out):
+    def _backward_into(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
+                       out: np.ndarray) -> np.ndarray:
         _leaky_derivative(z, self.alpha, out=out)
         out *= grad
         return out
@@ -1759,7 +1764,8 @@ class Softmax(Activation):
         out /= out.sum(axis=-1, keepdims=True)
         return out
 
-    def _backward_into(self, z, a, grad, out):
+    def _backward_into(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
+                       out: np.ndarray) -> np.ndarray:
         np.multiply(grad, a, out=out)
         np.subtract(grad, out.sum(axis=-1, keepdims=True), out=out)
         out *= a

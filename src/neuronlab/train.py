@@ -314,8 +314,8 @@ class _Loop:
                 total, correct = 0.0, 0
                 for batch in range(n_batches):
                     idx = order[batch * batch_size:(batch + 1) * batch_size]
-                    x = np.take(self.X, idx, axis=0, out=x_buffer[:len(idx)])
-                    y = np.take(self.Y, idx, axis=0, out=y_buffer[:len(idx)])
+                    x = _gather(self.X, idx, x_buffer)
+                    y = _gather(self.Y, idx, y_buffer)
                     value, a = t.step(x, y)
                     if not np.isfinite(value):
                         return self._diverged(epoch, batch)
@@ -380,6 +380,15 @@ class _Loop:
                   f"(try a smaller learning rate or gradient clipping)")
 
 
+def _gather(rows: np.ndarray, idx: np.ndarray, buffer: np.ndarray) -> np.ndarray:
+    """``rows[idx]`` written into the leading ``len(idx)`` rows of ``buffer``.
+
+    ``idx`` comes from a permutation, so every index is valid: ``mode="clip"`` spares
+    the copy of the whole output that ``take`` makes with its default ``mode="raise"``.
+    """
+    return np.take(rows, idx, axis=0, out=buffer[:len(idx)], mode="clip")
+
+
 class _Correct:
     """Correct predictions of a batch, as :func:`n_correct`, without per-step allocation:
     for single-label targets the true classes are ``labels`` (arg-max of the targets,
@@ -395,7 +404,7 @@ class _Correct:
         if self.labels is None:
             return n_correct(a, y, single_label=False)
         n = len(idx)
-        true = np.take(self.labels, idx, out=self.true[:n])
+        true = _gather(self.labels, idx, self.true)
         predicted = np.argmax(a, axis=1, out=self.predicted[:n])
         return int(np.count_nonzero(np.equal(predicted, true, out=self.hit[:n])))
 
