@@ -132,7 +132,8 @@ def test_sampled_steps_measure_distributions_and_every_step_the_norms():
         verbose=False, callbacks=[monitor])
     row = monitor.table()[0]
     both, *_ = _hand("tanh", [np.array([0, 1]), np.array([2, 3])])
-    first, *_ = _hand("tanh", [np.array([0, 1])])
+    first, _, first_counts, _ = _hand("tanh", [np.array([0, 1])])
+    assert row["hist_counts"] == first_counts.tolist()  # the sampled batch, not the last
     A1 = np.tanh(X4[:2] @ W1 + B1)
     assert row["act_mean"] == pytest.approx(A1.mean()) and row["act_std"] == pytest.approx(A1.std())
     assert row["saturation_rate"] == pytest.approx(np.mean(1 - A1**2 <= 0.01))

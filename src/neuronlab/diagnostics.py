@@ -314,7 +314,7 @@ class _Layer:
     Per step only cheap reductions are kept, never copies of the activations: scalar
     sums (of a, a^2, delta, delta^2, dW, dW^2), per unit the count of flat samples
     (on sampled steps), the units not yet seen alive (only their columns are read),
-    and a reference to the last batch's activations for the histogram.
+    and the last sampled batch's activations for the histogram.
     """
 
     def __init__(self, number: int, index: int, weights: Dense | Maxout,
@@ -398,7 +398,8 @@ class _Layer:
                 # use the previous interval's mean and std.
                 self.shift = self.centre or 0.0
             x = a - self.shift if self.shift else a
-            self.last = x  # the histogram's batch (the caches are fresh arrays each step)
+            # the histogram's batch: a copy, as fit's layers reuse their buffers each step
+            self.last = x if x is not a else a.copy()
             self.a_sum += float(np.add.reduce(x, axis=None))
             self.a_sq += float(np.vdot(x, x))
             if self.constant_slope is None:
@@ -575,8 +576,8 @@ class Monitor(training.Callback):
     -----
     Cost: per step and layer two dot products and a look at the columns of the units
     not yet seen alive; on sampled steps a few more reductions and g'(z); per interval
-    a copy of each ``W`` (for the update ratio) and one histogram.  Nothing copies the
-    activations.
+    a copy of each ``W`` (for the update ratio) and one histogram, of a copy of the last
+    sampled batch's activations (``fit`` reuses the layers' buffers every step).
 
     Rows accumulate across ``fit`` calls with the same monitor (``step`` keeps
     counting; ``epoch`` is that of each call).  The update ratio needs the weights

@@ -46,7 +46,8 @@ class Callback:
     and a ``stop`` flag a callback may set to end training after the current epoch.
     ``on_step_end`` runs after the backward pass and before the optimizer update,
     when every layer's caches (z, a, delta) and every parameter's ``.grad`` belong to
-    the same batch.
+    the same batch.  ``fit`` reuses those arrays' buffers at the next step
+    (``Sequential.workspace``): copy what a callback keeps.
     """
 
     def on_train_begin(self, trainer: Trainer) -> None: ...
