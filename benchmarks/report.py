@@ -97,13 +97,21 @@ def _floor(results: dict[str, Any], console: Console) -> None:
     table = Table(title="the floor: the epoch's matrix products alone (NumPy, same dtype "
                   "and threads)")
     for col in ("config", "floor s", "floor ms/step", "neuronlab s", "multiple",
-                "loop only"):
+                "loop only", "plain NumPy s", "plain / floor", "neuronlab / plain"):
         table.add_column(col, justify="left" if col == "config" else "right")
     for name, row in results.items():
         table.add_row(name, f"{row['floor']['median']:.3f}", f"{row['floor']['step_ms']:.3f}",
                       f"{row['neuronlab']['median']:.3f}", _x(row["multiple"]),
-                      _x(row["multiple_loop"]))
+                      _x(row["multiple_loop"]), *_plain(row))
     console.print(table)
+
+
+def _plain(row: dict[str, Any]) -> list[str]:
+    """The plain-NumPy columns of a floor row ("-" in files from before they existed)."""
+    if "plain_numpy" not in row:
+        return ["-", "-", "-"]
+    return [f"{row['plain_numpy']['median']:.3f}", _x(row["plain_multiple"]),
+            _x(row["multiple_of_plain"])]
 
 
 def _inference(results: dict[str, Any], console: Console) -> None:
@@ -317,9 +325,10 @@ def markdown(results: dict[str, Any]) -> str:
         out.append("\n#### The floor (the epoch's matrix products alone)\n")
         out.append(_md_table(
             ["config", "floor s/epoch", "floor ms/step", "neuronlab s/epoch", "multiple",
-             "loop only"],
+             "loop only", "plain NumPy s/epoch", "plain / floor", "neuronlab / plain"],
             [[k, f"{r['floor']['median']:.3f}", f"{r['floor']['step_ms']:.3f}",
-              f"{r['neuronlab']['median']:.3f}", _x(r["multiple"]), _x(r["multiple_loop"])]
+              f"{r['neuronlab']['median']:.3f}", _x(r["multiple"]), _x(r["multiple_loop"]),
+              *_plain(r)]
              for k, r in fl.items()]))
     inf = results.get("inference")
     if _ok(inf):

@@ -13,6 +13,8 @@ sklearn     ``MLPClassifier(solver="sgd", momentum=0, alpha=0).partial_fit`` on 
 floor       the epoch's matrix products alone with NumPy at the same dtype and threads:
             per layer ``Z = A @ W`` forward, ``dW = A.T @ delta`` and (but for the first
             layer) ``E = delta @ W.T`` backward, into preallocated outputs.
+numpy       the whole step hand-written in plain NumPy with preallocated arrays
+            (``PlainNumpy``): the floor plus the elementwise work NumPy cannot avoid.
 """
 
 from __future__ import annotations
@@ -197,6 +199,76 @@ class Floor:
             self.step(n)
 
 
+class PlainNumpy:
+    """The whole training step written out in plain NumPy, as tight as NumPy allows.
+
+    Every array preallocated, no Python beyond the loops: the gather, ``z = a W + b``,
+    the activation in place, softmax + cross-entropy's gradient ``(p - y) / n``, the
+    delta rule with ``g'`` from the output (tanh: ``1 - a^2``; ReLU: ``a > 0``), dW, db
+    and the SGD update in two passes.  Between the floor (the products alone) and
+    neuronlab: what is left between it and neuronlab is the engine's own overhead;
+    what lies between the floor and it is NumPy's elementwise work.
+    """
+
+    name = "numpy"
+
+    def __init__(self, cfg: Config, seed: int = 0) -> None:
+        self.cfg = cfg
+        rng = np.random.default_rng(seed)
+        sizes, f32 = cfg.sizes, np.float32
+        self.W = [(rng.standard_normal((a, b)) * np.sqrt(2 / a)).astype(f32)
+                  for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+        self.b = [np.zeros(n, f32) for n in sizes[1:]]
+        self.dW = [np.empty_like(w) for w in self.W]
+        self.db = [np.empty_like(b) for b in self.b]
+        self.scratch = [np.empty_like(p) for p in self.W + self.b]
+        self.buffers = {n: ([np.empty((n, d), f32) for d in sizes],      # a (a[0] = x)
+                            [np.empty((n, d), f32) for d in sizes[1:]],  # delta
+                            np.empty((n, 1), f32))                       # row sums
+                        for n in set(cfg.batch_sizes())}
+        self.onehot = np.eye(sizes[-1], dtype=f32)
+
+    def epoch(self, X: np.ndarray, y: np.ndarray, order: np.ndarray) -> None:
+        bs = self.cfg.batch_size
+        for start in range(0, len(X), bs):
+            idx = order[start:start + bs]
+            self._step(X, y, idx, *self.buffers[len(idx)])
+
+    def _step(self, X, y, idx, A, D, row) -> None:
+        W, b, last, relu = self.W, self.b, len(self.W) - 1, self.cfg.activation == "relu"
+        np.take(X, idx, axis=0, out=A[0], mode="clip")
+        for i in range(last + 1):
+            np.matmul(A[i], W[i], out=A[i + 1])
+            A[i + 1] += b[i]
+            if i < last:
+                if relu:
+                    np.maximum(A[i + 1], 0, out=A[i + 1])
+                else:
+                    np.tanh(A[i + 1], out=A[i + 1])
+        z, g = A[-1], D[-1]
+        np.max(z, axis=1, keepdims=True, out=row)
+        np.subtract(z, row, out=g)
+        np.exp(g, out=g)
+        np.add.reduce(g, axis=1, keepdims=True, out=row)
+        g /= row
+        g -= self.onehot[y[idx]]
+        g *= 1.0 / len(idx)
+        for i in range(last, -1, -1):
+            np.matmul(A[i].T, D[i], out=self.dW[i])
+            np.add.reduce(D[i], axis=0, out=self.db[i])
+            if i:
+                e = np.matmul(D[i], W[i].T, out=D[i - 1])
+                if relu:
+                    e *= A[i] > 0
+                else:
+                    slope = np.multiply(A[i], A[i], out=A[i])  # a is not needed again
+                    np.subtract(1, slope, out=slope)
+                    e *= slope
+        for w, grad, s in zip(W + b, self.dW + self.db, self.scratch, strict=True):
+            np.multiply(grad, LR, out=s)
+            np.subtract(w, s, out=w)
+
+
 def available_peers() -> dict[str, str | None]:
     """Peer name -> None if usable, else why not."""
     return {"torch": None if optional("torch") else "torch is not installed",
@@ -225,6 +297,8 @@ def _epoch(runners: dict[str, Any], name: str, X: np.ndarray, y: np.ndarray,
         runners[name].epoch(X, y, batch_order(seed, len(X)))
     elif name == "sklearn":
         runners[name].epoch(X, y)
+    elif name == "numpy":
+        runners[name].epoch(X, y, batch_order(seed, len(X)))
     else:
         runners[name].epoch()
 
@@ -246,7 +320,7 @@ def run_training(configs: list[Config], peers_too: bool, floor_too: bool, repeat
     """
     peers = available_peers() if peers_too else {}
     names = ["neuronlab"] + [p for p, why in peers.items() if why is None]
-    names += ["floor"] if floor_too else []
+    names += ["floor", "numpy"] if floor_too else []
     training: dict[str, Any] = {}
     floor: dict[str, Any] = {}
     for cfg in configs:
@@ -263,6 +337,7 @@ def run_training(configs: list[Config], peers_too: bool, floor_too: bool, repeat
             runners["sklearn"] = Sklearn(cfg, seed)
         if "floor" in names:
             runners["floor"] = Floor(cfg, seed=seed)
+            runners["numpy"] = PlainNumpy(cfg, seed=seed)
 
         # warm-up: one epoch on a subset, in the same order for neuronlab and torch,
         # which then must hold the same weights (checks architecture and batch order)
@@ -296,6 +371,9 @@ def run_training(configs: list[Config], peers_too: bool, floor_too: bool, repeat
             floor[cfg.name] = {
                 "config": cfg.as_dict(), "others_busy": others_busy,
                 "floor": stats["floor"], "neuronlab": stats["neuronlab"],
+                "plain_numpy": stats["numpy"],
+                "plain_multiple": stats["numpy"]["median"] / f_med,
+                "multiple_of_plain": nl_med / stats["numpy"]["median"],
                 "multiple": nl_med / f_med,
                 "multiple_loop": stats["neuronlab"]["epoch_loop"]["median"] / f_med,
             }

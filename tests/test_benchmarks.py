@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from neuronlab import activations
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +67,7 @@ def _check_training(results: dict) -> None:
             assert _positive(row[peer].get("samples_per_s")) or "unavailable" in row[peer]
     for row in results["floor"].values():
         assert _positive(row["floor"]["median"]) and _positive(row["multiple"])
+        assert _positive(row["plain_numpy"]["median"]) and _positive(row["multiple_of_plain"])
 
 
 def _check_activations(results: dict) -> None:
@@ -99,3 +102,27 @@ def test_quick_run_writes_every_section(tmp_path: Path) -> None:
     _check_training(results)
     _check_activations(results)
     _check_others(results)
+
+
+def test_the_plain_numpy_reference_trains_as_fit_does() -> None:
+    """The benchmark's plain-NumPy step is the same computation as ``fit``'s: from the
+    same weights, one epoch in the same batch order gives the same weights."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from benchmarks._common import LR, Config, batch_order, make_data
+        from benchmarks.training import Neuronlab, PlainNumpy
+    finally:
+        sys.path.remove(str(ROOT))
+    for activation in ("relu", "tanh"):
+        cfg = Config(f"tiny_{activation}", (12, 16, 16, 4), activation, 8, 60)
+        X, y = make_data(cfg.n_samples, cfg.sizes[0], n_classes=4, seed=1)
+        nl, plain = Neuronlab(cfg, seed=2), PlainNumpy(cfg, seed=3)
+        for W, b, (W_nl, b_nl) in zip(plain.W, plain.b, nl.weights(), strict=True):
+            W[...], b[...] = W_nl, b_nl
+        start = [W.copy() for W in plain.W]
+        plain.epoch(X, y, batch_order(5, len(X)))
+        nl.epoch(X, y, seed=5)
+        for W, b, W0, (W_nl, b_nl) in zip(plain.W, plain.b, start, nl.weights(), strict=True):
+            assert np.abs(W - W0).max() > 10 * LR * 1e-3  # it trained
+            np.testing.assert_allclose(W, W_nl, rtol=1e-4, atol=1e-6)
+            np.testing.assert_allclose(b, b_nl, rtol=1e-4, atol=1e-6)
