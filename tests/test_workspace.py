@@ -33,10 +33,12 @@ def _batch_arrays(model: Sequential) -> dict[str, np.ndarray]:
     """Every batch-shaped array the layers hold after a step, by a readable name."""
     found = {}
     for i, layer in enumerate(model.layers):
-        for attr in ("a_prev", "delta", "z", "a", "mask"):
-            value = getattr(layer, attr, None)
-            if isinstance(value, np.ndarray):
-                found[f"{i}.{attr}"] = value
+        inner = getattr(layer, "dense", None)  # a Maxout's pieces
+        for name, owner in ((f"{i}", layer), (f"{i}.dense", inner)):
+            for attr in ("a_prev", "delta", "z", "a", "mask", "argmax"):
+                value = getattr(owner, attr, None)
+                if isinstance(value, np.ndarray):
+                    found[f"{name}.{attr}"] = value
     return found
 
 
@@ -59,13 +61,14 @@ class _BufferProbe(Callback):
         if self.previous is not None and batch > 0:
             self.steps += 1
             self.fresh |= {k for k, v in now.items()
-                           if k != "0.a_prev" and not np.shares_memory(v, self.previous[k])}
+                           if not np.shares_memory(v, self.previous[k])}
         self.previous = now
 
 
 @pytest.mark.parametrize(("activation", "output", "dropout"),
                          [("relu", "softmax", 0.0), ("tanh", "sigmoid", 0.0),
-                          ("leaky_relu", "identity", 0.0), ("sigmoid", "softmax", 0.25)])
+                          ("leaky_relu", "identity", 0.0), ("sigmoid", "softmax", 0.25),
+                          ("maxout", "softmax", 0.0)])
 def test_a_training_step_makes_no_batch_array_anew(activation, output, dropout):
     X, labels = _data()
     y = labels if output == "softmax" else np.eye(3, dtype=np.float32)[labels]

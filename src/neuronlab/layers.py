@@ -236,12 +236,21 @@ class Maxout(Layer):
         self.argmax: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        self.dense.workspace = self.workspace  # the pieces' z and e share this layer's
         z = self.dense.forward(x, training).reshape(len(x), self.units, self.k)
-        self.argmax = z.argmax(axis=2)
-        return np.take_along_axis(z, self.argmax[..., None], axis=2)[..., 0]
+        shape = (len(x), self.units)
+        out = self.buffer("argmax", shape, np.dtype(np.intp)) if training else None
+        self.argmax = np.argmax(z, axis=2, out=out)
+        a = self.buffer("a", shape, z.dtype) if training else None
+        return np.max(z, axis=2, out=a)  # the arg-max piece's value, NaN included
 
     def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        delta = np.zeros((len(grad), self.units, self.k), dtype=grad.dtype)
+        shape = (len(grad), self.units, self.k)
+        delta = self.buffer("delta", shape, grad.dtype)
+        if delta is None:
+            delta = np.zeros(shape, dtype=grad.dtype)
+        else:
+            delta.fill(0)
         np.put_along_axis(delta, self.argmax[..., None], grad[..., None], axis=2)
         return self.dense.backward(delta.reshape(len(grad), -1), need_input_grad)
 
