@@ -173,7 +173,29 @@ def test_bad_input_is_refused_with_a_clear_message(X, y, error, match):
     ({"lr": -0.1}, "lr"),
     ({"optimizer": "sgdd"}, "unknown optimizer 'sgdd'. Did you mean 'sgd'"),
     ({"loss": "crossentropy"}, "unknown loss"),
+    ({"threads": 0}, "threads must be a positive integer or None"),
+    ({"threads": 1.5}, "threads must be a positive integer or None"),
 ])
 def test_bad_settings_are_refused(kwargs, match):
     with pytest.raises(ValueError, match=match):
         fit(NET, X_OK, Y_OK, verbose=False, **kwargs)
+
+
+def test_threads_limits_blas_during_training_only(circles):
+    """``threads=1`` runs the products on one BLAS thread and restores the setting after."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads():
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+    seen = []
+
+    class Probe(Callback):
+        def on_step_end(self, trainer, epoch, batch):
+            seen.append(blas_threads())
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        fit(MLP([2, 8, 2], seed=0), circles.X_train, circles.y_train, epochs=1,
+            batch_size=64, verbose=False, threads=1, callbacks=[Probe()])
+        assert seen and all(s == {1} for s in seen)
+        assert blas_threads() == {2}

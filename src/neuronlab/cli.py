@@ -30,6 +30,9 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="BLAS threads for training (default: one per core; 1 on a busy "
+                        "machine)")
 
 
 def _hidden(text: str) -> list[int]:
@@ -57,7 +60,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                   f"{len(dataset.X_test)} test samples, {dataset.n_classes} classes")
     history = fit(model, dataset.X_train, dataset.y_train, optimizer=args.optimizer, lr=args.lr,
                   epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-                  validation_split=0.1, verbose=not args.quiet)
+                  validation_split=0.1, verbose=not args.quiet, threads=args.threads)
     test_acc = accuracy(model.predict(dataset.X_test), np.eye(dataset.n_classes)[dataset.y_test])
     console.print(f"stopped: {history.stop_reason} after {len(history)} epochs")
     console.print(f"[bold]test accuracy: {test_acc:.2%}[/]")

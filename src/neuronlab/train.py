@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -191,7 +192,7 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
         validation_split: float = 0.0, validation_data: tuple[object, object] | None = None,
         early_stopping: bool = False, patience: int = 10, min_delta: float = 0.0,
         l2: float = 0.0, callbacks: Sequence[Callback] = (), verbose: bool = True,
-        **optimizer_params: Any) -> History:
+        threads: int | None = None, **optimizer_params: Any) -> History:
     """Train ``model`` on ``(X, y)`` by mini-batch gradient descent; returns the History.
 
     Parameters
@@ -214,6 +215,10 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
         the best weights are restored.  A NaN loss never counts as an improvement.
     callbacks : Callback objects (e.g. ``diagnostics.Monitor``).
     verbose : show a progress bar and a line per epoch.
+    threads : BLAS threads for the matrix products during training (threadpoolctl);
+        None keeps the library's setting (one per core).  On a machine whose cores
+        other programs are using, ``threads=1`` avoids multi-threaded BLAS, whose
+        spinning workers then slow every product many times over.
 
     Divergence guard: when the loss or a parameter becomes NaN/inf, training stops, the
     last finite weights are restored and ``history.divergence`` names the epoch, batch
@@ -234,6 +239,8 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
             raise ValueError(f"{label} must be an integer >= {low}, got {value!r}")
     if not (np.isfinite(l2) and l2 >= 0):
         raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
+    if threads is not None and (not isinstance(threads, int | np.integer) or threads < 1):
+        raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
     if not 0.0 <= validation_split < 1.0:
         raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
     loss_fn = losses.get(loss if loss is not None else default_loss(model))
@@ -245,9 +252,19 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
         if isinstance(optimizer, str) else optim.get(optimizer)
     history = History()
     trainer = Trainer(model, loss_fn, opt, history, l2)
-    _Loop(trainer, X, Y, X_val, Y_val, callbacks, verbose).run(
-        epochs, batch_size, shuffle, rng, early_stopping, patience, min_delta)
+    with _blas_threads(threads):
+        _Loop(trainer, X, Y, X_val, Y_val, callbacks, verbose).run(
+            epochs, batch_size, shuffle, rng, early_stopping, patience, min_delta)
     return history
+
+
+def _blas_threads(threads: int | None) -> AbstractContextManager[Any]:
+    """Limit the BLAS thread pools to ``threads`` inside the block (nothing for None)."""
+    if threads is None:
+        return nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=int(threads), user_api="blas")
 
 
 def _validation(X, Y, model, loss_fn, split, validation_data, rng):
