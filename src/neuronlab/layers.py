@@ -235,8 +235,16 @@ class Maxout(Layer):
         self.dense = Dense(fan_in, self.units * self.k, init, bias_init, dtype, seed)
         self.argmax: np.ndarray | None = None
 
+    @property  # type: ignore[override]
+    def workspace(self) -> dict | None:
+        """Shared with the inner Dense of the pieces (their z and e live in it too)."""
+        return self.dense.workspace
+
+    @workspace.setter
+    def workspace(self, buffers: dict | None) -> None:
+        self.dense.workspace = buffers
+
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        self.dense.workspace = self.workspace  # the pieces' z and e share this layer's
         z = self.dense.forward(x, training).reshape(len(x), self.units, self.k)
         shape = (len(x), self.units)
         out = self.buffer("argmax", shape, np.dtype(np.intp)) if training else None
