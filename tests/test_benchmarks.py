@@ -83,7 +83,8 @@ def _check_others(results: dict) -> None:
         assert _positive(results["inference"][arch]["neuronlab"]["samples_per_s"])
     diagnostics = results["diagnostics"]
     assert "unavailable" in diagnostics or all(
-        math.isfinite(row["overhead"]) for row in diagnostics.values())
+        math.isfinite(row["overhead"]) and _positive(row["per_step"]["monitor_s"])
+        for row in diagnostics.values())
     for sweep in ("width", "depth", "batch"):
         assert math.isfinite(results["scaling"][sweep]["exponent"])
     for row in results["memory"].values():
