@@ -385,7 +385,8 @@ def test_monitor_runs_for_every_registered_activation(digits, name):
     fit(net, digits.X_train[:64], digits.y_train[:64], lr=0.01, epochs=1, batch_size=16,
         seed=0, verbose=False, callbacks=[monitor])
     hidden = monitor.table()[0]
-    assert hidden["activation"] == name and hidden["steps"] == 4
+    shown = getattr(activations.get(name), "display_name", name)  # a formula: "x"
+    assert hidden["activation"] == shown and hidden["steps"] == 4
     for key in ("act_mean", "act_std", "delta_norm", "grad_norm", "update_ratio"):
         assert np.isfinite(hidden[key]), key
     assert 0.0 <= hidden["dead"] <= 1.0 and sum(hidden["hist_counts"]) == 16 * 16
@@ -395,3 +396,14 @@ def test_monitor_runs_for_every_registered_activation(digits, name):
     else:
         assert math.isnan(hidden["saturated"])
     assert verdicts(monitor.table())[0].status in diagnostics.STATUSES
+
+
+def test_a_formula_layer_is_named_by_its_label_or_expression(digits):
+    labelled = Sequential([
+        Dense(64, 16, seed=0), Activation(activations.get("x * sigmoid(x)", label="silu")),
+        Dense(16, 16, seed=1), Activation("tanh(x)"),
+        Dense(16, 10, seed=2), Activation("softmax")])
+    monitor = Monitor()
+    fit(labelled, digits.X_train[:64], digits.y_train[:64], epochs=1, batch_size=32,
+        verbose=False, callbacks=[monitor])
+    assert [row["activation"] for row in monitor.table()] == ["silu", "tanh(x)", "softmax"]

@@ -327,8 +327,8 @@ class _Layer:
         self.feeds = feeds  # the Dense whose cached input is this layer's output
         self.fn = activation.fn if activation is not None else None
         self.units = self.maxout.units if self.maxout is not None else self.dense.fan_out
-        if self.fn is not None:
-            self.name = self.fn.name
+        if self.fn is not None:  # a formula shows its label (or expression), not "formula"
+            self.name = getattr(self.fn, "display_name", self.fn.name)
         else:
             self.name = "maxout" if self.maxout is not None else "identity"
         # the slope: computed per step, constant 1 (identity, maxout), or undefined
