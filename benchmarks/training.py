@@ -202,7 +202,7 @@ class Floor:
 class PlainNumpy:
     """The whole training step written out in plain NumPy, as tight as NumPy allows.
 
-    Every array preallocated, no Python beyond the loops: the gather, ``z = a W + b``,
+    Every batch-sized array preallocated, no Python beyond the loops: the gather, ``z = a W + b``,
     the activation in place, softmax + cross-entropy's gradient ``(p - y) / n``, the
     delta rule with ``g'`` from the output (tanh: ``1 - a^2``; ReLU: ``a > 0``), dW, db
     and the SGD update in two passes.  Between the floor (the products alone) and
@@ -258,10 +258,10 @@ class PlainNumpy:
             np.add.reduce(D[i], axis=0, out=self.db[i])
             if i:
                 e = np.matmul(D[i], W[i].T, out=D[i - 1])
-                if relu:
-                    e *= A[i] > 0
-                else:
-                    slope = np.multiply(A[i], A[i], out=A[i])  # a is not needed again
+                if relu:  # g'(z) = 1 where a > 0, into a, which is not needed again
+                    e *= np.greater(A[i], 0, out=A[i])
+                else:  # g'(z) = 1 - a^2, likewise
+                    slope = np.multiply(A[i], A[i], out=A[i])
                     np.subtract(1, slope, out=slope)
                     e *= slope
         for w, grad, s in zip(W + b, self.dW + self.db, self.scratch, strict=True):
