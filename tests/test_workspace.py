@@ -162,6 +162,12 @@ def test_value_and_gradient_equal_the_separate_calls(name):
     out = np.empty_like(y_pred)
     value, gradient = loss.value_and_gradient(y_pred, y_true, out=out)
     assert gradient is out
+    # the base class derives it from value() and gradient(); softmax cross-entropy derives
+    # those from it (test_losses checks each loss against PyTorch), so compare the out=
+    # path with a fresh result too
+    fresh_value, fresh_gradient = loss.value_and_gradient(y_pred, y_true)
+    assert value == fresh_value
+    np.testing.assert_array_equal(gradient, fresh_gradient)
     assert value == pytest.approx(loss.value(y_pred, y_true), rel=1e-12)
     np.testing.assert_array_equal(gradient, loss.gradient(y_pred, y_true))
 
