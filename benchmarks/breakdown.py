@@ -12,7 +12,7 @@ phases      one epoch of ``fit`` with every layer's ``forward``/``backward``, th
             the rest.  ``instrumentation`` is what the timers themselves added.
 profile     cProfile of one epoch: the top functions by own time, per step.
 threads     neuronlab's epoch and the floor with NumPy's BLAS at 1 thread and at the
-            suite's thread count.
+            suite's thread count (``fit(threads=None)``, so not fit's own "auto" choice).
 candidates  micro-benchmarks of the step's pieces as the engine does them now (its
             own functions where it has them) and as a prototype would, with
             preallocated buffers and ``out=`` arguments; the saving per step times the
@@ -27,6 +27,7 @@ import pstats
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -156,8 +157,9 @@ def _threads(cfg: Config, X: np.ndarray, y: np.ndarray, counts: list[int], repea
             times: dict[str, list[float]] = {"neuronlab": [], "floor": []}
             for r in range(repeats):
                 for what in rotate(list(times), r):
-                    fn = (lambda r=r: nl.epoch(X, y, seed + 1 + r)) if what == "neuronlab" \
-                        else floor.epoch
+                    # threads=None: neuronlab on this block's BLAS setting, not fit's "auto"
+                    fn = partial(nl.epoch, X, y, seed + 1 + r, threads=None) \
+                        if what == "neuronlab" else floor.epoch
                     times[what].append(timed(fn))
         out[str(n)] = {k: summary(v) for k, v in times.items()}
     return out

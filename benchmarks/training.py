@@ -54,11 +54,14 @@ class Neuronlab:
                          init="he_normal", seed=seed)
         self.epoch_times: list[float] = []
 
-    def epoch(self, X: np.ndarray, y: np.ndarray, seed: int) -> None:
+    def epoch(self, X: np.ndarray, y: np.ndarray, seed: int,
+              threads: int | str | None = "auto") -> None:
+        """One epoch of ``fit``; ``threads`` as fit's (None: whatever BLAS is set to)."""
         from neuronlab.train import fit
 
         history = fit(self.model, X, y, optimizer="sgd", lr=LR, epochs=1,
-                      batch_size=self.cfg.batch_size, shuffle=True, seed=seed, verbose=False)
+                      batch_size=self.cfg.batch_size, shuffle=True, seed=seed, verbose=False,
+                      threads=threads)
         self.epoch_times.append(history.epochs[-1]["time"])
 
     def weights(self) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -173,29 +173,80 @@ def test_bad_input_is_refused_with_a_clear_message(X, y, error, match):
     ({"lr": -0.1}, "lr"),
     ({"optimizer": "sgdd"}, "unknown optimizer 'sgdd'. Did you mean 'sgd'"),
     ({"loss": "crossentropy"}, "unknown loss"),
-    ({"threads": 0}, "threads must be a positive integer or None"),
-    ({"threads": 1.5}, "threads must be a positive integer or None"),
+    ({"threads": 0}, "threads must be a positive integer, 'auto' or None"),
+    ({"threads": 1.5}, "threads must be a positive integer, 'auto' or None"),
+    ({"threads": True}, "threads must be a positive integer, 'auto' or None"),
+    ({"threads": "many"}, "threads must be a positive integer, 'auto' or None"),
 ])
 def test_bad_settings_are_refused(kwargs, match):
     with pytest.raises(ValueError, match=match):
         fit(NET, X_OK, Y_OK, verbose=False, **kwargs)
 
 
-def test_threads_limits_blas_during_training_only(circles):
-    """``threads=1`` runs the products on one BLAS thread and restores the setting after."""
-    from threadpoolctl import threadpool_info, threadpool_limits
+def _blas_threads():
+    from threadpoolctl import threadpool_info
 
-    def blas_threads():
-        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+    return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+
+def _threads_during_fit(net, X, y, batch_size, threads):
+    """The BLAS thread counts seen at every step of one epoch, and after it."""
+    from threadpoolctl import threadpool_limits
 
     seen = []
 
     class Probe(Callback):
         def on_step_end(self, trainer, epoch, batch):
-            seen.append(blas_threads())
+            seen.append(_blas_threads())
 
     with threadpool_limits(limits=2, user_api="blas"):
-        fit(MLP([2, 8, 2], seed=0), circles.X_train, circles.y_train, epochs=1,
-            batch_size=64, verbose=False, threads=1, callbacks=[Probe()])
-        assert seen and all(s == {1} for s in seen)
-        assert blas_threads() == {2}
+        fit(net, X, y, epochs=1, batch_size=batch_size, verbose=False, threads=threads,
+            callbacks=[Probe()])
+        after = _blas_threads()
+    assert seen
+    return set().union(*seen), after
+
+
+def test_threads_limits_blas_during_training_only(circles):
+    """``threads=1`` runs the products on one BLAS thread and restores the setting after."""
+    during, after = _threads_during_fit(MLP([2, 8, 2], seed=0), circles.X_train,
+                                        circles.y_train, 64, threads=1)
+    assert during == {1} and after == {2}
+
+
+def test_auto_threads_use_one_for_small_products_only():
+    """``threads="auto"`` (the default) takes one BLAS thread when the largest product of
+    a step is under SMALL_PRODUCT multiply-adds, and leaves BLAS alone otherwise."""
+    from neuronlab.train import SMALL_PRODUCT
+
+    X = np.random.default_rng(0).standard_normal((64, 64)).astype(np.float32)
+    y = np.arange(64) % 10
+    small = MLP([64, 128, 128, 10], seed=0)  # 32 x 128 x 128 = 2^19 multiply-adds
+    assert 32 * 128 * 128 < SMALL_PRODUCT <= 64 * 128 * 128
+    assert _threads_during_fit(small, X, y, 32, threads="auto") == ({1}, {2})
+    assert _threads_during_fit(small, X, y, 64, threads="auto")[0] == {2}
+    # a short last batch counts: 40 samples at batch_size 64 are steps of 40 rows
+    assert _threads_during_fit(small, X[:40], y[:40], 64, threads="auto")[0] == {1}
+    assert _threads_during_fit(small, X, y, 32, threads=None)[0] == {2}
+
+
+def test_cli_threads_takes_a_count_or_auto(monkeypatch, capsys):
+    """``neuronlab train --threads`` passes a count or "auto" to fit; anything else is a
+    usage error naming the value."""
+    import neuronlab.train
+    from neuronlab.cli import main
+
+    passed, real_fit = [], neuronlab.train.fit
+
+    def spy(*args, **kwargs):
+        passed.append(kwargs["threads"])
+        return real_fit(*args, **kwargs)
+
+    monkeypatch.setattr(neuronlab.train, "fit", spy)
+    base = ["train", "--data", "iris", "--hidden", "4", "--epochs", "1", "--quiet"]
+    for given, expected in ((["--threads", "1"], 1), (["--threads", "auto"], "auto"), ([], "auto")):
+        assert main(base + given) == 0
+        assert passed.pop() == expected
+    with pytest.raises(SystemExit):
+        main(base + ["--threads", "0"])
+    assert "expected a positive integer or auto, got '0'" in capsys.readouterr().err

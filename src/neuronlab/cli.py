@@ -30,9 +30,22 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--threads", type=int, default=None, metavar="N",
-                   help="BLAS threads for training (default: one per core; 1 on a busy "
+    p.add_argument("--threads", type=_threads, default="auto", metavar="N",
+                   help="BLAS threads for training: a number, or auto (default: one "
+                        "thread for small networks, else one per core; 1 on a busy "
                         "machine)")
+
+
+def _threads(text: str) -> int | str:
+    if text == "auto":
+        return text
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or auto, got {text!r}")
+    return n
 
 
 def _hidden(text: str) -> list[int]:
