@@ -1,6 +1,8 @@
 """The fit loop: learning real data, the lecture's linear-vs-non-linear argument,
 stopping rules, the divergence guard, Ctrl-C, and bad input."""
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -250,3 +252,25 @@ def test_cli_threads_takes_a_count_or_auto(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         main(base + ["--threads", "0"])
     assert "expected a positive integer or auto, got '0'" in capsys.readouterr().err
+
+
+def test_blas_pools_are_looked_up_once_not_per_fit(monkeypatch, circles):
+    """Finding the BLAS libraries scans every loaded library (ms): ``fit`` keeps the
+    result and looks again only after new imports, so small fits stay cheap."""
+    import threadpoolctl
+
+    built = []
+
+    class Counting(threadpoolctl.ThreadpoolController):
+        def __init__(self):
+            built.append(1)
+            super().__init__()
+
+    monkeypatch.setattr(threadpoolctl, "ThreadpoolController", Counting)
+    net = MLP([2, 8, 2], seed=0)
+    for _ in range(3):
+        fit(net, circles.X_train, circles.y_train, epochs=1, verbose=False, threads=1)
+    assert len(built) <= 1
+    monkeypatch.setitem(sys.modules, "a_new_module", type(sys)("a_new_module"))
+    fit(net, circles.X_train, circles.y_train, epochs=1, verbose=False, threads=1)
+    assert len(built) <= 2 and built

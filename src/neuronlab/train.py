@@ -7,6 +7,7 @@ step, when to stop, and which weights to keep.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -284,9 +285,22 @@ def _blas_threads(threads: int | None) -> AbstractContextManager[Any]:
     """Limit the BLAS thread pools to ``threads`` inside the block (nothing for None)."""
     if threads is None:
         return nullcontext()
-    from threadpoolctl import threadpool_limits
+    return _blas_pools().limit(limits=int(threads))
 
-    return threadpool_limits(limits=int(threads), user_api="blas")
+
+_pools: tuple[int, Any] = (-1, None)
+
+
+def _blas_pools() -> Any:
+    """threadpoolctl's controller of the BLAS libraries in the process.  Building one
+    scans every loaded library (about 2 ms with scikit-learn imported: more than a small
+    fit), so it is kept, and built again only after new modules were imported."""
+    global _pools
+    if _pools[0] != len(sys.modules):
+        from threadpoolctl import ThreadpoolController
+
+        _pools = (len(sys.modules), ThreadpoolController().select(user_api="blas"))
+    return _pools[1]
 
 
 def _validation(X, Y, model, loss_fn, split, validation_data, rng):
