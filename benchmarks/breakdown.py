@@ -12,7 +12,8 @@ phases      one epoch of ``fit`` with every layer's ``forward``/``backward``, th
             the rest.  ``instrumentation`` is what the timers themselves added.
 profile     cProfile of one epoch: the top functions by own time, per step.
 threads     neuronlab's epoch and the floor with NumPy's BLAS at 1 thread and at the
-            suite's thread count (``fit(threads=None)``, so not fit's own "auto" choice).
+            suite's thread count (``fit(threads=None)``, so not fit's own "auto" choice),
+            and neuronlab's CPU time, which counts BLAS workers spinning between products.
 candidates  micro-benchmarks of the step's pieces as the engine does them now (its
             own functions where it has them) and as a prototype would, with
             preallocated buffers and ``out=`` arguments; the saving per step times the
@@ -155,14 +156,23 @@ def _threads(cfg: Config, X: np.ndarray, y: np.ndarray, counts: list[int], repea
     for n in counts:
         with threads.blas(n):
             times: dict[str, list[float]] = {"neuronlab": [], "floor": []}
+            cpu: list[float] = []  # neuronlab's CPU time: spinning BLAS workers count
             for r in range(repeats):
                 for what in rotate(list(times), r):
                     # threads=None: neuronlab on this block's BLAS setting, not fit's "auto"
-                    fn = partial(nl.epoch, X, y, seed + 1 + r, threads=None) \
-                        if what == "neuronlab" else floor.epoch
+                    fn = partial(_cpu_timed, cpu, nl.epoch, X, y, seed + 1 + r,
+                                 threads=None) if what == "neuronlab" else floor.epoch
                     times[what].append(timed(fn))
         out[str(n)] = {k: summary(v) for k, v in times.items()}
+        out[str(n)]["neuronlab_cpu"] = summary(cpu)
     return out
+
+
+def _cpu_timed(into: list[float], fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Call ``fn`` and append the process's CPU time (all threads) it took to ``into``."""
+    start = time.process_time()
+    fn(*args, **kwargs)
+    into.append(time.process_time() - start)
 
 
 # ----------------------------------------------------------------------------- candidates
@@ -264,8 +274,10 @@ def run_breakdown(configs: list[Config], repeats: int, threads: Threads, quick: 
         th = row["threads"]
         if "1" in th and str(threads.n) in th and threads.n != 1:
             one, many = (th[k]["neuronlab"]["median"] for k in ("1", str(threads.n)))
+            cpu_one, cpu_many = (th[k]["neuronlab_cpu"]["median"] for k in ("1", str(threads.n)))
             row["candidates"].append({
-                "candidate": f"BLAS threads: 1 instead of {threads.n} for this size",
+                "candidate": f"BLAS threads: 1 instead of {threads.n} for this size "
+                             f"(CPU time {cpu_one:.3f} s instead of {cpu_many:.3f} s)",
                 "per": "epoch", "now_us_per_step": 1e6 * many / cfg.n_steps,
                 "prototype_us_per_step": 1e6 * one / cfg.n_steps,
                 "saved_s_per_epoch": many - one})

@@ -218,9 +218,9 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
     verbose : show a progress bar and a line per epoch.
     threads : BLAS threads for the matrix products during training (threadpoolctl).
         ``"auto"`` uses one thread when every product of a step is small (under 2^20
-        multiply-adds, e.g. 64-128-128-10 at batch 32: more threads cost more in
-        hand-offs than they save) and otherwise keeps the library's setting; None
-        always keeps it (one per core).  On a machine whose cores other programs are
+        multiply-adds, e.g. 64-128-128-10 at batch 32, where a second thread makes no
+        step faster and only spins on another core) and otherwise keeps the library's
+        setting; None always keeps it (one per core).  On a machine whose cores other programs are
         using, ``threads=1`` avoids multi-threaded BLAS, whose spinning workers then
         slow every product many times over.
 
@@ -266,10 +266,10 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
 
 
 #: Multiply-adds below which a matrix product gains nothing from a second BLAS thread.
-#: OpenBLAS itself stays on one thread below 2^18; between that and 2^20 its
-#: hand-offs cost more than they save (measured: an epoch of 64-128-128-10 at batch
-#: 32, products of 2^19, takes 15% less time on one thread than on two, while at
-#: batch 128, 2^21, two threads are 16% faster).
+#: OpenBLAS itself stays on one thread below 2^18.  Measured on 2 cores: an epoch of
+#: 64-128-128-10 at batch 32 (products of 2^19) takes the same time on one thread as
+#: on two, for half the CPU time (the second thread spins); 64-20x128-10 at batch 128
+#: (2^21) is 22% faster on two.
 SMALL_PRODUCT = 2**20
 
 
