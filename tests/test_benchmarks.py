@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from neuronlab import activations
 
@@ -127,3 +128,21 @@ def test_the_plain_numpy_reference_trains_as_fit_does() -> None:
             assert np.abs(W - W0).max() > 10 * LR * 1e-3  # it trained
             np.testing.assert_allclose(W, W_nl, rtol=1e-4, atol=1e-6)
             np.testing.assert_allclose(b, b_nl, rtol=1e-4, atol=1e-6)
+
+
+def test_the_saxpy_prototype_computes_y_plus_alpha_x() -> None:
+    """The breakdown's SGD-through-BLAS prototype binds NumPy's own saxpy by name: where
+    it finds one, it must compute y + alpha x in place (float32 rounding)."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from benchmarks.breakdown import _numpy_blas_saxpy
+    finally:
+        sys.path.remove(str(ROOT))
+    saxpy = _numpy_blas_saxpy()
+    if saxpy is None:
+        pytest.skip("no known saxpy symbol in this NumPy's BLAS")
+    rng = np.random.default_rng(0)
+    x, y = (rng.standard_normal((300, 200), dtype=np.float32) for _ in range(2))
+    expected = y + np.float32(-0.01) * x
+    saxpy(-0.01, x, y)
+    np.testing.assert_allclose(y, expected, rtol=1e-6, atol=1e-7)
