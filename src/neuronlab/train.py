@@ -220,9 +220,9 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
         ``"auto"`` uses one thread when every product of a step is small (under 2^20
         multiply-adds, e.g. 64-128-128-10 at batch 32, where a second thread makes no
         step faster and only spins on another core) and otherwise keeps the library's
-        setting; None always keeps it (one per core).  On a machine whose cores other programs are
-        using, ``threads=1`` avoids multi-threaded BLAS, whose spinning workers then
-        slow every product many times over.
+        setting; None always keeps it (one per core).  On a machine whose cores other
+        programs are using, ``threads=1`` avoids multi-threaded BLAS, whose spinning
+        workers then slow every product many times over.
 
     Divergence guard: when the loss or a parameter becomes NaN/inf, training stops, the
     last finite weights are restored and ``history.divergence`` names the epoch, batch
