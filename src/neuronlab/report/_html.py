@@ -8,7 +8,7 @@ import json
 from html import escape
 from typing import Any
 
-from neuronlab.report._format import command_for, format_value
+from neuronlab.report._format import claim_measure, command_for, format_value
 
 CSS = """
 :root { --ink: #1f2328; --muted: #59636e; --line: #d8dee4; --paper: #ffffff;
@@ -64,6 +64,7 @@ ul.claims li.inconclusive { background: #fff7e0; }
 .inconclusive .badge { background: #9a6a00; }
 .claim-text { font-weight: 600; }
 .evidence { color: #333; font-size: .92rem; }
+.measure { font-size: .88rem; font-variant-numeric: tabular-nums; margin: .15rem 0; }
 .scoreboard td.study { white-space: nowrap; }
 figure { margin: 1.25rem 0; }
 figure img { display: block; width: 100%; height: auto; border: 1px solid var(--line);
@@ -146,6 +147,7 @@ def _claims(claims: list[dict[str, Any]]) -> str:
         f'<li class="{VERDICT_CLASS[c["verdict"]]}" data-verdict="{escape(c["verdict"])}">'
         f'<span class="badge">{escape(c["verdict"])}</span>'
         f'<div><div class="claim-text">{escape(c["text"])}</div>'
+        f'<div class="measure">{escape(claim_measure(c))}</div>'
         f'<div class="evidence">{escape(c["evidence"])}</div></div></li>' for c in claims)
     return f'<ul class="claims">{items}</ul>'
 
@@ -173,8 +175,9 @@ def _section(number: int, study: dict[str, Any], lecture: str,
         parts.append("<h3>Tables</h3>")
         parts.extend(_table(name, t) for t in shown)
     hidden = [t for t in study["tables"] if not t["shown"]]
-    files = ", ".join(f'<a href="tables/{escape(name)}.{escape(t["name"])}.csv">'
-                      f'{escape(t["name"])}</a>' for t in study["tables"])
+    names = [t["name"] for t in study["tables"]] + (["claims"] if study["claims"] else [])
+    files = ", ".join(f'<a href="tables/{escape(name)}.{escape(t)}.csv">{escape(t)}</a>'
+                      for t in names)
     parts.append(f'<p class="meta">All numbers: <a href="results.json">results.json</a>; '
                  f"CSV per table: {files}"
                  + (f" ({len(hidden)} not shown here)." if hidden else ".") + "</p>")
