@@ -241,3 +241,27 @@ def test_writes_are_atomic(tmp_path, monkeypatch):
         _files.write_text(tmp_path / "report.html", "new")
     assert first.read_bytes() == before
     assert not list(Path(tmp_path).rglob("*.tmp"))
+
+
+def test_seed_curves_clip_the_band_and_name_a_run_that_blows_up():
+    """A seed that collapses is drawn and named, not averaged away; a ± std band never
+    leaves the quantity's range (an accuracy stays in [0, 1])."""
+    from matplotlib.figure import Figure
+
+    from neuronlab.report import figures
+
+    epochs = list(range(1, 6))
+    runs = {0: (epochs, [0.5, 0.8, 0.9, 0.95, 0.97]),
+            1: (epochs, [0.5, 0.8, 0.92, 0.96, 0.98]),
+            2: (epochs, [0.5, 0.85, 0.96, 0.97, 0.10])}   # blows up at the last epoch
+    ax = Figure().add_subplot(1, 1, 1)
+    named = figures._seed_curves(ax, runs, "C0", "he", figures.ACCURACY)
+    assert named == [2]
+    assert [t.get_text() for t in ax.texts] == ["seed 2"]
+    band = ax.collections[0].get_paths()[0].vertices
+    assert band[:, 1].min() >= 0.0 and band[:, 1].max() <= 1.0
+    # a run that stopped early (diverged) counts where it has values
+    short = {0: (epochs, [0.2, 0.4, 0.6, 0.8, 0.9]), 1: (epochs[:2], [0.2, 0.3])}
+    ax = Figure().add_subplot(1, 1, 1)
+    figures._seed_curves(ax, short, "C0", "x", figures.ACCURACY, outlier=1.0)
+    assert list(ax.lines[0].get_xdata()) == epochs
