@@ -92,21 +92,22 @@ def linear_versus_relu(activation: str, epochs: int, grid: int, draw: bool,
     model, trained = _train.train(DATASET, hidden, activation, "glorot_uniform",
                                   epochs=epochs, seed=seed, **OPTIMIZER)
     out.update(test_accuracy=trained["test_accuracy"], epochs=trained["epochs"])
-    if not draw:
-        return out
-    # the decision map on a grid over the data, for the figure
+    # a grid over the data: the decision map of the figure, and where the trained
+    # identity network is compared with its single linear map
     lo, hi = d.X_train.min(axis=0) - 0.3, d.X_train.max(axis=0) + 0.3
     g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], grid // 4 + 1),
                          np.linspace(lo[1], hi[1], grid // 4 + 1))
     points = np.column_stack([g1.ravel(), g2.ravel()])
-    p = model.predict(points)[:, 1]
-    out["decision"] = [{"x1": a, "x2": c, "p1": q} for a, c, q in zip(*points.T, p, strict=True)]
-    out["points"] = [{"x1": a, "x2": c, "y": int(t)}
-                     for (a, c), t in zip(d.X_test, d.y_test, strict=True)]
     if activation == "identity":  # trained in float32: the collapse holds to rounding
         logits = Sequential(model.layers[:-1], model.dtype).forward(points)
         W, b = collapse(model)
         out["max_deviation_trained"] = float(np.max(np.abs(logits - (points @ W + b))))
+    if draw:
+        p = model.predict(points)[:, 1]
+        out["decision"] = [{"x1": a, "x2": c, "p1": q}
+                           for a, c, q in zip(*points.T, p, strict=True)]
+        out["points"] = [{"x1": a, "x2": c, "y": int(t)}
+                         for (a, c), t in zip(d.X_test, d.y_test, strict=True)]
     return out
 
 
@@ -164,7 +165,8 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
              "test_accuracy": outputs[("circles", act, rep)]["test_accuracy"],
              "relative_deviation_init":
                  outputs[("circles", act, rep)].get("relative_deviation_init"),
-             "max_deviation_trained": outputs[("circles", act, rep)].get("max_deviation_trained")}
+             "max_deviation_trained":
+                 outputs[("circles", act, rep)].get("max_deviation_trained")}
             for act in ("identity", "relu") for rep in reps]
 
     def accuracies(act: str) -> list[float]:
