@@ -85,7 +85,7 @@ DATASET = "digits"
 SIZES = {
     False: {"depth": 50, "width": 512, "samples": 128, "seeds": 3, "ensemble": 512,
             "grid_w": 36, "grid_b": 21, "edge_b": 11, "train_depth": 20,
-            "train_width": 64, "epochs": 15, "train_seeds": 4},
+            "train_width": 64, "epochs": 15, "train_seeds": 3},
     True: {"depth": 20, "width": 128, "samples": 32, "seeds": 1, "ensemble": 256,
            "grid_w": 8, "grid_b": 4, "edge_b": 3, "train_depth": 8, "train_width": 32,
            "epochs": 3, "train_seeds": 1},

@@ -39,7 +39,7 @@ WIDTH = 64
 #: dataset -> training settings
 DATASETS = {"digits": {"optimizer": "adam", "lr": 0.001, "batch_size": 32},
             "spirals": {"optimizer": "adam", "lr": 0.003, "batch_size": 32}}
-SIZES = {False: {"epochs": {"digits": 20, "spirals": 40}, "seeds": 4, "width": WIDTH},
+SIZES = {False: {"epochs": {"digits": 20, "spirals": 40}, "seeds": 3, "width": WIDTH},
          True: {"epochs": {"digits": 3, "spirals": 6}, "seeds": 2, "width": 32}}
 #: rough relative cost per step of each activation, to start the longest runs first
 COST = {"gelu": 4.0, "swish": 1.3, "selu": 1.2, "elu": 1.2}
