@@ -186,7 +186,7 @@ function connect() {
 
 function setPlaying(playing) {
   state.playing = playing;
-  document.getElementById("play").innerHTML = playing ? "playing ? "&#x23F8; pause" : "&#x25B6; play"#x275A;playing ? "&#x23F8; pause" : "&#x25B6; play"#x275A; pause" : "&#x25B6; play";
+  document.getElementById("play").innerHTML = playing ? "&#x275A;&#x275A; pause" : "&#x25B6; play";
 }
 
 // ---------------------------------------------------------------- layout (once per config)
