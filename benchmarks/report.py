@@ -63,6 +63,11 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         for name, row in allocations.items():
             add(f"{name}: no array of known size allocated per step (fresh arrays)",
                 row["fresh_arrays_per_step"], row["fresh_arrays_per_step"] == 0)
+    playground = results.get("playground")
+    if _ok(playground):
+        fps = playground["end_to_end"]["fps"]
+        add("playground: >= 30 frames/s of state (6 x 8 network, 50 x 50 maps)", fps,
+            fps >= 30)
     return rows
 
 
@@ -253,9 +258,23 @@ def _targets(rows: list[dict[str, Any]], console: Console) -> None:
     console.print(table)
 
 
+def _playground(results: dict[str, Any], console: Console) -> None:
+    table = Table(title=f"playground: {results['config']}")
+    for col in ("frame ms", "step µs", "frame share of 1/30 s", "frames/s received",
+                "× target 30", "kB/frame", "steps/s"):
+        table.add_column(col, justify="right")
+    p, e = results["in_process"], results["end_to_end"]
+    table.add_row(f"{1e3 * p['frame_s']['median']:.2f}", f"{1e6 * p['step_s']['median']:.0f}",
+                  f"{100 * p['frame_share_of_budget']:.0f}%", f"{e['fps']:.1f}",
+                  _x(e["fps_vs_target"]), f"{(e['frame_bytes'] or 0) / 1e3:.0f}",
+                  f"{e['steps_per_s'] or 0:.0f}")
+    console.print(table)
+
+
 PRINTERS = {"training": _training, "floor": _floor, "inference": _inference,
             "activations": _activations, "diagnostics": _diagnostics, "scaling": _scaling,
-            "memory": _memory, "allocations": _allocations, "breakdown": _breakdown}
+            "memory": _memory, "allocations": _allocations, "breakdown": _breakdown,
+            "playground": _playground}
 
 
 def print_all(results: dict[str, Any], console: Console | None = None) -> None:

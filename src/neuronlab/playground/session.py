@@ -58,6 +58,10 @@ Z_RANGE = 6.0
 CURVE_POINTS = 121
 HIST_BINS = 40
 
+DIAGNOSE_EVERY = 5
+"""While playing, the verdicts and the dead/saturated flags are renewed every 5th frame
+(6 times a second): they are half a frame's cost and change slowly."""
+
 
 def encode(array: np.ndarray, dtype: Any = np.float32) -> str:
     """An array as base64 of its little-endian bytes (the page decodes it in one call)."""
@@ -67,6 +71,14 @@ def encode(array: np.ndarray, dtype: Any = np.float32) -> str:
 
 def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
+
+
+def _histogram(z: np.ndarray) -> list[int]:
+    """Counts of ``z`` in HIST_BINS equal bins over [-Z_RANGE, Z_RANGE]; values beyond
+    count in the end bins, non-finite ones not at all."""
+    z = z[np.isfinite(z)]
+    idx = ((np.clip(z, -Z_RANGE, Z_RANGE) + Z_RANGE) * (HIST_BINS / (2 * Z_RANGE))).astype(int)
+    return np.bincount(np.minimum(idx, HIST_BINS - 1), minlength=HIST_BINS).tolist()
 
 
 class Session:
@@ -119,7 +131,8 @@ class Session:
         self.notify()
 
     def _publish_frame(self) -> None:
-        text = json.dumps(self.frame(), allow_nan=False)
+        diagnose = not self.playing or self.frames_built % DIAGNOSE_EVERY == 0
+        text = json.dumps(self.frame(diagnose), allow_nan=False)
         with self._lock:
             self._frame = text
         self.frames_built += 1
@@ -238,6 +251,7 @@ class Session:
         self.order, self.cursor = self.rng.permutation(len(self.X_train)), 0
         self.speed = config["speed"]
         self.steps = 0
+        self.diagnosis: list[dict[str, Any]] | None = None
         self.curve: list[list[float | None]] = []  # [step, train loss, test loss, *||dW||]
         self.weights = [layer for layer in model.layers if isinstance(layer, Dense)]
         self.activations = [model.layers[i + 1] if i + 1 < len(model.layers) and
@@ -286,31 +300,31 @@ class Session:
         self.steps += 1
 
     # -- the frame --------------------------------------------------------------------
-    def frame(self) -> dict[str, Any]:
+    def frame(self, diagnose: bool = True) -> dict[str, Any]:
         """The state now: losses, gradients and deltas on the training set, verdicts,
-        flags, histograms, weights and every unit's output map."""
+        flags, histograms, weights and every unit's output map.
+
+        ``diagnose=False`` reuses the last verdicts and dead/saturated flags (while
+        playing they are renewed every ``DIAGNOSE_EVERY`` frames: two of the frame's
+        four passes over the data).
+        """
         model, X, Y = self.model, self.X_train, self.Y_train
         with np.errstate(all="ignore"):
-            rows = diagnostics.layer_statistics(model, X, Y, self.loss)
-            judged = diagnostics.verdicts(rows)
-            flags = diagnostics.unit_flags(model, X, Y, self.loss)  # leaves X's pass cached
+            if diagnose or self.diagnosis is None:
+                self.diagnosis = self._diagnose()
+            train_loss, _ = training.backprop(model, self.loss, X, Y, training=False,
+                                              fused=self.trainer.fused)
             layers = []
-            for dense, act, verdict, flag in zip(self.weights, self.activations, judged, flags,
-                                                 strict=True):
+            for dense, act, found in zip(self.weights, self.activations, self.diagnosis,
+                                         strict=True):
                 delta = dense.delta * len(X)  # dJ/dz of each sample's own loss
                 layer = {"W": encode(dense.W.value), "b": encode(dense.b.value),
                          "dW": encode(dense.W.grad),
                          "grad_norm": _finite(float(np.linalg.norm(dense.W.grad))),
-                         "delta": encode(np.sqrt(np.mean(delta * delta, axis=0))),
-                         "dead": flag["dead"].tolist(), "saturated": flag["saturated"].tolist(),
-                         "status": verdict.status, "reason": verdict.reason,
-                         "remedy": verdict.remedy}
+                         "delta": encode(np.sqrt(np.mean(delta * delta, axis=0))), **found}
                 if act is not None and act is not model.layers[-1]:
-                    counts, _ = np.histogram(np.clip(act.z, -Z_RANGE, Z_RANGE), HIST_BINS,
-                                             (-Z_RANGE, Z_RANGE))
-                    layer["z_hist"] = counts.tolist()
+                    layer["z_hist"] = _histogram(act.z)
                 layers.append(layer)
-            train_loss = float(self.loss.value(model.predict(X), Y))
             test_loss = float(self.loss.value(model.predict(self.X_test), self.Y_test))
             output = model.forward(self.X_grid)  # caches every unit's map over the grid
             maps, scales = [], []
@@ -327,6 +341,16 @@ class Session:
                 "loss": {"train": _finite(train_loss), "test": _finite(test_loss)},
                 "curve": self.curve, "layers": layers, "maps": maps, "map_scales": scales,
                 "output": encode(colours, np.uint8)}
+
+    def _diagnose(self) -> list[dict[str, Any]]:
+        """Per layer: the diagnostics' verdict and remedy, and which units are dead or
+        saturated, on the training set."""
+        model, X, Y = self.model, self.X_train, self.Y_train
+        judged = diagnostics.verdicts(diagnostics.layer_statistics(model, X, Y, self.loss))
+        flags = diagnostics.unit_flags(model, X, Y, self.loss)
+        return [{"dead": flag["dead"].tolist(), "saturated": flag["saturated"].tolist(),
+                 "status": verdict.status, "reason": verdict.reason, "remedy": verdict.remedy}
+                for verdict, flag in zip(judged, flags, strict=True)]
 
     @staticmethod
     def _colour(values: np.ndarray, scale: float | None = None) -> tuple[np.ndarray, float]:
