@@ -28,7 +28,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description="neuronlab vs PyTorch CPU vs scikit-learn: training, floor, inference, "
-                    "activations, diagnostics, scaling, memory, allocations, breakdown, playground.")
+                    "activations, diagnostics, scaling, memory, allocations, breakdown; "
+                    "the playground's frame rate.")
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes and one or two repeats (a smoke run, seconds)")
     parser.add_argument("--only", action="append", choices=SECTIONS, metavar="SECTION",
