@@ -342,6 +342,7 @@ def test_the_page_trains_steps_through_and_reports_errors(browser, tmp_path):
         assert _canvas_ink(page, "#delta-view") > 100
         assert _canvas_ink(page, "#grad-bars") > 100
         assert page.locator("#status-1").text_content() in schema_statuses()
+        page.screenshot(path=str(tmp_path / "playground.png"))  # the README's picture
 
         # step through one sample of a fresh network and compare with the engine
         page.click("#reset")
@@ -354,6 +355,7 @@ def test_the_page_trains_steps_through_and_reports_errors(browser, tmp_path):
         assert "backward" in page.text_content("#trace-phase")
         config = page.evaluate("window.playground.layout.config")
         check_trace_table(page, config, sample=5)
+        page.screenshot(path=str(tmp_path / "step-through.png"), full_page=True)
 
         # a bad CSV and an unsafe formula: clear messages, and the server keeps serving
         page.set_input_files("#csv-file", files=[{"name": "bad.csv", "mimeType": "text/csv",
@@ -368,7 +370,7 @@ def test_the_page_trains_steps_through_and_reports_errors(browser, tmp_path):
         assert "not allowed" in page.text_content("#message")
         page.click("#step")
         page.wait_for_function("window.playground.frame.step === 1")
-        page.screenshot(path=str(tmp_path / "playground.png"), full_page=True)
+        page.screenshot(path=str(tmp_path / "errors.png"))
         page.close()
     assert errors == []
 

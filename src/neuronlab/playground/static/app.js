@@ -2,7 +2,7 @@
 // No framework and no build step. The configuration lives in the URL's hash.
 "use strict";
 
-const NODE = 40, ROW = 52, COL = 120, TOP = 64, LEFT = 8;
+const NODE = 40, ROW = 52, COL = 120, TOP = 92, LEFT = 8;
 const state = {
   options: null, config: null, layout: null, frame: null, trace: null, phase: 0,
   ws: null, playing: false,
@@ -240,7 +240,7 @@ function buildNetwork(m) {
   // column heads: feature label, and per hidden layer width and activation controls
   const headOf = (c) => {
     const head = document.createElement("div"); head.className = "layer-head";
-    head.style.left = LEFT + c * COL - 28 + "px"; head.style.top = "0px";
+    head.style.left = LEFT + c * COL - 36 + "px"; head.style.top = "0px";
     nodes.appendChild(head); return head;
   };
   headOf(0).innerHTML = "<b>features</b>";
