@@ -60,7 +60,7 @@ def _in_process(repeats: int, inner: int) -> dict[str, Any]:
 def _end_to_end(seconds: float) -> dict[str, Any]:
     from websockets.sync.client import connect
 
-    from neuronlab.playground import running
+    from neuronlab.playground.server import running
 
     with running() as url, connect(url.replace("http", "ws", 1) + "ws") as ws:
         ws.send(json.dumps({"type": "config", "config": CONFIG}))

@@ -192,7 +192,7 @@ def test_a_diverging_run_stops_with_a_message(session):
 @pytest.fixture(scope="module")
 def url():
     """A real server on a free loopback port, in a thread."""
-    from neuronlab.playground import running
+    from neuronlab.playground.server import running
 
     with running() as address:
         yield address
@@ -317,7 +317,7 @@ def _canvas_ink(page, selector: str) -> int:
 
 
 def test_the_page_trains_steps_through_and_reports_errors(browser, tmp_path):
-    from neuronlab.playground import running
+    from neuronlab.playground.server import running
 
     errors: list[str] = []
     with running() as url:
@@ -421,3 +421,36 @@ def check_trace_table(page, config: dict, sample: int) -> None:
         assert checked > 40
     finally:
         reference.close()
+
+
+# -- the command and the package's place -------------------------------------------------
+
+
+def test_the_command_prints_the_url_and_serves_it():
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "neuronlab.cli", "playground", "--no-browser",
+                             "--host", "0.0.0.0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("neuronlab playground: http://0.0.0.0:"), line
+        port = int(line.split(":")[3].split("/")[0])
+        assert get(f"http://127.0.0.1:{port}/api/options")[0] == 200
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert "warning: listening on 0.0.0.0" in err
+
+
+def test_only_the_command_line_imports_the_playground():
+    from pathlib import Path
+
+    import neuronlab
+
+    root = Path(neuronlab.__file__).parent
+    importers = sorted(str(path.relative_to(root)) for path in root.rglob("*.py")
+                       if "neuronlab.playground" in path.read_text()
+                       and path.parent.name != "playground")
+    assert importers == ["cli.py"]

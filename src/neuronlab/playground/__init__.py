@@ -16,9 +16,7 @@ The engine does the computing (:mod:`neuronlab.network`, :mod:`neuronlab.train`,
 (:mod:`~neuronlab.playground.datasets`) and serves the page
 (:mod:`~neuronlab.playground.server`, Starlette + uvicorn; plain HTML, CSS and
 JavaScript in ``static/``, no build step, nothing fetched from the internet).
-Only ``neuronlab.cli`` imports it.
+Only ``neuronlab.cli`` imports it.  The package itself imports nothing: its modules
+are used by their names (``neuronlab.playground.server.running``), so that none of
+them depends on the package that holds them.
 """
-
-from neuronlab.playground.server import create_app, running, serve
-
-__all__ = ["create_app", "running", "serve"]
