@@ -258,6 +258,14 @@ def test_websocket_session_survives_bad_messages(url):
         assert receive(ws, "frame")["step"] == 1  # still serving, the same network
         ws.send('{"type": "trace", "sample": 0}')
         assert receive(ws, "trace")["layers"]
+        # the learning rate changes while training goes on; the data set starts over
+        ws.send(json.dumps({"type": "config", "config": {**layout["config"], "lr": 0.3}}))
+        assert receive(ws, "config")["config"]["lr"] == 0.3
+        ws.send('{"type": "step"}')
+        assert receive(ws, "frame")["step"] == 2
+        ws.send(json.dumps({"type": "config", "config": {**layout["config"], "noise": 0.2}}))
+        assert receive(ws, "layout")["config"]["noise"] == 0.2
+        assert receive(ws, "frame")["step"] == 0
 
 
 def test_websocket_reports_an_unsafe_formula_by_layer(url):

@@ -7,7 +7,8 @@ Routes
 ``GET /api/options``    the configuration fields, activations and caps (JSON)
 ``WS  /ws``             the session: the page sends JSON messages
                         (:mod:`neuronlab.playground.schema`), the server sends
-                        ``layout``, ``frame``, ``trace``, ``csv`` and ``error``
+                        ``layout``, ``frame``, ``config``, ``trace``, ``csv`` and
+                        ``error``
                         messages (:mod:`neuronlab.playground.session`)
 
 Safety

@@ -58,6 +58,10 @@ Z_RANGE = 6.0
 CURVE_POINTS = 121
 HIST_BINS = 40
 
+LIVE = ("lr", "l2", "speed")
+"""Fields a new configuration may change without starting over (as in TensorFlow
+Playground, the learning rate is turned while training runs)."""
+
 DIAGNOSE_EVERY = 5
 """While playing, the verdicts and the dead/saturated flags are renewed every 5th frame
 (6 times a second): they are half a frame's cost and change slowly."""
@@ -186,8 +190,13 @@ class Session:
                         "regression": self.csv[2]})
             return
         if kind == "config":
-            self.playing = False
-            self.build(command["config"])
+            config = command["config"]
+            if self.model is not None and all(config[name] == self.config[name]
+                                              for name in config if name not in LIVE):
+                self.tune(config)
+            else:
+                self.playing = False
+                self.build(config)
             return
         if self.model is None:
             self.build(defaults())
@@ -259,6 +268,16 @@ class Session:
                             for i, layer in enumerate(model.layers) if isinstance(layer, Dense)]
         self._send(self.layout())
         self._publish_frame()
+
+    def tune(self, config: dict[str, Any]) -> None:
+        """Apply a change of the ``LIVE`` fields only (learning rate, L2, speed) to the
+        running session: the weights, the optimizer's state and the step count stay."""
+        optimizer = self.trainer.optimizer
+        optimizer.base_lr = optimizer.lr = config["lr"]
+        self.trainer.l2 = config["l2"]
+        self.speed = config["speed"]
+        self.config = config
+        self._send({"type": "config", "config": config})
 
     def layout(self) -> dict[str, Any]:
         """What does not change while training: the layers, the data, the curves g, g'."""

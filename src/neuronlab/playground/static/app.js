@@ -176,6 +176,9 @@ function connect() {
     if (m.type === "layout") onLayout(m);
     else if (m.type === "frame") onFrame(m);
     else if (m.type === "trace") onTrace(m);
+    else if (m.type === "config") { // a live change (learning rate, L2, speed): training goes on
+      state.config = m.config; showConfig(); showMessage("", "");
+    }
     else if (m.type === "csv") {
       showMessage(`CSV loaded: ${m.rows} points (${m.regression ? "regression" : "classification"}).`, "info");
       state.config.dataset = "csv"; configChanged();
