@@ -12,7 +12,8 @@ end to end   a real server (uvicorn, a thread) and a WebSocket client that reads
              every frame it is sent while the session trains as fast as it can:
              frames received per second, bytes per frame and training steps per
              second.  The target is 30 frames per second; ``fps_vs_target`` is the
-             measured rate over 30.
+             measured rate over 30.  ``built_fps`` counts the frames the session made
+             (received or skipped because the client was still reading the last one).
 
 The client here only receives (it does not draw); the page's own drawing runs in the
 browser, on another core when there is one.
@@ -67,7 +68,7 @@ def _end_to_end(seconds: float) -> dict[str, Any]:
         while json.loads(ws.recv(timeout=30))["type"] != "frame":
             pass
         ws.send('{"type": "play"}')
-        frames, sizes, steps = 0, [], []
+        frames, sizes, steps, built = 0, [], [], []
         start = time.perf_counter()
         while time.perf_counter() - start < seconds:
             text = ws.recv(timeout=30)
@@ -76,10 +77,12 @@ def _end_to_end(seconds: float) -> dict[str, Any]:
                 frames += 1
                 sizes.append(len(text))
                 steps.append(message["step"])
+                built.append(message["frame"])
         elapsed = time.perf_counter() - start
         ws.send('{"type": "pause"}')
     fps = frames / elapsed
     return {"seconds": elapsed, "frames": frames, "fps": fps,
+            "built_fps": (built[-1] - built[0] + 1) / elapsed if built else None,
             "fps_vs_target": fps / TARGET_FPS,
             "frame_bytes": statistics.median(sizes) if sizes else None,
             "steps_per_s": (steps[-1] - steps[0]) / elapsed if len(steps) > 1 else None}

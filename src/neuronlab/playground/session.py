@@ -179,7 +179,9 @@ class Session:
                     self.error(str(exc))
                     self._publish_frame()
             if self.playing and now >= next_frame:
-                next_frame = max(next_frame + 1.0 / FPS, now)
+                # a steady rate on average: a late frame is made up by the next one,
+                # unless more than a frame behind (then the schedule starts from now)
+                next_frame = max(next_frame + 1.0 / FPS, now - 1.0 / FPS)
                 self._publish_frame()
 
     def _handle(self, command: dict[str, Any]) -> None:
@@ -354,7 +356,7 @@ class Session:
             out = output if self.split.regression else 2 * output - 1  # p in [0, 1] -> [-1, 1]
             colours, _ = self._colour(out, 1.0)
         self._remember(train_loss, test_loss, [layer["grad_norm"] for layer in layers])
-        return {"type": "frame", "step": self.steps,
+        return {"type": "frame", "frame": self.frames_built, "step": self.steps,
                 "epoch": self.steps * self.config["batch_size"] / len(X),
                 "playing": self.playing,
                 "loss": {"train": _finite(train_loss), "test": _finite(test_loss)},
