@@ -3,6 +3,7 @@ the server over HTTP and WebSocket, and the page in a real headless browser."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 
@@ -227,6 +228,32 @@ def test_http_serves_the_page_its_files_and_options(url):
     assert get(url + "static/..%2f__init__.py")[0] == 404
 
 
+def test_the_page_may_load_nothing_from_elsewhere(url):
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=10) as response:
+        policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy
+
+
+def test_sessions_are_capped(url):
+    from websockets.exceptions import ConnectionClosed
+
+    from neuronlab.playground.server import MAX_SESSIONS
+
+    with contextlib.ExitStack() as stack:
+        pages = [stack.enter_context(connect(url)) for _ in range(MAX_SESSIONS)]
+        for ws in pages:
+            ws.send('{"type": "step"}')
+            receive(ws, "frame")
+        with pytest.raises(ConnectionClosed) as info, connect(url) as extra:
+            extra.recv(timeout=10)
+        assert info.value.rcvd.code == 1013 and "pages at once" in info.value.rcvd.reason
+    with connect(url) as again:  # a closed page frees its place
+        again.send('{"type": "step"}')
+        receive(again, "frame")
+
+
 def test_http_refuses_other_host_names(url):
     assert get(url, {"Host": "evil.example"})[0] == 400  # DNS rebinding
 
@@ -335,16 +362,16 @@ def test_the_page_trains_steps_through_and_reports_errors(browser, tmp_path):
         page.goto(url + "#layers=6:tanh|4:tanh&seed=3")
         page.wait_for_selector("#node-2-3")  # the layout arrived
         page.select_option("#activation-1", "elu")  # an activation ...
-        page.wait_for_function("window.playground.config.layers[0].activation === 'elu'"
+        page.wait_for_function("() => window.playground.config.layers[0].activation === 'elu'"
                                " && window.playground.frame")
         page.click("#dataset-xor")  # ... and a data set
-        page.wait_for_function("window.playground.layout.config.dataset === 'xor'")
+        page.wait_for_function("() => window.playground.layout.config.dataset === 'xor'")
         assert "dataset=xor" in page.url and "6%3Aelu" in page.url  # the state is in the URL
         page.click("#play")
-        page.wait_for_function("Number(document.querySelector('#step-count').dataset.step)"
+        page.wait_for_function("() => Number(document.querySelector('#step-count').dataset.step)"
                                " >= 50", timeout=20000)
         page.click("#play")  # pause
-        page.wait_for_function("!window.playground.frame.playing")
+        page.wait_for_function("() => !window.playground.frame.playing")
         curve = page.evaluate("window.playground.frame.curve")
         assert curve[-1][0] >= 50 and curve[-1][1] < curve[0][1]  # the training loss fell
         assert _canvas_ink(page, "#delta-view") > 100
@@ -354,7 +381,8 @@ def test_the_page_trains_steps_through_and_reports_errors(browser, tmp_path):
 
         # step through one sample of a fresh network and compare with the engine
         page.click("#reset")
-        page.wait_for_function("window.playground.frame && window.playground.frame.step === 0")
+        page.wait_for_function("() => window.playground.frame"
+                               " && window.playground.frame.step === 0")
         page.fill("#trace-sample", "5")
         page.click("#trace")
         page.wait_for_selector("#trace-layer-3")
@@ -368,16 +396,16 @@ def test_the_page_trains_steps_through_and_reports_errors(browser, tmp_path):
         # a bad CSV and an unsafe formula: clear messages, and the server keeps serving
         page.set_input_files("#csv-file", files=[{"name": "bad.csv", "mimeType": "text/csv",
                                                   "buffer": b"x1,x2,label\n1,2\n"}])
-        page.wait_for_function("document.querySelector('#message').className === 'error'")
+        page.wait_for_function("() => document.querySelector('#message').className === 'error'")
         assert "CSV line 2 has 2 columns" in page.text_content("#message")
         page.select_option("#activation-2", "formula…")
         page.fill("#formula-2", "__import__('os').system('touch /tmp/x')")
         page.press("#formula-2", "Enter")
-        page.wait_for_function("document.querySelector('#message').textContent"
+        page.wait_for_function("() => document.querySelector('#message').textContent"
                                ".includes('hidden layer 2')")
         assert "not allowed" in page.text_content("#message")
         page.click("#step")
-        page.wait_for_function("window.playground.frame.step === 1")
+        page.wait_for_function("() => window.playground.frame.step === 1")
         page.screenshot(path=str(tmp_path / "errors.png"))
         page.close()
     assert errors == []

@@ -46,14 +46,23 @@ from neuronlab.playground.session import Session
 
 STATIC = Path(__file__).resolve().parent / "static"
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+MAX_SESSIONS = 8
+"""Pages served at once (each trains in a thread of its own); more are refused."""
+
+POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+          "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+"""The page's Content-Security-Policy: nothing but the server's own files and socket."""
 
 
 def create_app(hosts: Sequence[str] = LOOPBACK) -> Starlette:
     """The ASGI application, accepting requests addressed to ``hosts`` only."""
     allowed = {h.strip("[]") for h in hosts} | {h for h in hosts}
 
+    sessions = 0
+
     async def index(request: Request) -> FileResponse:
-        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store",
+                                                            "Content-Security-Policy": POLICY})
 
     async def options(request: Request) -> JSONResponse:
         return JSONResponse(schema.options())
@@ -63,8 +72,18 @@ def create_app(hosts: Sequence[str] = LOOPBACK) -> Starlette:
         if origin is not None and urlsplit(origin).hostname not in allowed:
             await websocket.close(code=1008, reason="connections from other sites are refused")
             return
-        await websocket.accept()
-        await _serve_session(websocket)
+        nonlocal sessions
+        if sessions >= MAX_SESSIONS:  # accepted, to tell the page why it is closed
+            await websocket.accept()
+            await websocket.close(code=1013, reason=f"at most {MAX_SESSIONS} pages at once: "
+                                                    f"close another one and reload")
+            return
+        sessions += 1
+        try:
+            await websocket.accept()
+            await _serve_session(websocket)
+        finally:
+            sessions -= 1
 
     routes = [Route("/", index), Route("/api/options", options),
               WebSocketRoute("/ws", session_socket),
@@ -77,7 +96,12 @@ async def _serve_session(websocket: WebSocket) -> None:
     """Receive and check the page's messages; send the session's messages and frames."""
     loop = asyncio.get_running_loop()
     ready = asyncio.Event()
-    session = Session(lambda: loop.call_soon_threadsafe(ready.set))
+
+    def notify() -> None:  # called from the session's thread
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is listening
+            loop.call_soon_threadsafe(ready.set)
+
+    session = Session(notify)
 
     async def send() -> None:
         while True:

@@ -184,7 +184,8 @@ function connect() {
       state.config.dataset = "csv"; configChanged();
     } else if (m.type === "error") { showMessage(m.message, "error"); setPlaying(false); }
   };
-  ws.onclose = () => showMessage("The connection to the server was closed: restart `neuronlab playground` and reload.", "error");
+  ws.onclose = (event) => showMessage(event.reason ? `The server closed the connection: ${event.reason}`
+    : "The connection to the server was closed: restart `neuronlab playground` and reload.", "error");
 }
 
 function setPlaying(playing) {
