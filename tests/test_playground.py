@@ -342,13 +342,20 @@ def test_a_page_that_never_reads_does_not_hold_up_the_server(url):
 # -- the page in a real browser ---------------------------------------------------------
 
 
-def _canvas_ink(page, selector: str) -> int:
-    """Non-transparent pixels drawn on a canvas."""
-    return page.evaluate("""(sel) => {
+def _pixels_of(page, selector: str, rgb: tuple[int, int, int]) -> int:
+    """Pixels of a canvas painted in exactly ``rgb`` (a bar's colour, not the axes')."""
+    return page.evaluate("""([sel, rgb]) => {
         const c = document.querySelector(sel);
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }""",
-                         selector)
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4)
+            if (d[i] === rgb[0] && d[i + 1] === rgb[1] && d[i + 2] === rgb[2]
+                && d[i + 3] === 255) n++;
+        return n; }""", [selector, list(rgb)])
+
+
+DELTA_BAR = (0x6a, 0x1b, 0x9a)  # app.js: the delta view's bars
+FIRST_LAYER_BAR = (0x1b, 0x9e, 0x77)  # app.js: LAYER_COLOURS[0], layer 1's gradient bar
 
 
 def test_the_page_trains_steps_through_and_reports_errors(browser, tmp_path):
@@ -374,8 +381,8 @@ def test_the_page_trains_steps_through_and_reports_errors(browser, tmp_path):
         page.wait_for_function("() => !window.playground.frame.playing")
         curve = page.evaluate("window.playground.frame.curve")
         assert curve[-1][0] >= 50 and curve[-1][1] < curve[0][1]  # the training loss fell
-        assert _canvas_ink(page, "#delta-view") > 100
-        assert _canvas_ink(page, "#grad-bars") > 100
+        assert _pixels_of(page, "#delta-view", DELTA_BAR) > 200  # 6 + 4 + 1 unit bars
+        assert _pixels_of(page, "#grad-bars", FIRST_LAYER_BAR) > 200
         assert page.locator("#status-1").text_content() in schema_statuses()
         page.screenshot(path=str(tmp_path / "playground.png"))  # the README's picture
 
