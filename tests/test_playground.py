@@ -295,6 +295,19 @@ def test_websocket_session_survives_bad_messages(url):
         assert receive(ws, "frame")["step"] == 0
 
 
+def test_websocket_a_diverging_run_pauses_with_a_message(url):
+    diverging = {"dataset": "plane", "lr": 10.0, "features": ["x1", "x2", "x1^2", "x2^2"],
+                 "layers": [{"width": 8, "activation": "relu"}] * 3}
+    with connect(url) as ws:
+        ws.send(json.dumps({"type": "config", "config": diverging}))
+        receive(ws, "layout")
+        ws.send('{"type": "play"}')
+        assert "lower the learning rate" in receive(ws, "error", limit=2000)["message"]
+        ws.send('{"type": "reset"}')
+        receive(ws, "layout")
+        assert receive(ws, "frame")["step"] == 0  # the session goes on
+
+
 def test_websocket_reports_an_unsafe_formula_by_layer(url):
     with connect(url) as ws:
         ws.send(json.dumps({"type": "config", "config": {"layers": [

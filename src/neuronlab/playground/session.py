@@ -158,31 +158,34 @@ class Session:
                 return
             if command:
                 was_playing = self.playing
-                try:
-                    self._handle(command)
-                except MessageError as exc:
-                    self.playing = False
-                    self.error(str(exc))
-                except Exception as exc:  # one bad message must not end the session
-                    self.playing = False
-                    self.error(f"{type(exc).__name__}: {exc}")
+                self._guarded(self._handle, command)
                 if self.playing and not was_playing:
                     next_step = next_frame = time.perf_counter()
                 continue
             now = time.perf_counter()
             if not self.speed or now >= next_step:
                 next_step = max(next_step + 1.0 / self.speed, now) if self.speed else now
-                try:
-                    self._train_step()
-                except MessageError as exc:
-                    self.playing = False
-                    self.error(str(exc))
-                    self._publish_frame()
+                if not self._guarded(self._train_step):
+                    self._guarded(self._publish_frame)  # show where it stopped
             if self.playing and now >= next_frame:
                 # a steady rate on average: a late frame is made up by the next one,
                 # unless more than a frame behind (then the schedule starts from now)
                 next_frame = max(next_frame + 1.0 / FPS, now - 1.0 / FPS)
-                self._publish_frame()
+                self._guarded(self._publish_frame)
+
+    def _guarded(self, action: Callable[..., None], *args: Any) -> bool:
+        """Run ``action``; on an error pause and tell the page (the session goes on)."""
+        try:
+            action(*args)
+        except MessageError as exc:
+            self.playing = False
+            self.error(str(exc))
+            return False
+        except Exception as exc:  # noqa: BLE001 - nothing may end the session's thread
+            self.playing = False
+            self.error(f"{type(exc).__name__}: {exc}")
+            return False
+        return True
 
     def _handle(self, command: dict[str, Any]) -> None:
         kind = command["type"]
@@ -312,12 +315,14 @@ class Session:
             self.order, self.cursor = self.rng.permutation(len(self.X_train)), 0
         idx = self.order[self.cursor:self.cursor + batch]
         self.cursor += batch
-        value, _ = self.trainer.step(self.X_train[idx], self.Y_train[idx])
+        with np.errstate(all="ignore"):  # overflow shows as a non-finite loss, said below
+            value, _ = self.trainer.step(self.X_train[idx], self.Y_train[idx])
+            if math.isfinite(value):
+                self.trainer.optimizer.step()
         if not math.isfinite(value):
             self.playing = False
             raise MessageError(f"training diverged at step {self.steps + 1} (the loss is "
                                f"{value}): lower the learning rate and press reset")
-        self.trainer.optimizer.step()
         self.steps += 1
 
     # -- the frame --------------------------------------------------------------------
