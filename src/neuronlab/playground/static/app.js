@@ -281,8 +281,7 @@ function buildNetwork(m) {
     status.className = "status"; status.id = `status-${i + 1}`;
     head.append(select, text, document.createElement("br"), status);
   });
-  headOf(cols.length - 1 + 0); // keep the output column headless but present
-  nodes.lastChild.innerHTML = "<b>output</b>";
+  headOf(cols.length - 1).innerHTML = "<b>output</b>";
 }
 
 function buildCards(m) {
@@ -559,7 +558,6 @@ function showPhase() {
   const m = state.layout, t = state.trace, all = phases(), p = all[state.phase];
   document.getElementById("trace-prev").disabled = state.phase === 0;
   document.getElementById("trace-next").disabled = state.phase === all.length - 1;
-  const L = t.layers.length;
   const text = p.dir === "forward" ? `forward, layer ${p.layer}: z = a_prev W + b, a = g(z)`
     : p.dir === "loss" ? `loss J = ${num(t.loss)} at output ${num(t.output)}, target ${num(t.target)}`
       : `backward, layer ${p.layer}: e = δ_next Wᵀ, δ = g'(z) e, ∂J/∂W = a_prevᵀ δ`;
@@ -583,7 +581,6 @@ function showPhase() {
     table.classList.toggle("current", table.id.endsWith(`-${p.layer}`));
   drawLinks();
   if (state.frame) drawSurface();
-  void L;
 }
 
 // ---------------------------------------------------------------- wiring
