@@ -134,6 +134,8 @@ TORCH_SCHEDULERS = {
     "exponential": lambda opt, gamma: torch.optim.lr_scheduler.ExponentialLR(opt, gamma),
     "cosine": lambda opt, t_max, eta_min=0.0: torch.optim.lr_scheduler.CosineAnnealingLR(
         opt, T_max=t_max, eta_min=eta_min),
+    "invscaling": lambda opt, power_t=0.5, t_per_epoch=1: torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda e: 1 / (1 + t_per_epoch * e) ** power_t),
 }
 SCHEDULE_CASES = [
     ("constant", {}),
@@ -142,6 +144,8 @@ SCHEDULE_CASES = [
     ("exponential", {"gamma": 0.9}),
     ("cosine", {"t_max": 10}),
     ("cosine", {"t_max": 12, "eta_min": 0.01}),
+    ("invscaling", {}),
+    ("invscaling", {"power_t": 0.25, "t_per_epoch": 1797}),
 ]
 
 

@@ -83,7 +83,7 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from neuronlab import activations, formula, losses, optim, train
 from neuronlab import init as initializers
@@ -206,8 +206,8 @@ class _BaseMLP(BaseEstimator):
         """Output activation (canonical name) and loss name for the first fit on ``Y``."""
         raise NotImplementedError
 
-    def _score_output(self, output: np.ndarray, y) -> float:
-        """Validation score (accuracy or R²) of network outputs against ``y``."""
+    def _score_output(self, output: np.ndarray, y, sample_weight=None) -> float:
+        """Validation score (accuracy or R², weighted) of network outputs against ``y``."""
         raise NotImplementedError
 
     # -- parameters ---------------------------------------------------------------------
@@ -252,7 +252,7 @@ class _BaseMLP(BaseEstimator):
         return int(np.clip(self.batch_size, 1, n_samples))
 
     # -- fitting ------------------------------------------------------------------------
-    def _fit(self, X, y, incremental: bool):
+    def _fit(self, X, y, sample_weight, incremental: bool):
         if self.solver == "lbfgs":
             raise ValueError(
                 "solver='lbfgs' is not available in neuronlab: it needs SciPy's L-BFGS-B "
@@ -265,6 +265,9 @@ class _BaseMLP(BaseEstimator):
         hidden = self._hidden_activations(len(sizes))
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, Y, y_score = self._validate_input(X, y, incremental, reset=first_pass)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                                 ensure_non_negative=True)
         rng = check_random_state(self.random_state)
         if first_pass:
             self._initialize(X, Y, sizes, hidden, rng)
@@ -276,13 +279,14 @@ class _BaseMLP(BaseEstimator):
         self._prepare_stopping_attributes()
         self.n_iter_ = 0  # epochs of this call (1 after partial_fit), as scikit-learn
 
-        X_val = y_val = None
+        X_val = y_val = w_val = None
         if self.early_stopping:
-            X, X_val, Y, _, _, y_val = self._validation_split(X, Y, y_score, rng)
+            X, X_val, Y, y_val, sample_weight, w_val = self._validation_split(
+                X, Y, y_score, sample_weight, rng)
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = self._make_optimizer()
 
-        rule = _StoppingRule(self, len(X), X_val, y_val)
+        rule = _StoppingRule(self, len(X), X_val, y_val, w_val)
         callbacks: list[train.Callback] = [rule]
         monitor = None
         if self.monitor:
@@ -297,7 +301,8 @@ class _BaseMLP(BaseEstimator):
             self._network, X, Y, loss=self._loss, optimizer=self._optimizer,
             epochs=1 if incremental else self.max_iter, batch_size=self._batch_size(len(X)),
             shuffle=self.shuffle, seed=int(rng.randint(_SEED_RANGE)),
-            l2=self.alpha / self._loss_scale, callbacks=callbacks, verbose=bool(self.verbose))
+            l2=self.alpha / self._loss_scale, callbacks=callbacks, verbose=bool(self.verbose),
+            sample_weight=sample_weight)
         self.diagnostics_ = monitor
 
         if history.stop_reason == "diverged":
@@ -352,15 +357,19 @@ class _BaseMLP(BaseEstimator):
             self.best_loss_ = np.inf
             self.validation_scores_ = self.best_validation_score_ = None
 
-    def _validation_split(self, X, Y, y_score, rng):
+    def _validation_split(self, X, Y, y_score, sample_weight, rng):
+        """``X_train, X_val, Y_train, y_val, w_train, w_val`` (weights None if not given)."""
         # as scikit-learn: stratified only for a classifier with one output (binary)
         stratify = Y if is_classifier(self) and Y.shape[1] == 1 else None
-        parts = train_test_split(X, Y, y_score, random_state=rng,
+        arrays = (X, Y, y_score) if sample_weight is None else (X, Y, y_score, sample_weight)
+        parts = train_test_split(*arrays, random_state=rng,
                                  test_size=self.validation_fraction, stratify=stratify)
         if parts[1].shape[0] < 2:
             raise ValueError("The validation set is too small. Increase "
                              "'validation_fraction' or the size of your dataset.")
-        return parts
+        X_train, X_val, Y_train, _, _, y_val = parts[:6]
+        w_train, w_val = parts[6:] if sample_weight is not None else (None, None)
+        return X_train, X_val, Y_train, y_val, w_train, w_val
 
     def _make_optimizer(self) -> optim.Optimizer:
         params = self._network.parameters()
@@ -376,9 +385,13 @@ class _BaseMLP(BaseEstimator):
 
     # -- prediction ---------------------------------------------------------------------
     def _forward(self, X) -> np.ndarray:
+        """Network outputs for X, computed in the network's dtype and returned in the
+        wider of X's and the network's (float64 X gives float64 predictions, as
+        scikit-learn's float32-fitted MLP does)."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        return self._network.predict(X.astype(self._network.dtype, copy=False))
+        output = self._network.predict(X.astype(self._network.dtype, copy=False))
+        return output.astype(np.result_type(X.dtype, output.dtype), copy=False)
 
 
 class _StoppingRule(train.Callback):
@@ -393,8 +406,9 @@ class _StoppingRule(train.Callback):
     at the end.
     """
 
-    def __init__(self, est: _BaseMLP, n_train: int, X_val, y_val) -> None:
+    def __init__(self, est: _BaseMLP, n_train: int, X_val, y_val, w_val=None) -> None:
         self.est, self.n_train, self.X_val, self.y_val = est, n_train, X_val, y_val
+        self.w_val = w_val
         self.stopped = False
 
     def on_epoch_end(self, trainer, epoch, logs):
@@ -426,8 +440,8 @@ class _StoppingRule(train.Callback):
             est.best_loss_ = min(est.best_loss_, est.loss_curve_[-1])
             return
         output = trainer.model.predict(self.X_val)
-        score = est._score_output(output, self.y_val) if np.isfinite(output).all() \
-            else np.nan
+        score = est._score_output(output, self.y_val, self.w_val) \
+            if np.isfinite(output).all() else np.nan
         est.validation_scores_.append(score)
         if score < est.best_validation_score_ + est.tol:
             est._no_improvement_count += 1
@@ -585,20 +599,21 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             max_fun=max_fun, initializer=initializer, output_activation=output_activation,
             dtype=dtype, monitor=monitor)
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the model to data ``X`` and labels ``y`` (1-D, or 2-D 0/1 for multi-label).
 
-        Returns ``self``.
+        ``sample_weight`` (shape (n_samples,), >= 0) weights each sample's loss (see
+        the class docstring).  Returns ``self``.
         """
         self._validate_params()
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False)
 
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch over ``(X, y)``, continuing from the current weights and optimizer
         state (Adam's moments, momentum, learning rate).
 
-        ``classes`` (all labels that will ever be seen) is required on the first call.
-        Returns ``self``.
+        ``classes`` (all labels that will ever be seen) is required on the first call;
+        ``sample_weight`` as in ``fit``.  Returns ``self``.
         """
         self._validate_params()
         if _check_partial_fit_first_call(self, classes):
@@ -607,7 +622,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 self._label_binarizer.fit(y)
             else:
                 self._label_binarizer.fit(classes)
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True)
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, X, y, multi_output=True, dtype=(np.float64, np.float32),
@@ -660,8 +675,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             output = output.ravel()
         return self._label_binarizer.inverse_transform(output)
 
-    def _score_output(self, output, y):
-        return accuracy_score(y, self._labels(output))
+    def _score_output(self, output, y, sample_weight=None):
+        return accuracy_score(y, self._labels(output), sample_weight=sample_weight)
 
     def predict(self, X):
         """Predicted class labels, shape (n_samples,) or (n_samples, n_labels)."""
@@ -742,16 +757,17 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             max_fun=max_fun, initializer=initializer, output_activation=output_activation,
             dtype=dtype, monitor=monitor)
 
-    def fit(self, X, y):
-        """Fit the model to data ``X`` and targets ``y`` (1-D or 2-D). Returns ``self``."""
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data ``X`` and targets ``y`` (1-D or 2-D), each sample's loss
+        weighted by ``sample_weight`` (shape (n_samples,), >= 0). Returns ``self``."""
         self._validate_params()
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False)
 
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``(X, y)``, continuing from the current weights and optimizer
-        state. Returns ``self``."""
+        state; ``sample_weight`` as in ``fit``. Returns ``self``."""
         self._validate_params()
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True)
 
     def _validate_input(self, X, y, incremental, reset):
         if self.loss == "poisson":
@@ -769,8 +785,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         choice = "identity" if self.output_activation == "auto" else self.output_activation
         return _canonical_activation(choice, "output_activation"), "mse"
 
-    def _score_output(self, output, y):
-        return r2_score(y, output.ravel() if output.shape[1] == 1 else output)
+    def _score_output(self, output, y, sample_weight=None):
+        return r2_score(y, output.ravel() if output.shape[1] == 1 else output,
+                        sample_weight=sample_weight)
 
     def predict(self, X):
         """Predicted targets, shape (n_samples,) or (n_samples, n_outputs)."""
