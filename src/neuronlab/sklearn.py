@@ -11,7 +11,8 @@ What neuronlab adds
 - ``activation``: every name of :mod:`neuronlab.activations` (scikit-learn's
   ``"identity"``, ``"logistic"``, ``"tanh"``, ``"relu"`` included), a formula in x
   without parameters (``"x * tanh(softplus(x))"``, see :mod:`neuronlab.formula`), or a
-  list with one of these per hidden layer.
+  list with one of these per hidden layer.  The bare name ``"formula"`` is refused:
+  write the formula itself.
 - ``initializer``: every name of :mod:`neuronlab.init`, an ``Initializer`` instance,
   or ``"auto"`` for scikit-learn's scheme (below).
 - ``output_activation``: ``"auto"`` picks scikit-learn's (softmax for several
@@ -44,7 +45,19 @@ orientation); training updates them in place, so they stay current after further
 The loss minimised is scikit-learn's: half squared error (regression), log-loss
 (softmax or logistic output, fused on the logits), plus
 ``alpha / (2 n_batch) * sum ||W||^2`` on the weights of each batch.  ``loss_`` and
-``loss_curve_`` report it exactly as scikit-learn computes it.
+``loss_curve_`` report it exactly as scikit-learn computes it.  With ``sample_weight``
+each batch minimises scikit-learn's weighted form,
+``J = sum_i w_i J_i / sum_i w_i + alpha / (2 sum_i w_i) * sum ||W||^2`` (so an
+integer weight counts a sample that many times within its batch), ``loss_`` is the
+mean of the batch losses counted by their rows (scikit-learn's), and the
+early-stopping score is weighted.  Weights must be >= 0 (scikit-learn accepts
+negative ones); a batch whose weights are all 0 is skipped (scikit-learn raises
+ZeroDivisionError).
+
+``solver="sgd"`` takes scikit-learn's steps: its momentum accumulates steps
+(``v <- momentum v - lr grad``, :class:`neuronlab.optim.SGD` with
+``momentum_form="velocity"``), and ``learning_rate="invscaling"`` is the
+``"invscaling"`` schedule of :mod:`neuronlab.optim` over the optimizer's epochs.
 
 Known differences from scikit-learn
 -----------------------------------
@@ -52,14 +65,19 @@ Known differences from scikit-learn
   ``initializer="auto"`` the weights follow scikit-learn's rule: U(-l, l),
   l = sqrt(6 / (fan_in + fan_out)) (Glorot uniform), or sqrt(2 / (fan_in + fan_out))
   for logistic hidden units.
-- Momentum and Adam follow PyTorch's formulas (see :mod:`neuronlab.optim`): SGD
-  with (Nesterov) momentum takes identical steps at a constant learning rate; Adam's
-  ``epsilon`` is added to the bias-corrected root (PyTorch) rather than to the raw
-  one (scikit-learn), which differs by ``epsilon * sqrt(1 - beta_2^t)``; and
-  ``momentum`` must be < 1.
+- Adam follows PyTorch's formula (see :mod:`neuronlab.optim`): ``epsilon`` is added
+  to the bias-corrected root (PyTorch) rather than to the raw one (scikit-learn),
+  which differs by ``epsilon * sqrt(1 - beta_2^t)``; and ``momentum`` must be < 1.
+- ``warm_start`` gives each ``fit`` a fresh optimizer whose ``invscaling`` rate starts
+  again at ``learning_rate_init`` (scikit-learn continues it from ``t_`` after the
+  first epoch).  Over ``partial_fit`` calls the rate follows the epochs, with
+  ``t_per_epoch`` the rows of the first call: scikit-learn's rate exactly when every
+  call has as many rows.
 - For several regression outputs the gradient is the true gradient of the reported
   loss (scikit-learn's is ``n_outputs`` times larger).
-- ``sample_weight`` and sparse input are not supported yet.
+- Sparse input is not supported yet.
+- Predictions come in the wider of X's and the network's dtype (float64 X on a
+  float32 network: computed in float32, returned as float64), as scikit-learn's.
 - ``verbose`` shows neuronlab's progress bar instead of printing each iteration.
 """
 
@@ -109,8 +127,13 @@ class _ActivationOptions(StrOptions):
         return f"{super().__str__()} or a formula in x such as 'x * sigmoid(x)'"
 
 
+#: Registry names that are not an activation by themselves: "formula" is the class of
+#: the written formulas, whose default expression x would silently be the identity.
+NOT_BY_NAME = frozenset({"formula"})
+
+
 def _activation_options() -> StrOptions:
-    return _ActivationOptions(set(activations.names()) | SKLEARN_ACTIVATIONS)
+    return _ActivationOptions((set(activations.names()) - NOT_BY_NAME) | SKLEARN_ACTIVATIONS)
 
 
 def _canonical_activation(name: str, parameter: str) -> str:
@@ -120,6 +143,9 @@ def _canonical_activation(name: str, parameter: str) -> str:
     if not isinstance(name, str):
         raise TypeError(f"{parameter} must hold activation names (str), got "
                         f"{type(name).__name__} {name!r}")
+    if name in NOT_BY_NAME:
+        raise ValueError(f"{parameter}={name!r} is not an activation: write the formula "
+                         f"itself, e.g. {parameter}='x * tanh(softplus(x))'")
     if name not in activations.REGISTRY and formula.is_formula(name, params=()):
         return name
     try:
@@ -284,7 +310,8 @@ class _BaseMLP(BaseEstimator):
             X, X_val, Y, y_val, sample_weight, w_val = self._validation_split(
                 X, Y, y_score, sample_weight, rng)
         if not incremental or not hasattr(self, "_optimizer"):
-            self._optimizer = self._make_optimizer()
+            self._optimizer = self._make_optimizer(n_train=len(X))
+            self._optimizer_epochs = 0
 
         rule = _StoppingRule(self, len(X), X_val, y_val, w_val)
         callbacks: list[train.Callback] = [rule]
@@ -302,7 +329,7 @@ class _BaseMLP(BaseEstimator):
             epochs=1 if incremental else self.max_iter, batch_size=self._batch_size(len(X)),
             shuffle=self.shuffle, seed=int(rng.randint(_SEED_RANGE)),
             l2=self.alpha / self._loss_scale, callbacks=callbacks, verbose=bool(self.verbose),
-            sample_weight=sample_weight)
+            sample_weight=sample_weight, first_epoch=self._optimizer_epochs)
         self.diagnostics_ = monitor
 
         if history.stop_reason == "diverged":
@@ -371,13 +398,22 @@ class _BaseMLP(BaseEstimator):
         w_train, w_val = parts[6:] if sample_weight is not None else (None, None)
         return X_train, X_val, Y_train, y_val, w_train, w_val
 
-    def _make_optimizer(self) -> optim.Optimizer:
+    def _make_optimizer(self, n_train: int) -> optim.Optimizer:
+        """The solver as a neuronlab optimizer.  SGD is scikit-learn's: its momentum form
+        (a velocity of past steps) and, for ``learning_rate="invscaling"``, the rate
+        ``learning_rate_init / (t + 1) ** power_t`` with t = ``n_train`` samples per
+        epoch, a schedule over the epochs of this optimizer."""
         params = self._network.parameters()
         scale = self._loss_scale
         if self.solver == "sgd":
+            schedule: dict[str, Any] = {}
+            if self.learning_rate == "invscaling":
+                schedule = {"schedule": "invscaling", "power_t": self.power_t,
+                            "t_per_epoch": n_train}
             return optim.get("sgd", params, lr=self.learning_rate_init * scale,
-                             momentum=self.momentum,
-                             nesterov=bool(self.nesterovs_momentum and self.momentum > 0))
+                             momentum=self.momentum, momentum_form="velocity",
+                             nesterov=bool(self.nesterovs_momentum and self.momentum > 0),
+                             **schedule)
         extra: dict[str, Any] = {"eps": self.epsilon / scale}
         if self.solver in ("adam", "adamw"):
             extra["betas"] = (self.beta_1, self.beta_2)
@@ -417,14 +453,11 @@ class _StoppingRule(train.Callback):
         est.loss_ = est._loss_scale * logs["loss"]
         est.t_ += self.n_train
         est.loss_curve_.append(est.loss_)
+        est._optimizer_epochs += 1
         self._update_no_improvement_count(trainer)
-        sgd_rate = est.solver == "sgd"
-        if sgd_rate and est.learning_rate == "invscaling":
-            trainer.optimizer.lr = (est._loss_scale * est.learning_rate_init
-                                    / (est.t_ + 1) ** est.power_t)
         if est._no_improvement_count > est.n_iter_no_change:
             lr = trainer.optimizer.lr / est._loss_scale
-            if sgd_rate and est.learning_rate == "adaptive" and lr > 1e-6:
+            if est.solver == "sgd" and est.learning_rate == "adaptive" and lr > 1e-6:
                 trainer.optimizer.lr /= 5.0
                 est._no_improvement_count = 0
             else:
