@@ -452,3 +452,56 @@ def test_sgd_decreases_a_convex_quadratic_for_small_lr(seed, n, frac):
         cur = J(w.value)
         assert cur <= prev - 0.5 * lr * gg + 1e-10 * (1 + abs(prev))
         prev = cur
+
+
+# ------------------------------------------------------------------ the velocity form
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_velocity_form_matches_scikit_learn_sgd_with_a_changing_rate(nesterov, dtype):
+    """momentum_form="velocity" is scikit-learn's SGDOptimizer (v ← μ v − η g), step for
+    step, while the rate changes every step (the gradient form differs then)."""
+    from sklearn.neural_network._stochastic_optimizers import SGDOptimizer
+
+    init, grads = _problem(2, 20)
+    params = [Parameter(x.astype(dtype)) for x in init]
+    theirs = [x.astype(dtype) for x in init]
+    ours = optim.SGD(params, lr=0.1, momentum=0.9, nesterov=nesterov,
+                     momentum_form="velocity")
+    ref = SGDOptimizer(theirs, learning_rate_init=0.1, momentum=0.9, nesterov=nesterov)
+    pytorch_form = optim.SGD([Parameter(x.copy()) for x in init], lr=0.1, momentum=0.9,
+                             nesterov=nesterov)
+    for k, step_grads in enumerate(grads):
+        lr = 0.1 / (k + 1) ** 0.5
+        ours.lr = ref.learning_rate = pytorch_form.lr = lr
+        for p, q, g in zip(params, pytorch_form.params, step_grads, strict=True):
+            p.grad[...] = g.astype(dtype)
+            q.grad[...] = g
+        ours.step()
+        pytorch_form.step()
+        ref.update_params(theirs, [g.astype(dtype) for g in step_grads])
+        _assert_close([p.value for p in params], theirs, TOL[dtype])
+    assert not np.allclose(pytorch_form.params[0].value, theirs[0], rtol=1e-3)
+
+
+def test_velocity_and_gradient_forms_agree_at_a_constant_rate():
+    init, grads = _problem(3, 15)
+    runs = []
+    for form in ("gradient", "velocity"):
+        params = [Parameter(x.copy()) for x in init]
+        opt = optim.SGD(params, lr=0.05, momentum=0.8, nesterov=True, momentum_form=form)
+        for step_grads in grads:
+            for p, g in zip(params, step_grads, strict=True):
+                p.grad[...] = g
+            opt.step()
+        runs.append([p.value for p in params])
+    _assert_close(runs[0], runs[1], 1e-12)
+
+
+def test_velocity_form_refuses_dampening_and_unknown_forms():
+    p = [Parameter(np.zeros(2))]
+    with pytest.raises(ValueError, match="momentum_form='velocity' needs dampening=0"):
+        optim.SGD(p, momentum=0.9, dampening=0.1, momentum_form="velocity")
+    with pytest.raises(ValueError, match="momentum_form must be 'gradient'.*'velocity'"):
+        optim.SGD(p, momentum=0.9, momentum_form="keras")

@@ -135,7 +135,9 @@ def check_sample_weight(sample_weight: object, n_samples: int,
     if not w.any():
         raise ValueError(f"{name} is all zero: at least one sample must have a positive "
                          "weight")
-    if not np.isfinite(w.sum()):
+    with np.errstate(over="ignore"):
+        total = w.sum()
+    if not np.isfinite(total):
         raise ValueError(f"{name} sums to infinity in float64; divide the weights by a "
                          "common factor (only their ratios matter)")
     return w
