@@ -536,7 +536,7 @@ def test_allowed_values_come_from_the_registries():
         nl.MLPClassifier(hidden_layer_sizes=(3, 3), activation=["relu"]).fit(X40, Y40)
 
 
-@pytest.mark.parametrize("name", [n for n in activations.names() if n not in nl.NOT_BY_NAME])
+@pytest.mark.parametrize("name", [n for n in activations.names() if n != "formula"])
 def test_every_activation_trains(name):
     X, y = _data("multiclass", 60)
     clf = nl.MLPClassifier(hidden_layer_sizes=(6,), activation=name, random_state=0)
@@ -701,6 +701,18 @@ def test_grid_search_pipeline_and_cross_val_with_sample_weight(routing):
                                  params={"sample_weight": w} if routing
                                  else {"sample_weight": w})
         assert scores.shape == (3,)
+
+
+def test_early_stopping_split_names_what_is_wrong():
+    """Neighbours of bad weights: errors from inside train_test_split or the engine
+    named its parameters (test_size, a bare sample_weight), not the user's."""
+    X, y = _data("multiclass", 20)
+    with pytest.raises(ValueError, match="all zero on the (training|validation) part of "
+                                         "the early-stopping split"):
+        nl.MLPClassifier(early_stopping=True, validation_fraction=0.5, max_iter=2).fit(
+            X, y, sample_weight=np.r_[1.0, np.zeros(19)])
+    with pytest.raises(ValueError, match="early_stopping=True needs validation_fraction > 0"):
+        nl.MLPClassifier(early_stopping=True, validation_fraction=0.0).fit(X, y)
 
 
 @pytest.mark.parametrize("weights, error, match", [

@@ -386,6 +386,9 @@ class _BaseMLP(BaseEstimator):
 
     def _validation_split(self, X, Y, y_score, sample_weight, rng):
         """``X_train, X_val, Y_train, y_val, w_train, w_val`` (weights None if not given)."""
+        if self.validation_fraction == 0:
+            raise ValueError("early_stopping=True needs validation_fraction > 0 (the share "
+                             "of the samples held out to score each epoch), got 0.0")
         # as scikit-learn: stratified only for a classifier with one output (binary)
         stratify = Y if is_classifier(self) and Y.shape[1] == 1 else None
         arrays = (X, Y, y_score) if sample_weight is None else (X, Y, y_score, sample_weight)
@@ -396,6 +399,12 @@ class _BaseMLP(BaseEstimator):
                              "'validation_fraction' or the size of your dataset.")
         X_train, X_val, Y_train, _, _, y_val = parts[:6]
         w_train, w_val = parts[6:] if sample_weight is not None else (None, None)
+        for part, w in (("training", w_train), ("validation", w_val)):
+            if w is not None and not w.any():
+                raise ValueError(
+                    f"sample_weight is all zero on the {part} part of the early-stopping "
+                    f"split (validation_fraction={self.validation_fraction}); give more "
+                    "samples a positive weight or change random_state")
         return X_train, X_val, Y_train, y_val, w_train, w_val
 
     def _make_optimizer(self, n_train: int) -> optim.Optimizer:
