@@ -136,6 +136,9 @@ TORCH_SCHEDULERS = {
         opt, T_max=t_max, eta_min=eta_min),
     "invscaling": lambda opt, power_t=0.5, t_per_epoch=1: torch.optim.lr_scheduler.LambdaLR(
         opt, lambda e: 1 / (1 + t_per_epoch * e) ** power_t),
+    # without a call to reduce() the rate stays; reduce() is tested against scikit-learn
+    "on_demand": lambda opt, factor=0.2, min_lr=1e-6: torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda e: 1.0),
 }
 SCHEDULE_CASES = [
     ("constant", {}),
@@ -146,6 +149,7 @@ SCHEDULE_CASES = [
     ("cosine", {"t_max": 12, "eta_min": 0.01}),
     ("invscaling", {}),
     ("invscaling", {"power_t": 0.25, "t_per_epoch": 1797}),
+    ("on_demand", {}),
 ]
 
 
@@ -505,3 +509,21 @@ def test_velocity_form_refuses_dampening_and_unknown_forms():
         optim.SGD(p, momentum=0.9, dampening=0.1, momentum_form="velocity")
     with pytest.raises(ValueError, match="momentum_form must be 'gradient'.*'velocity'"):
         optim.SGD(p, momentum=0.9, momentum_form="keras")
+
+
+def test_on_demand_reductions_follow_scikit_learn_s_adaptive_rate():
+    """reduce() at each stall: scikit-learn's SGDOptimizer.trigger_stopping sequence of
+    rates (÷5 while above 1e-6, then stop), as our schedule's rates."""
+    from sklearn.neural_network._stochastic_optimizers import SGDOptimizer
+
+    ref = SGDOptimizer([np.zeros(1)], learning_rate_init=0.1, lr_schedule="adaptive")
+    opt = optim.SGD([Parameter(np.zeros(1))], lr=0.1, schedule="on_demand")
+    for epoch in range(1, 20):
+        stop_ref = ref.trigger_stopping("stalled", verbose=False)
+        lowered = opt.schedule.reduce(opt.lr)
+        assert lowered is not stop_ref
+        opt.set_epoch(epoch)
+        assert opt.lr == pytest.approx(ref.learning_rate, rel=1e-12)
+    assert opt.schedule.reductions == 8  # 0.1 / 5^8 = 2.56e-7 <= 1e-6
+    with pytest.raises(ValueError, match="factor"):
+        optim.ReduceOnDemand(factor=1.0)

@@ -67,6 +67,7 @@ __all__ = [
     "CosineAnnealing",
     "ExponentialDecay",
     "InverseScaling",
+    "ReduceOnDemand",
     "Optimizer",
     "RMSprop",
     "Schedule",
@@ -299,6 +300,53 @@ class InverseScaling(Schedule):
 
     def get_config(self) -> dict[str, Any]:
         return {"power_t": self.power_t, "t_per_epoch": self.t_per_epoch}
+
+
+@SCHEDULES.register("on_demand")
+class ReduceOnDemand(Schedule):
+    """Multiply the learning rate by ``factor`` each time :meth:`reduce` is called.
+
+    η = η₀ · factor^k after k reductions, whatever the epoch.  The caller decides
+    when: scikit-learn's ``learning_rate="adaptive"`` is this schedule with
+    ``factor=0.2``, ``min_lr=1e-6``, reduced by its stopping rule whenever it would
+    otherwise stop (the loss stalled for ``n_iter_no_change`` epochs).  Like
+    PyTorch's ``ReduceLROnPlateau``, but the plateau is detected outside.  The count k
+    is state, not configuration: ``get_config`` leaves it out.
+
+    Parameters
+    ----------
+    factor : float, default 0.2
+        Multiplier per reduction, in (0, 1).
+    min_lr : float, default 1e-6
+        A rate at or below it is not reduced any more (:meth:`reduce` says False).
+
+    Examples
+    --------
+    >>> s = ReduceOnDemand(factor=0.5)
+    >>> s(1.0, 7), s.reduce(1.0), s(1.0, 8)
+    (1.0, True, 0.5)
+    """
+
+    def __init__(self, factor: float = 0.2, min_lr: float = 1e-6) -> None:
+        self.factor = _check_real("on_demand schedule", "factor", factor, 0.0, 1.0,
+                                  low_open=True, high_open=True)
+        self.min_lr = _check_real("on_demand schedule", "min_lr", min_lr, 0.0)
+        self.reductions = 0
+
+    def __call__(self, base_lr: float, epoch: int) -> float:
+        _check_epoch(epoch)
+        return float(base_lr) * self.factor ** self.reductions
+
+    def reduce(self, lr: float) -> bool:
+        """Lower the rate once more, unless the current rate ``lr`` is already at or
+        below ``min_lr``; True if it was lowered (from the next ``set_epoch`` on)."""
+        if lr <= self.min_lr:
+            return False
+        self.reductions += 1
+        return True
+
+    def get_config(self) -> dict[str, Any]:
+        return {"factor": self.factor, "min_lr": self.min_lr}
 
 
 # --------------------------------------------------------------------------- clipping

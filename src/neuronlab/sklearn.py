@@ -35,9 +35,10 @@ How the pieces map
 ------------------
 The estimators are thin: ``neuronlab.MLP`` builds the network and
 ``neuronlab.train.fit`` runs every epoch; scikit-learn's stopping rule (``tol``,
-``n_iter_no_change``, the adaptive and inverse-scaling learning rates, early
-stopping on a validation score with the best weights restored) is a
-``train.Callback``.  ``coefs_[i]`` and ``intercepts_[i]`` *are* the arrays ``W`` and
+``n_iter_no_change``, early stopping on a validation score with the best weights
+restored) is a ``train.Callback``, and its learning rates are schedules of
+:mod:`neuronlab.optim` (``"invscaling"``; ``"on_demand"``, lowered by the stopping
+rule, for ``"adaptive"``).  ``coefs_[i]`` and ``intercepts_[i]`` *are* the arrays ``W`` and
 ``b`` of the i-th ``Dense`` layer (shape ``(fan_in, fan_out)``, scikit-learn's
 orientation); training updates them in place, so they stay current after further
 ``partial_fit`` calls (modify them in place, do not rebind them).
@@ -56,8 +57,7 @@ ZeroDivisionError).
 
 ``solver="sgd"`` takes scikit-learn's steps: its momentum accumulates steps
 (``v <- momentum v - lr grad``, :class:`neuronlab.optim.SGD` with
-``momentum_form="velocity"``), and ``learning_rate="invscaling"`` is the
-``"invscaling"`` schedule of :mod:`neuronlab.optim` over the optimizer's epochs.
+``momentum_form="velocity"``), which matters once the rate changes.
 
 Known differences from scikit-learn
 -----------------------------------
@@ -409,9 +409,10 @@ class _BaseMLP(BaseEstimator):
 
     def _make_optimizer(self, n_train: int) -> optim.Optimizer:
         """The solver as a neuronlab optimizer.  SGD is scikit-learn's: its momentum form
-        (a velocity of past steps) and, for ``learning_rate="invscaling"``, the rate
+        (a velocity of past steps) and its rates as schedules: ``"invscaling"``,
         ``learning_rate_init / (t + 1) ** power_t`` with t = ``n_train`` samples per
-        epoch, a schedule over the epochs of this optimizer."""
+        epoch over the epochs of this optimizer; ``"adaptive"``, divided by 5 (down to
+        1e-6) each time the stopping rule would stop."""
         params = self._network.parameters()
         scale = self._loss_scale
         if self.solver == "sgd":
@@ -419,6 +420,8 @@ class _BaseMLP(BaseEstimator):
             if self.learning_rate == "invscaling":
                 schedule = {"schedule": "invscaling", "power_t": self.power_t,
                             "t_per_epoch": n_train}
+            elif self.learning_rate == "adaptive":
+                schedule = {"schedule": "on_demand", "factor": 0.2, "min_lr": 1e-6 * scale}
             return optim.get("sgd", params, lr=self.learning_rate_init * scale,
                              momentum=self.momentum, momentum_form="velocity",
                              nesterov=bool(self.nesterovs_momentum and self.momentum > 0),
@@ -446,9 +449,9 @@ class _StoppingRule(train.Callback):
     the no-improvement count grows when the training loss is not below
     ``best_loss_ - tol`` (or, with early stopping, the validation score not above
     ``best_validation_score_ + tol``) and training stops once it exceeds
-    ``n_iter_no_change`` (the adaptive SGD rate is divided by 5 instead, down to
-    1e-6).  With early stopping the weights of the best validation score are restored
-    at the end.
+    ``n_iter_no_change`` (the adaptive SGD rate, a ``ReduceOnDemand`` schedule, is
+    divided by 5 instead, down to 1e-6).  With early stopping the weights of the best
+    validation score are restored at the end.
     """
 
     def __init__(self, est: _BaseMLP, n_train: int, X_val, y_val, w_val=None) -> None:
@@ -465,10 +468,10 @@ class _StoppingRule(train.Callback):
         est._optimizer_epochs += 1
         self._update_no_improvement_count(trainer)
         if est._no_improvement_count > est.n_iter_no_change:
-            lr = trainer.optimizer.lr / est._loss_scale
-            if est.solver == "sgd" and est.learning_rate == "adaptive" and lr > 1e-6:
-                trainer.optimizer.lr /= 5.0
-                est._no_improvement_count = 0
+            schedule = trainer.optimizer.schedule
+            if isinstance(schedule, optim.ReduceOnDemand) and schedule.reduce(
+                    trainer.optimizer.lr):
+                est._no_improvement_count = 0  # adaptive: a smaller rate, not a stop
             else:
                 self.stopped = trainer.stop = True
 
