@@ -750,7 +750,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
+        # a softmax output cannot fit multi-label targets (its labels are exclusive)
+        tags.classifier_tags.multi_label = self.output_activation != "softmax"
         return tags
 
 
