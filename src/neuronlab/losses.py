@@ -128,16 +128,14 @@ class Loss:
         if out is not None:
             np.copyto(out, gradient)
             gradient = out
-        return self._weighted(y_pred, y_true, self.value(y_pred, y_true), gradient,
-                              sample_weight)
+        if sample_weight is not None:
+            return self._weighted(y_pred, y_true, gradient, sample_weight)
+        return self.value(y_pred, y_true), gradient
 
-    def _weighted(self, y_pred: np.ndarray, y_true: np.ndarray, value: float,
-                  gradient: np.ndarray, sample_weight: np.ndarray | None
-                  ) -> tuple[float, np.ndarray]:
-        """The unweighted ``(value, gradient)`` turned into the weighted mean's: each
+    def _weighted(self, y_pred: np.ndarray, y_true: np.ndarray, gradient: np.ndarray,
+                  sample_weight: object) -> tuple[float, np.ndarray]:
+        """The weighted mean's value, and its gradient from the unweighted one: each
         gradient row dJ_i/n is scaled by n w_i / sum w (in place)."""
-        if sample_weight is None:
-            return value, gradient
         w = data.check_sample_weight(sample_weight, len(gradient))
         total = float(w.sum())
         value = float(np.dot(w, self.per_sample(y_pred, y_true))) / total
@@ -546,7 +544,9 @@ class SoftmaxCrossEntropy(Loss):
         g *= y_sum
         g -= y
         g *= scale
-        return self._weighted(y_pred, y_true, j, g, sample_weight)
+        if sample_weight is not None:
+            return self._weighted(y_pred, y_true, g, sample_weight)
+        return j, g
 
     def get_config(self):
         return {"base": self.base}
