@@ -133,12 +133,16 @@ class Loss:
         return self.value(y_pred, y_true), gradient
 
     def _weighted(self, y_pred: np.ndarray, y_true: np.ndarray, gradient: np.ndarray,
-                  sample_weight: object) -> tuple[float, np.ndarray]:
-        """The weighted mean's value, and its gradient from the unweighted one: each
-        gradient row dJ_i/n is scaled by n w_i / sum w (in place)."""
+                  sample_weight: object, per_sample: np.ndarray | None = None
+                  ) -> tuple[float, np.ndarray]:
+        """The weighted mean's value (from ``per_sample`` if the caller has it), and its
+        gradient from the unweighted one: each row dJ_i/n is scaled by n w_i / sum w
+        (in place)."""
         w = data.check_sample_weight(sample_weight, len(gradient))
         total = float(w.sum())
-        value = float(np.dot(w, self.per_sample(y_pred, y_true))) / total
+        if per_sample is None:
+            per_sample = self.per_sample(y_pred, y_true)
+        value = float(np.dot(w, per_sample)) / total
         gradient *= (w * (len(w) / total)).astype(gradient.dtype)[:, None]
         return value, gradient
 
@@ -533,19 +537,25 @@ class SoftmaxCrossEntropy(Loss):
         z, y = _check(y_pred, y_true, "softmax_cross_entropy")
         g = np.subtract(z, z.max(axis=1, keepdims=True), out=out)  # <= 0: exp can't overflow
         y_sum = y.sum(axis=1, keepdims=True)
-        y_dot_shifted = float(np.vdot(y, g))
+        # J = sum_i [y_sum_i ln e_sum_i - sum_k y_ik shifted_ik]: two non-negative terms,
+        # no cancellation; per sample (rows) only when weighted, else one dot product
+        y_dot_shifted = (np.einsum("ik,ik->i", y, g) if sample_weight is not None
+                         else np.vdot(y, g))
         np.exp(g, out=g)
         e_sum = g.sum(axis=1, keepdims=True)
-        # J = sum_i [y_sum_i ln e_sum_i] - sum_ik y_ik shifted_ik: two non-negative
-        # terms, no cancellation
+        if sample_weight is not None:
+            per_sample = (y_sum[:, 0] * np.log(e_sum[:, 0]) - y_dot_shifted) / self._ln_base
+        else:
+            j = (float(np.vdot(y_sum, np.log(e_sum))) - float(y_dot_shifted)) / (
+                len(z) * self._ln_base)
         scale = 1.0 / (len(z) * self._ln_base)
-        j = (float(np.vdot(y_sum, np.log(e_sum))) - y_dot_shifted) * scale
         y_sum /= e_sum
         g *= y_sum
         g -= y
         g *= scale
         if sample_weight is not None:
-            return self._weighted(y_pred, y_true, g, sample_weight)
+            return self._weighted(y_pred, y_true, g, sample_weight,
+                                  per_sample.astype(np.float64, copy=False))
         return j, g
 
     def get_config(self):
