@@ -81,9 +81,10 @@ def test_dropout_is_identity_at_inference_and_scales_in_training():
     np.testing.assert_array_equal(layer.backward(x), out)
 
 
-@pytest.mark.parametrize("bad", [0, -3, 2.5])
-def test_dense_rejects_bad_widths(bad):
-    with pytest.raises(ValueError, match="fan_in must be a positive integer"):
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (-3, ValueError),
+                                        (2.5, TypeError), (True, TypeError)])
+def test_dense_rejects_bad_widths(bad, error):
+    with pytest.raises(error, match="fan_in must be an integer"):
         Dense(bad, 3)
 
 

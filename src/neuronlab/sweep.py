@@ -98,6 +98,8 @@ from typing import Any
 
 import numpy as np
 
+from neuronlab._terminal import markup
+
 SCHEDULER_ENV = "NEURONLAB_DASK_SCHEDULER"
 """Environment variable naming a Dask scheduler (``tcp://HOST:PORT``) for the CLI."""
 
@@ -993,7 +995,7 @@ def print_summary(rows: Sequence[Mapping[str, Any]], top: int = 10, console: Any
         table.add_column(column, justify="left" if column in varying else "right")
     for e in best:
         mean, std = e[f"{metric}_mean"], e[f"{metric}_std"]
-        table.add_row(*(str(e[k]) for k in varying), f"{e['n_ok']}/{e['n']}",
+        table.add_row(*(markup(e[k]) for k in varying), f"{e['n_ok']}/{e['n']}",
                       "—" if math.isnan(mean) else f"{mean:.3f} ± {std:.3f}",
-                      e["worst_verdict"] or "")
+                      markup(e["worst_verdict"] or ""))
     console.print(table)

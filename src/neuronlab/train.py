@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 
 from neuronlab import data, losses, optim
+from neuronlab._terminal import printable
+from neuronlab._validate import check_integer, check_seed
 from neuronlab.network import Sequential
 
 
@@ -237,10 +239,10 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
     >>> h["accuracy"][-1] > 0.8
     True
     """
-    for label, value, low in (("epochs", epochs, 1), ("batch_size", batch_size, 1),
-                              ("patience", patience, 1)):
-        if not isinstance(value, int | np.integer) or value < low:
-            raise ValueError(f"{label} must be an integer >= {low}, got {value!r}")
+    for label, value in (("epochs", epochs), ("batch_size", batch_size),
+                         ("patience", patience)):
+        check_integer(value, label, low=1)
+    check_seed(seed)
     if not (np.isfinite(l2) and l2 >= 0):
         raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
     if threads not in ("auto", None) and (not isinstance(threads, int | np.integer)
@@ -430,7 +432,7 @@ class _Loop:
         self._restore(self.last_finite)
         if self.verbose:
             print(f"diverged at epoch {epoch}, batch {batch}, layer "
-                  f"{history.divergence['layer']}: restored the last finite weights "
+                  f"{printable(history.divergence['layer'])}: restored the last finite weights "
                   f"(try a smaller learning rate or gradient clipping)")
 
 
