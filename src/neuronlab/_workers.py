@@ -30,10 +30,9 @@ def exit_with_parent(parent: int) -> None:
     A killed process's children are adopted by another one, so the worker's parent id
     changes; it is checked every ``PARENT_POLL`` seconds.  Workers only compute (their
     parent records the results), so ending one loses nothing.  A worker whose parent is
-    not ``parent`` (started some other way) is left alone.
+    not ``parent`` at this point lost it already (loky's workers are the children of
+    the process that starts them) and exits at once.
     """
-    if os.getppid() != parent:
-        return
 
     def watch() -> None:
         while os.getppid() == parent:
