@@ -266,3 +266,34 @@ def test_killing_a_parallel_sweep_leaves_no_workers_behind(tmp_path):
         for w in workers:
             if _running(w):
                 os.kill(w, signal.SIGKILL)
+
+
+# -- neighbours: the same holes elsewhere ----------------------------------------------
+
+
+def test_a_checkpoint_path_is_checked_when_the_callback_is_made(tmp_path):
+    from neuronlab.train import Checkpoint
+
+    with pytest.raises(ValueError, match="the folder .*missing does not exist"):
+        Checkpoint(str(tmp_path / "missing" / "best.safetensors"))
+
+
+def test_a_sweep_seed_out_of_the_split_range_is_refused_before_any_cell(tmp_path, capsys):
+    assert main([*SWEEP, "--seed", str(2**32), "--out", str(tmp_path)]) == EXIT_USAGE
+    assert "--seed: seed must be an integer in [0, 4294967295]" in capsys.readouterr().err
+    assert not (tmp_path / "results.csv").exists()
+
+
+def test_a_sweep_file_that_is_not_utf8_is_named(tmp_path, capsys):
+    config = tmp_path / "sweep.toml"
+    config.write_bytes(b'[fixed]\ndataset = "\xff"\n')
+    assert main(["sweep", str(config), "--out", str(tmp_path / "out")]) == EXIT_USAGE
+    assert f"{config} is not valid TOML" in capsys.readouterr().err
+
+
+def test_report_rerendering_shows_control_characters_in_its_errors(tmp_path, capsys):
+    from neuronlab.report.__main__ import main as report_main
+
+    assert report_main([str(tmp_path / "\x1b[2Jresults.json")]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\x1b[2Jresults.json" in err

@@ -100,6 +100,7 @@ import numpy as np
 
 from neuronlab import _paths, _workers
 from neuronlab._terminal import markup
+from neuronlab._validate import check_seed
 
 SCHEDULER_ENV = "NEURONLAB_DASK_SCHEDULER"
 """Environment variable naming a Dask scheduler (``tcp://HOST:PORT``) for the CLI."""
@@ -203,7 +204,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("lr", 1e-3, _real(0.0, low_open=True), float, "--lr", "learning rate"),
     Setting("optimizer", "adam", _registry_name("optim", "optimizer"), str, "--optimizer",
             "optimizer", "optim"),
-    Setting("seed", 0, _integer(0), int, "--seed",
+    Setting("seed", 0, check_seed, int, "--seed",
             "seeds the data split, the weights and the batch order"),
     Setting("epochs", 20, _integer(1), int, "--epochs", "passes over the training data"),
     Setting("batch_size", 32, _integer(1), int, "--batch-size", "samples per step"),

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from neuronlab import data, losses, optim
+from neuronlab import _paths, data, losses, optim
 from neuronlab._terminal import printable
 from neuronlab._validate import check_integer, check_seed
 from neuronlab.network import Sequential
@@ -64,10 +64,12 @@ class Callback:
 class Checkpoint(Callback):
     """Save the model after each epoch that improves ``monitor`` (atomically).
 
-    An interrupted write leaves the previous checkpoint file intact.
+    An interrupted write leaves the previous checkpoint file intact.  ``path`` is
+    checked on construction (its folder exists and is writable), not after an epoch.
     """
 
     def __init__(self, path: str, monitor: str = "val_loss") -> None:
+        _paths.output_file(path, "Checkpoint path")
         self.path, self.monitor, self.best = path, monitor, np.inf
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
