@@ -160,7 +160,8 @@ def _sweep_args(p: argparse.ArgumentParser) -> None:
                    "(seeded by --sample-seed) from the grid")
     p.add_argument("--sample-seed", type=int, metavar="S")
     p.add_argument("--out", default="sweep-results", help="folder of the results table; "
-                   "cells already in it are skipped (default: sweep-results)")
+                   "cells already in it are skipped; one sweep at a time may run into it "
+                   "(default: sweep-results)")
     p.add_argument("--jobs", type=int, default=-1,
                    help="parallel local processes (default: -1, every core)")
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT",

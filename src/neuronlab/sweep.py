@@ -24,7 +24,11 @@ Files written into ``out_dir``:
 ``summary.csv``
     the best configurations of the sweep just run (``summarize``);
 ``accuracy.png``
-    its test accuracy by activation × initializer, one heat map per depth (matplotlib).
+    its test accuracy by activation × initializer, one heat map per depth (matplotlib);
+``.lock``
+    held (``flock``) while a sweep runs: a second sweep into the same folder is refused
+    with a message instead of running every unfinished cell a second time.  The
+    operating system releases it when the process ends, however it ends.
 
 Examples
 --------
