@@ -874,6 +874,7 @@ def _try_lock(fd: int) -> bool:
     except ImportError:  # Windows
         import msvcrt
 
+        os.lseek(fd, 0, os.SEEK_SET)  # the lock covers the first byte (not tested here)
         try:
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         except OSError:
