@@ -146,11 +146,11 @@ def _interrupt_at_step(monkeypatch, n):
 
     step, calls = Trainer.step, []
 
-    def interrupted(self, x, y):
+    def interrupted(self, *args, **kwargs):
         calls.append(1)
         if len(calls) == n:
             raise KeyboardInterrupt
-        return step(self, x, y)
+        return step(self, *args, **kwargs)
 
     monkeypatch.setattr(Trainer, "step", interrupted)
 
