@@ -368,8 +368,8 @@ def cmd_playground(args: argparse.Namespace) -> int:
     sock = server.bind(args.host, args.port)
     url = server.url_of(sock)
     if args.host not in server.LOOPBACK:
-        print(f"warning: listening on {args.host}, not only on this computer: anyone who "
-              f"can reach it may use the playground", file=sys.stderr)
+        print(f"warning: listening on {printable(args.host)}, not only on this computer: "
+              f"anyone who can reach it may use the playground", file=sys.stderr)
     print(f"neuronlab playground: {url}  (Ctrl-C to stop)", flush=True)
     if not args.no_browser:
         webbrowser.open(url)
