@@ -3,7 +3,8 @@
 Each function takes a :class:`~neuronlab.studies.StudyResult` and returns a list of
 ``(caption, Figure)``.  Figures are built with matplotlib's object API
 (``matplotlib.figure.Figure``), so no GUI backend or global pyplot state is touched;
-:func:`png` renders one to PNG bytes with the Agg canvas.
+:func:`svg` renders one to SVG bytes (vector: sharp at any size and zoom, on a phone
+too) in the shared style :data:`STYLE`, and :func:`png` to PNG bytes for other uses.
 """
 
 from __future__ import annotations
@@ -28,13 +29,40 @@ DPI = 100
 FigureList = list[tuple[str, "Figure"]]
 
 
-def png(fig: Figure) -> bytes:
-    """The figure as PNG bytes (Agg canvas, no metadata that changes run to run)."""
+STYLE = {
+    "svg.fonttype": "none",  # text stays text: smaller files, the reader's own font
+    "svg.hashsalt": "neuronlab",  # the same figure gives the same bytes every run
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
+    "path.simplify": True,
+}
+"""Shared matplotlib settings of every figure of the report."""
+
+
+def png(fig: Figure, dpi: int = 2 * DPI) -> bytes:
+    """The figure as PNG bytes (Agg canvas, no metadata that changes run to run), at
+    twice the screen resolution by default so that it stays sharp on dense screens."""
+    import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    with matplotlib.rc_context(STYLE):
+        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def svg(fig: Figure) -> bytes:
+    """The figure as SVG bytes: vector graphics, no date or version in the file (the
+    same results give the same bytes).  Text is kept as text, not outlined."""
+    import matplotlib
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    FigureCanvasSVG(fig)
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(STYLE):
+        fig.savefig(buffer, format="svg", dpi=DPI,
+                    metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     return buffer.getvalue()
 
 
@@ -597,8 +625,10 @@ def study_figures(result: StudyResult) -> FigureList:
 
 
 def render_study(result: StudyResult) -> list[tuple[str, bytes]]:
-    """``(caption, PNG bytes)`` for each figure of one study."""
+    """``(caption, SVG bytes)`` for each figure of one study."""
+    import matplotlib
     import numpy as np
 
-    with np.errstate(all="ignore"):  # NaN cells (missing values) are expected here
-        return [(caption, png(fig)) for caption, fig in study_figures(result)]
+    # NaN cells (missing values) are expected here
+    with np.errstate(all="ignore"), matplotlib.rc_context(STYLE):
+        return [(caption, svg(fig)) for caption, fig in study_figures(result)]
