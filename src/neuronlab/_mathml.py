@@ -24,7 +24,8 @@ from html import escape
 
 Item = str | int | float
 
-OPERATORS = frozenset("+ − - = ≈ ≠ < > ≤ ≥ ⊙ · × ÷ ( ) [ ] { } | , ; ← → ∑ ∂ ′ ∈ ⊤ ∝ ∼ !".split())
+OPERATORS = frozenset("+ − - = ≈ ≠ < > ≤ ≥ ⊙ · × ÷ / ( ) [ ] { } | ‖ , ; ← → ⇒ ∑ ∂ ∇ Δ ′ "
+                      "∈ ⊤ ∝ ∼ !".split())
 """Strings shown as operators."""
 
 
