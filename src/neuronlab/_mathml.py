@@ -8,7 +8,7 @@ operator:
 ``"x"``, ``"δ"``      an identifier ``<mi>``
 ``2``, ``"0.25"``     a number ``<mn>``
 ``"+"``, ``"="``      an operator ``<mo>`` (any string in ``OPERATORS``)
-markup              anything starting with ``<`` is kept as it is
+markup              anything else starting with ``<`` is kept as it is
 
 Examples
 --------
@@ -36,12 +36,12 @@ def atom(item: Item) -> str:
         raise TypeError(f"a formula item must be a string or a number, got {item!r}")
     if isinstance(item, int | float):
         return f"<mn>{item:g}</mn>" if isinstance(item, float) else f"<mn>{item}</mn>"
-    if item.startswith("<"):
-        return item
     if not item:
         raise ValueError("a formula item must not be empty")
-    if item in OPERATORS:
+    if item in OPERATORS:  # before markup: "<" alone is the operator
         return f"<mo>{escape(item)}</mo>"
+    if item.startswith("<"):
+        return item
     if item.replace(".", "", 1).isdigit():
         return f"<mn>{item}</mn>"
     if len(item) > 1 and item.isalpha():

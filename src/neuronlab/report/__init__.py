@@ -37,7 +37,8 @@ from neuronlab.report._files import write_bytes, write_text
 from neuronlab.report._format import MISSING, command_for, csv_text, format_value
 from neuronlab.studies import StudyResult
 
-__all__ = ["FORMATS", "MISSING", "command_for", "document", "format_value", "load", "write"]
+__all__ = ["FORMATS", "MISSING", "command_for", "document", "format_value", "load", "tally",
+           "write"]
 
 FORMATS = ("html", "md")
 
@@ -138,3 +139,29 @@ def write(results: Sequence[StudyResult | Mapping[str, Any]], out: str | os.Path
             write_bytes(out / relative, data)
             files.setdefault(name, []).append((caption, relative))
     return write_text(out / "report.md", render_md(doc, lectures, files))
+
+
+def tally(results: Sequence[StudyResult]) -> list[str]:
+    """Lines for the end of a run: the overall count of verdicts, then every claim that
+    was not reproduced or was inconclusive, with its study, effect and interval.
+
+    Examples
+    --------
+    >>> from neuronlab.studies import Claim
+    >>> r = StudyResult("s", "S", {}, [], claims=[
+    ...     Claim.exact("it holds", "x", 1.0, direction=+1, margin=0.5),
+    ...     Claim.exact("it fails", "x", 0.0, direction=+1, margin=0.5)])
+    >>> print("\\n".join(tally([r])))
+    claims: 2 — 1 reproduced, 1 not reproduced, 0 inconclusive
+      not reproduced  s: it fails (effect 0, interval [0, 0])
+    """
+    claims = [(r.name, c) for r in results for c in r.claims]
+    counts = {v: sum(c.verdict == v for _, c in claims)
+              for v in ("reproduced", "not reproduced", "inconclusive")}
+    lines = [f"claims: {len(claims)} — " + ", ".join(f"{n} {v}" for v, n in counts.items())]
+    for name, c in claims:
+        if c.verdict != "reproduced":
+            lines.append(f"  {c.verdict:<15} {name}: {c.text} (effect "
+                         f"{format_value(c.effect, '.3g')}, interval "
+                         f"[{format_value(c.low, '.3g')}, {format_value(c.high, '.3g')}])")
+    return lines

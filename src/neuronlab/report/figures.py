@@ -67,7 +67,8 @@ def atlas(result: StudyResult) -> FigureList:
         if finite.size:
             low, high = max(finite.min(), -3.0), min(finite.max(), 3.0)
             ax.set_ylim(min(low, -0.2) - 0.2, max(high, 1.2) + 0.2)
-        _style(ax, name)
+        _style(ax, name, "z" if i >= len(names) - cols else None,
+               "g(z), g′(z)" if i % cols == 0 else None)
         if i == 0:
             ax.legend(fontsize=7, frameon=False, loc="upper left")
     first = ("Every registered elementwise activation g (solid) and its derivative g' "
@@ -105,11 +106,13 @@ def depth(result: StudyResult) -> FigureList:
             m[acts.index(r["activation"]), inits.index(r["init"])] = v
         return m
 
-    fig = _figure(12, 4.6)
-    panels = (("act_std_last", f"log10 std of activations at layer {last_layer}"),
-              ("grad_ratio", f"log10 ‖dW₁‖ / ‖dW_{last_layer}‖ (gradient ratio)"))
+    panels = [("act_std_last", f"log10 std of activations at layer {last_layer}"),
+              ("grad_ratio", f"log10 ‖dW₁‖ / ‖dW_{last_layer}‖ (gradient ratio)")]
+    if any("grad_norm_first" in r for r in summary):  # the ratio never alone
+        panels.append(("grad_norm_first", "log10 ‖dW₁‖ (absolute, first layer)"))
+    fig = _figure(6 * len(panels), 4.6)
     for k, (column, title) in enumerate(panels):
-        ax = fig.add_subplot(1, 2, k + 1)
+        ax = fig.add_subplot(1, len(panels), k + 1)
         m = matrix(column)
         bound = max(3.0, min(20.0, float(np.nanmax(np.abs(m))) if np.isfinite(m).any() else 3))
         image = ax.imshow(np.clip(m, -bound, bound), cmap="RdBu_r", vmin=-bound, vmax=bound,
@@ -126,9 +129,11 @@ def depth(result: StudyResult) -> FigureList:
         ax.set_yticks(range(len(acts)), acts, fontsize=8)
         ax.set_title(title, fontsize=10)
         fig.colorbar(image, ax=ax, shrink=0.8)
-    figures = [("Signal at the last hidden layer (left) and gradient ratio first/last layer "
-                "(right), log10: 0 (white) means preserved, blue vanishing, red exploding.",
-                fig)]
+    figures = [("Signal at the last hidden layer, gradient ratio first/last layer, and the "
+                "first layer's absolute gradient norm, log10: 0 (white) means preserved, blue "
+                "vanishing, red exploding. A ratio near 0 is healthy only if the absolute "
+                "norm is too: ReLU with Glorot keeps the ratio but its gradients are small "
+                "everywhere.", fig)]
     per_layer = _rows(result, "per_layer")
     colors = _colors(inits)
     for column, what in (("act_std", "activations a (forward)"),
@@ -242,7 +247,8 @@ def he_vs_glorot(result: StudyResult) -> FigureList:
                        [[r[column] for r in rows] for rows in runs.values()], colors[init],
                        init)
         if column == "test_accuracy":
-            ax.axhline(0.1, color="#999", linestyle=":", linewidth=0.8)
+            ax.axhline(0.1, color="#333333", linestyle="--", linewidth=1.0, zorder=5,
+                       label="chance (10%)")
         _style(ax, label, "epoch", label)
         ax.legend(fontsize=8, frameon=False)
     ax = fig.add_subplot(1, 3, 3)
@@ -252,8 +258,9 @@ def he_vs_glorot(result: StudyResult) -> FigureList:
         ax.plot([r["layer"] for r in mine], _log10(r["act_std"] for r in mine),
                 color=colors[init], marker=".", label=init)
     _style(ax, "at initialization", "layer", "log10 std of activations")
-    return [("30-layer ReLU network on digits: test accuracy and loss per epoch (dotted: "
-             "chance), and the activations' standard deviation per layer before training.",
+    return [("30-layer ReLU network on digits: test accuracy and loss per epoch (dashed, "
+             "drawn above the curves: chance), and the activations' standard deviation per "
+             "layer before training.",
              fig)]
 
 
@@ -442,7 +449,7 @@ def signal(result: StudyResult) -> FigureList:
         ax.plot(c["z"], c["g"], color=PALETTE[0], linewidth=1.5, label="φ(z)")
         ax.plot(c["z"], c["dg"], color=PALETTE[1], linewidth=1.2, linestyle="--",
                 label="φ′(z)")
-        _style(ax, f"{name} (gain {gains.get(name, math.nan):.4g})", "z")
+        _style(ax, f"{name} (gain {gains.get(name, math.nan):.4g})", "z", "φ(z), φ′(z)")
         if i == 0:
             ax.legend(fontsize=8, frameon=False)
     out.append(("Each activation φ and its derivative φ′ (computed symbolically for the "
@@ -513,11 +520,17 @@ def signal(result: StudyResult) -> FigureList:
                 _mean_band(ax, [r["epoch"] for r in first],
                            [[r["test_accuracy"] for r in rs] for rs in runs.values()],
                            PALETTE[k], "auto" if s == 1.0 else f"{s:g} × gain")
+            stopped = [r for r in _rows(result, "training_summary")
+                       if r["activation"] == name and "diverged" in str(r["stop_reasons"])]
+            for r in stopped:  # a curve that ends early is named, never silently missing
+                ax.text(0.98, 0.04 + 0.09 * stopped.index(r), f"{r['init']}: diverged",
+                        transform=ax.transAxes, ha="right", fontsize=7, color=PALETTE[3])
             _style(ax, name, "epoch", "test accuracy")
             ax.legend(fontsize=7, frameon=False)
         out.append(("Deep MLPs on digits (SGD with momentum): with the auto gain they "
                     "train; with half or twice the gain the signal vanishes or explodes "
-                    "and they do not.", fig))
+                    "and they do not (runs that diverged stop early and are named in red).",
+                    fig))
     return out
 
 

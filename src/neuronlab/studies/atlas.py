@@ -235,7 +235,8 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
         claims=claims, notes=notes, timing_notes=timing_notes)
 
 
-STUDY = Study(NAME, TITLE, "atlas", LECTURE, plan, assemble)
+STUDY = Study(NAME, TITLE, "atlas", LECTURE, plan, assemble,
+              cites=("000", "001", "003", "004"))
 
 
 run = STUDY.run  # run this study alone: run(quick=False, seed=0, jobs=1)

@@ -28,9 +28,9 @@ from neuronlab.studies._core import Claim, Key, Run, Study, StudyResult, Table, 
 NAME = "worked_numbers"
 TITLE = "The notes' worked numbers, recomputed"
 LECTURE = (
-    "Lecture notes 000–004 work many small examples by hand: σ′(0) = 0.25, a softmax of "
-    "four logits, the squared errors of a two-output toy network, a gradient step on "
-    "c = (1 − w)², Glorot's standard deviation. A student checking them should get the "
+    "Lecture notes 000, 002, 003 and 004 work many small examples by hand: σ′(0) = "
+    "0.25, a softmax of four logits, the squared errors of a two-output toy network, a "
+    "gradient step on c = (1 − w)², Glorot's standard deviation. A student checking them should get the "
     "same numbers. Here the engine recomputes each one with the library's own "
     "activations, losses, optimizer and initializers; where the note and the engine "
     "differ by more than the note's rounding, both are shown and the row says which is "
