@@ -235,7 +235,7 @@ def cmd_study(args: argparse.Namespace) -> int:
         claims = f"{held}/{len(result.claims)} claims reproduced" if result.claims else ""
         console.print(f"  {result.name:<20} {claims}")
     for line in report.tally(results):
-        console.print(line, markup=False, highlight=False)
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     console.print(f"finished in {time.perf_counter() - start:.0f} s")
     print(f"report: {path}")
     return 0

@@ -135,7 +135,8 @@ def write(results: Sequence[StudyResult | Mapping[str, Any]], out: str | os.Path
     files: dict[str, list[tuple[str, str]]] = {}
     for name, figs in figures.items():
         for k, (caption, data) in enumerate(figs, start=1):
-            relative = f"figures/{name}-{k}.svg"
+            kind = "png" if data.startswith(b"\x89PNG") else "svg"
+            relative = f"figures/{name}-{k}.{kind}"
             write_bytes(out / relative, data)
             files.setdefault(name, []).append((caption, relative))
     return write_text(out / "report.md", render_md(doc, lectures, files))

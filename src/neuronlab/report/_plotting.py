@@ -123,3 +123,19 @@ def _grouped(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[tuple, l
     return out
 
 
+
+
+SVG_LIMIT = 250_000
+"""Bytes above which a figure's SVG (thousands of markers or contour paths) is compared
+with a PNG at twice the screen resolution, and the smaller kept: the report stays under
+5 MB and every figure stays sharp (vector, or a bitmap twice its displayed size)."""
+
+
+def sharp(fig: Figure) -> bytes:
+    """The figure as SVG, or as a PNG at twice the screen resolution when that is smaller
+    than an SVG heavier than ``SVG_LIMIT``."""
+    vector = svg(fig)
+    if len(vector) <= SVG_LIMIT:
+        return vector
+    bitmap = png(fig, dpi=2 * DPI)
+    return bitmap if len(bitmap) < len(vector) else vector

@@ -30,6 +30,7 @@ from neuronlab.report._plotting import (  # noqa: F401 (re-exported for the figu
     _rows,
     _style,
     png,
+    sharp,
     svg,
 )
 
@@ -551,10 +552,11 @@ def study_figures(result: StudyResult) -> FigureList:
 
 
 def render_study(result: StudyResult) -> list[tuple[str, bytes]]:
-    """``(caption, SVG bytes)`` for each figure of one study."""
+    """``(caption, image bytes)`` for each figure of one study: SVG, or a PNG at twice the
+    screen resolution for the few figures whose SVG would be heavy (see ``sharp``)."""
     import matplotlib
     import numpy as np
 
     # NaN cells (missing values) are expected here
     with np.errstate(all="ignore"), matplotlib.rc_context(STYLE):
-        return [(caption, svg(fig)) for caption, fig in study_figures(result)]
+        return [(caption, sharp(fig)) for caption, fig in study_figures(result)]
