@@ -134,7 +134,7 @@ def test_quick_study_report_end_to_end(quick_report, tmp_path):
         if header == "data:image/png;base64":  # a heavy figure as a bitmap at 2x
             raw = base64.b64decode(data, validate=True)
             assert raw.startswith(b"\x89PNG")
-            assert int.from_bytes(raw[16:20], "big") >= 2 * 1000  # 2x a 10-inch figure
+            assert int.from_bytes(raw[16:20], "big") >= 1200  # 2x (200 dpi) a 6-inch figure
             continue
         assert header == "data:image/svg+xml;charset=utf-8"
         root = ElementTree.fromstring(unquote(data))
