@@ -73,7 +73,8 @@ def atlas(result: StudyResult) -> FigureList:
         if i == 0:
             ax.legend(fontsize=7, frameon=False, loc="upper left")
     first = ("Every registered elementwise activation g (solid) and its derivative g' "
-             "(dashed) on [-6, 6], generated from the registry.")
+             "(dashed) on [-6, 6], generated from the registry ('formula': an activation "
+             "from a formula, shown with x·tanh(softplus(x)), mish).")
     cost = sorted(_rows(result, "cost"), key=lambda r: _num(r["total_ns"]))
     fig2 = _figure(8, 0.28 * len(cost) + 1.2)
     ax = fig2.add_subplot(1, 1, 1)
