@@ -79,12 +79,16 @@ def toy(lr: float) -> list[dict[str, Any]]:
 
 
 class _TestAccuracy(Callback):
-    def __init__(self, d: Any, out: list[float]) -> None:
-        self.d, self.out = d, out
+    """Test accuracy after every epoch; stops training once it reaches ``stop_at``."""
+
+    def __init__(self, d: Any, out: list[float], stop_at: float | None = None) -> None:
+        self.d, self.out, self.stop_at = d, out, stop_at
 
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
         with np.errstate(all="ignore"):
             self.out.append(_train.accuracy_on_test(trainer.model, self.d))
+        if self.stop_at is not None and self.out[-1] >= self.stop_at:
+            trainer.stop = True
 
 
 def learning_rate(lr: float, epochs: int, seed: int) -> dict[str, Any]:
@@ -131,7 +135,7 @@ def steps_to_target(batch_size: int, epochs: int, seed: int) -> dict[str, Any]:
                 seed=weight_seed)
     fit(model, d.X_train, d.y_train, optimizer="sgd", lr=STEP_LR, epochs=epochs,
         batch_size=batch_size, seed=fit_seed, verbose=False,
-        callbacks=[_TestAccuracy(d, accuracy)])
+        callbacks=[_TestAccuracy(d, accuracy, stop_at=TARGET_ACCURACY)])
     per_epoch = math.ceil(len(d.X_train) / batch_size)
     reached = next((k + 1 for k, a in enumerate(accuracy) if a >= TARGET_ACCURACY), None)
     return {"accuracy": accuracy, "steps_per_epoch": per_epoch,
