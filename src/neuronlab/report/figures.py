@@ -3,8 +3,10 @@
 Each function takes a :class:`~neuronlab.studies.StudyResult` and returns a list of
 ``(caption, Figure)``.  Figures are built with matplotlib's object API
 (``matplotlib.figure.Figure``), so no GUI backend or global pyplot state is touched;
-:func:`svg` renders one to SVG bytes (vector: sharp at any size and zoom, on a phone
-too) in the shared style :data:`STYLE`, and :func:`png` to PNG bytes for other uses.
+:func:`sharp` renders one in the shared style :data:`STYLE` (all in
+:mod:`neuronlab.report._plotting`): SVG (vector, sharp at any size and zoom, on a phone
+too), or a PNG at twice the screen resolution for the few figures whose SVG would be
+heavier.  The lecture studies' figures live in :mod:`neuronlab.report.lecture_figures`.
 """
 
 from __future__ import annotations
