@@ -58,9 +58,9 @@ NOISE_DRAWS = 40
 TRAIN_BATCHES = (8, 32, 128)
 TARGET_ACCURACY = 0.9
 SIZES = {False: {"seeds": 4, "epochs": 8, "step_epochs": 15, "overfit_epochs": 100,
-                 "overfit_samples": 150},
+                 "overfit_samples": 150, "overfit_width": 256},
          True: {"seeds": 3, "epochs": 5, "step_epochs": 10, "overfit_epochs": 100,
-                "overfit_samples": 150}}
+                "overfit_samples": 150, "overfit_width": 128}}
 STEP_LR = 0.2
 HIDDEN = [32]
 
@@ -143,12 +143,13 @@ def steps_to_target(batch_size: int, epochs: int, seed: int) -> dict[str, Any]:
             "steps_to_target": None if reached is None else reached * per_epoch}
 
 
-def overfit(samples: int, epochs: int, seed: int) -> list[dict[str, Any]]:
-    """A wide MLP on ``samples`` training digits, validated on the test split."""
+def overfit(samples: int, epochs: int, width: int, seed: int) -> list[dict[str, Any]]:
+    """A wide MLP (two hidden layers of ``width``) on ``samples`` training digits,
+    validated on the test split."""
     d = _train.dataset("digits")
     weight_seed, fit_seed = (int(s.generate_state(1)[0])
                              for s in np.random.SeedSequence(seed).spawn(2))
-    model = MLP([d.n_features, 256, 256, d.n_classes], activation="relu", init="he_normal",
+    model = MLP([d.n_features, width, width, d.n_classes], activation="relu", init="he_normal",
                 seed=weight_seed)
     history = fit(model, d.X_train[:samples], d.y_train[:samples], optimizer="adam",
                   lr=0.003, epochs=epochs, batch_size=16, seed=fit_seed, verbose=False,
@@ -176,7 +177,8 @@ def plan(quick: bool, seed: int) -> list[Run]:
             configs[("steps", batch, rep)] = {"kind": "steps", "batch_size": batch,
                                               "epochs": sizes["step_epochs"]}
         configs[("overfit", rep)] = {"kind": "overfit", "samples": sizes["overfit_samples"],
-                                     "epochs": sizes["overfit_epochs"]}
+                                     "epochs": sizes["overfit_epochs"],
+                                     "width": sizes["overfit_width"]}
     return plan_runs(NAME, seed, _dispatch, configs, seed_key=lambda key: key[-1:],
                      cost=lambda key: {"toy": 0.01, "noise": 0.1, "overfit": 0.3}.get(
                          key[0], 0.05))
