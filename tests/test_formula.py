@@ -162,7 +162,7 @@ REFUSED = [
     ("sqrt(x)", "not a real number at x = -0.001"),
     ("log(x)", "not a real number"),
     ("sqrt(abs(x))", r"derivative is infinite \(or beyond the float range\) at x = 0"),
-    ("x ^ 2 + 1 + exp(x) ^ 2 ^ 10", "derivative is infinite"),
+    ("x ^ 2 + 1 + exp(x) ^ 2 ^ 10", r"is infinite \(or beyond the float range\) at x = 0.7"),
     ("x * z", "one variable"),
     ("", "empty"),
 ]
