@@ -485,6 +485,22 @@ def test_unbuildable_architecture_is_refused(saved, edit, message):
     assert str(path) in str(info.value)
 
 
+@pytest.mark.parametrize(("expression", "message"), [
+    ("exp(sin(exp(x)))", r"cannot be evaluated at x = 794.3.*sin of a number beyond"),
+    ("exp(" * 7 + "x" + ")" * 7, r"nests 7 function calls inside each other"),
+])
+def test_model_file_with_a_hostile_formula_is_refused(tmp_path, expression, message):
+    # a 1 KB file whose activation formula took SymPy minutes to evaluate: refused by the
+    # formula's bounds (see test_formula's hostile list), naming the file
+    model = MLP([3, 4, 2], activation="x * sigmoid(x)", seed=0)
+    path = tmp_path / "hostile.safetensors"
+    nio.save(model, path)
+    _edit_architecture(path, lambda a: a["layers"][1]["config"].update(expression=expression))
+    with pytest.raises(ValueError, match=message) as info:
+        nio.load(path)
+    assert str(path) in str(info.value) and "architecture cannot be rebuilt" in str(info.value)
+
+
 def _set_dtype(architecture, dtype):
     architecture["dtype"] = dtype
     for layer in architecture["layers"]:

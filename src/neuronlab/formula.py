@@ -43,9 +43,9 @@ From formula to NumPy
 Bounded work
 ------------
 A formula file is untrusted input, so nothing about a formula may take unbounded time:
-the text has at most :data:`MAX_LENGTH` characters, :data:`MAX_NODES` syntax nodes,
-:data:`MAX_DEPTH` levels and :data:`MAX_NESTED_CALLS` functions nested inside each
-other; a constant sub-expression must be a real number within ``MAX_NUMBER``; exact
+the text has at most :data:`MAX_LENGTH` characters and :data:`MAX_NODES` syntax nodes
+(so at most about 100 levels of nesting) with :data:`MAX_NESTED_CALLS` functions nested
+inside each other; a constant sub-expression must be a real number within ``MAX_NUMBER``; exact
 values are computed by mpmath from the SymPy tree (SymPy itself evaluates no number:
 ``sin(exp(10**30))`` would need 10**30 digits of pi) at no more than
 ``EXACT_PRECISIONS[-1]`` bits, and no argument beyond ``2**EXACT_MAGNITUDE_BITS``
@@ -124,8 +124,7 @@ CONSTANTS = ("pi", "e")
 VARIABLES = ("x", "z")
 
 MAX_LENGTH = 1000   # characters of a formula
-MAX_NODES = 200     # syntax-tree nodes of a formula
-MAX_DEPTH = 100     # levels of the syntax tree (operators and calls nested in each other)
+MAX_NODES = 200     # syntax-tree nodes (each level of nesting costs at least two)
 MAX_NESTED_CALLS = 6  # functions applied to functions: exp(exp(exp(x))) is 3
 MAX_NUMBER = 1e300  # |numbers| (literals and constant powers) a formula may hold
 REPAIR_LIMIT = 256  # distinct points per call recomputed exactly where NaN appeared
@@ -474,10 +473,7 @@ def _syntax_tree(text: str) -> ast.Expression:
         raise FormulaError(f"formula {text!r} cannot be parsed: {exc}") from None
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
         raise FormulaError(f"formula is too long: more than {MAX_NODES} syntax nodes")
-    depth, calls = _nesting(tree)
-    if depth > MAX_DEPTH:
-        raise FormulaError(f"formula is nested too deeply: {depth} levels of operators "
-                           f"and calls, at most {MAX_DEPTH}")
+    calls = _nested_calls(tree)
     if calls > MAX_NESTED_CALLS:
         raise FormulaError(f"formula nests {calls} function calls inside each other, at most "
                            f"{MAX_NESTED_CALLS} (such as exp(exp(exp(x))): values that grow "
@@ -485,16 +481,16 @@ def _syntax_tree(text: str) -> ast.Expression:
     return tree
 
 
-def _nesting(tree: ast.AST) -> tuple[int, int]:
-    """(levels of the syntax tree, most function calls nested inside each other)."""
-    depth = calls = 0
-    stack = [(tree, 1, 0)]
+def _nested_calls(tree: ast.AST) -> int:
+    """The most function calls nested inside each other in ``tree``."""
+    most = 0
+    stack = [(tree, 0)]
     while stack:
-        node, level, nested = stack.pop()
+        node, nested = stack.pop()
         nested += isinstance(node, ast.Call)
-        depth, calls = max(depth, level), max(calls, nested)
-        stack.extend((child, level + 1, nested) for child in ast.iter_child_nodes(node))
-    return depth, calls
+        most = max(most, nested)
+        stack.extend((child, nested) for child in ast.iter_child_nodes(node))
+    return most
 
 
 def _parse(text: str, params: Iterable[str]) -> tuple[Any, Any]:
