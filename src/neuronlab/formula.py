@@ -315,7 +315,6 @@ class _Builder:
         self.used_params: set[str] = set()
 
     def build(self, node: ast.AST) -> Any:
-        sp = self.kit.sp
         if isinstance(node, ast.Expression):
             return self.build(node.body)
         return self.constant(self._build(node), node)
