@@ -41,10 +41,10 @@ def check_X(X: object, n_features: int | None = None, name: str = "X",
     --------
     >>> check_X([[1.0, 2.0]], dtype=np.float32).dtype
     dtype('float32')
-    >>> check_X([[1.0, 1e39]], dtype=np.float32)
+    >>> check_X([[1.0, 1e39]], dtype=np.float32)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: X[0, 1] = 1e+39 is beyond the range of float32 (largest 3.4e+38), the network's dtype: rescale that column (feature 1) or use a float64 network
+    ValueError: X[0, 1] = 1e+39 is beyond the range of float32 (largest 3.4e+38), ...
     """
     try:
         X = np.asarray(X)

@@ -916,8 +916,8 @@ def _relu_like(name: str, units: int) -> bool:
 
 # -- rendering --------------------------------------------------------------------------
 
-_STYLE = {"non_finite": "bold red reverse", "dead": "bold red", "saturated": "bold yellow", "exploding": "bold magenta",
-          "vanishing": "bold cyan", "healthy": "green"}
+_STYLE = {"non_finite": "bold red reverse", "dead": "bold red", "saturated": "bold yellow",
+          "exploding": "bold magenta", "vanishing": "bold cyan", "healthy": "green"}
 
 
 def _fmt(value: Any, kind: str = "g") -> str:
