@@ -420,3 +420,10 @@ def test_layers_with_non_finite_weights_get_a_verdict_of_their_own(with_targets)
     assert "weights or outputs hold NaN" in found[1].reason
     assert "network's output holds NaN" in found[0].reason
     assert diagnostics.STATUSES[0] == "non_finite"  # the most severe, first
+
+
+def test_layer_statistics_checks_its_input_after_the_cast():
+    X = np.zeros((4, 4))
+    X[2, 3] = 1e39  # finite in float64, inf in the float32 network
+    with pytest.raises(ValueError, match=r"X\[2, 3\] = 1e\+39 is beyond the range of float32"):
+        layer_statistics(MLP([4, 8, 3], seed=0), X)

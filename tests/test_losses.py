@@ -538,3 +538,11 @@ def test_cross_entropy_accepts_softmax_rows_with_rounding(dtype):
     p = activations.get("softmax").forward(rng.normal(0, 5, (64, 1000)).astype(dtype))
     y = np.eye(1000, dtype=dtype)[rng.integers(0, 1000, 64)]
     assert math.isfinite(losses.get("cross_entropy").value(p, y))
+
+
+@pytest.mark.parametrize("base", [float("inf"), float("nan"), 1, 0, True])
+def test_cross_entropy_base_must_be_finite_positive_and_not_one(base):
+    # base=inf made log_b p = 0: a cost of 0 for every prediction, silently
+    for name in ("cross_entropy", "softmax_cross_entropy"):
+        with pytest.raises(ValueError, match="base must be 'e' or a finite positive number"):
+            losses.get(name, base=base)

@@ -755,7 +755,7 @@ def layer_statistics(model: Sequential, X: object, y: object = None,
     >>> [round(row["grad_norm"] / rows[-1]["grad_norm"], 3) for row in rows]  # vanishing
     [0.004, 0.035, 0.185, 1.0]
     """
-    X = data.check_X(X, model.n_inputs).astype(model.dtype, copy=False)
+    X = data.check_X(X, model.n_inputs, dtype=model.dtype)  # cast, then checked
     fused = None
     if y is not None:
         loss_fn = losses.get(loss if loss is not None else training.default_loss(model))

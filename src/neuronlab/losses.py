@@ -194,9 +194,10 @@ def _log_base(base: str | float) -> float:
     """ln(base) after validating ``base`` ("e" or a positive number other than 1)."""
     if base == "e":
         return 1.0
-    if isinstance(base, bool) or not isinstance(base, int | float) or not base > 0 or base == 1:
-        raise ValueError(f"base must be 'e' or a positive number other than 1 (e.g. 2), "
-                         f"got {base!r}")
+    if isinstance(base, bool) or not isinstance(base, int | float) or not base > 0 \
+            or base == 1 or not math.isfinite(base):  # log(inf) would make every J 0
+        raise ValueError(f"base must be 'e' or a finite positive number other than 1 "
+                         f"(e.g. 2), got {base!r}")
     return math.log(base)
 
 
