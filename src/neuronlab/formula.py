@@ -943,6 +943,44 @@ class _BeyondExact(Exception):
     """Exact evaluation would need unbounded work (the reason in words)."""
 
 
+@functools.lru_cache(maxsize=512)
+def _exact_steps(expr: Any) -> tuple[tuple[str, tuple[int, ...], Any], ...]:
+    """``expr`` as a straight-line program for :class:`_Exact`, one step per distinct
+    sub-expression (``(op, argument steps, extra)``, the last step the result): the
+    SymPy tree is walked once per expression, not once per point."""
+    sp = _kit().sp
+    steps: list[tuple[str, tuple[int, ...], Any]] = []
+    index: dict[Any, int] = {}
+
+    def visit(e: Any) -> int:
+        if e in index:
+            return index[e]
+        if e.is_Symbol:
+            step = ("symbol", (), e)
+        elif e.is_Rational:
+            step = ("number", (), (int(e.p), int(e.q)))
+        elif e.is_Float:
+            step = ("number", (), e._mpf_)
+        elif e is sp.pi or e is sp.E:
+            step = (str(e), (), None)
+        elif e.is_Add or e.is_Mul:
+            step = ("add" if e.is_Add else "mul", tuple(visit(a) for a in e.args), None)
+        elif e.is_Pow:
+            step = ("pow", (visit(e.base), visit(e.exp)), None)
+        elif e.func == sp.Heaviside:
+            step = ("heaviside", tuple(visit(a) for a in e.args), None)
+        elif e.func.__name__ in _NUMPY:
+            step = ("function", tuple(visit(a) for a in e.args), e.func.__name__)
+        else:
+            raise _BeyondExact(f"{e.func.__name__} cannot be evaluated exactly")
+        steps.append(step)
+        index[e] = len(steps) - 1
+        return index[e]
+
+    visit(expr)
+    return tuple(steps)
+
+
 @functools.cache
 def _mp_context(bits: int) -> Any:
     """An mpmath context of its own with ``bits`` of precision (never changed, so
@@ -960,50 +998,43 @@ class _Exact:
     def __init__(self, env: Mapping[Any, float], bits: int,
                  shift: tuple[Any, int, int] | None) -> None:
         self.ctx = ctx = _mp_context(bits + (2 * LIMIT_STEP_BITS if shift else 0))
-        self.sp = _kit().sp
         self.env = {s: ctx.mpf(v) for s, v in env.items()}
         if shift is not None:  # the variable moved by ± 2**-step_bits max(1, |x|)
             variable, side, step_bits = shift
             x = self.env[variable]
             self.env[variable] = x + side * ctx.ldexp(max(ctx.mpf(1), abs(x)), -step_bits)
-        self.memo: dict[Any, Any] = {}
         self.overflowed = False  # an intermediate value was beyond exp(2**1024)
 
     def value(self, e: Any) -> Any:
-        found = self.memo.get(e)
-        if found is not None:
-            return found
-        ctx, sp = self.ctx, self.sp
-        if e in self.env:
-            r = self.env[e]
-        elif e.is_Integer:
-            r = ctx.mpf(int(e))
-        elif e.is_Rational:
-            r = ctx.mpf(int(e.p)) / int(e.q)
-        elif e.is_Float:
-            r = ctx.make_mpf(e._mpf_)
-        elif e is sp.pi:
-            r = +ctx.pi
-        elif e is sp.E:
-            r = +ctx.e
-        elif e.is_Add:
-            r = ctx.fsum(self.value(a) for a in e.args)
-        elif e.is_Mul:
-            r = ctx.fprod(self.value(a) for a in e.args)
-        elif e.is_Pow:
-            r = self.power(self.value(e.base), self.value(e.exp))
-        elif e.func == sp.Heaviside:
-            u = self.value(e.args[0])
-            at_zero = self.value(e.args[1]) if len(e.args) > 1 else ctx.mpf(0.5)
-            r = ctx.nan if ctx.isnan(u) else (at_zero if u == 0 else ctx.mpf(int(u > 0)))
-        elif e.func.__name__ in _NUMPY:
-            r = self.function(e.func.__name__, [self.value(a) for a in e.args])
-        else:
-            raise _BeyondExact(f"{e.func.__name__} cannot be evaluated exactly")
-        if isinstance(r, ctx.mpc):
-            r = r.real if r.imag == 0 else ctx.nan  # complex: not a real number
-        self.memo[e] = r
-        return r
+        """``e`` at the environment: its steps (:func:`_exact_steps`), run in order."""
+        ctx = self.ctx
+        results: list[Any] = []
+        for op, args, extra in _exact_steps(e):
+            a = [results[i] for i in args]
+            if op == "symbol":
+                r = self.env[extra]
+            elif op == "number":  # (p, q) of a rational, or the _mpf_ of a Float
+                r = ctx.mpf(extra[0]) / extra[1] if len(extra) == 2 else ctx.make_mpf(extra)
+            elif op == "pi":
+                r = +ctx.pi
+            elif op == "E":
+                r = +ctx.e
+            elif op == "add":
+                r = ctx.fsum(a)
+            elif op == "mul":
+                r = ctx.fprod(a)
+            elif op == "pow":
+                r = self.power(*a)
+            elif op == "heaviside":
+                u = a[0]
+                at_zero = a[1] if len(a) > 1 else ctx.mpf(0.5)
+                r = ctx.nan if ctx.isnan(u) else (at_zero if u == 0 else ctx.mpf(int(u > 0)))
+            else:
+                r = self.function(extra, a)
+            if isinstance(r, ctx.mpc):
+                r = r.real if r.imag == 0 else ctx.nan  # complex: not a real number
+            results.append(r)
+        return results[-1]
 
     def function(self, name: str, args: list[Any]) -> Any:
         ctx = self.ctx
