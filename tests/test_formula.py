@@ -120,7 +120,6 @@ HOSTILE = [
     ("exp(sin(exp(x)))", r"cannot be evaluated at x = 794.3.*sin of a number beyond 2\*\*1024"),
     ("sin(exp(x))", r"sin of a number beyond 2\*\*1024"),
     ("tanh(exp(exp(x)))", r"an intermediate value is beyond exp\(2\*\*1024\)"),
-    ("x * sigmoid(exp(exp(x)))", r"an intermediate value is beyond exp\(2\*\*1024\)"),
     ("exp(" * 7 + "x" + ")" * 7, r"nests 7 function calls inside each other, at most 6"),
     ("exp(exp(exp(1000))) * x", r"the constant exp\(1000\) is out of range"),
     ("sin(exp(exp(exp(5)))) * x", r"the constant exp\(exp\(exp\(5\)\)\) is out of range"),
