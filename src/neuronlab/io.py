@@ -27,6 +27,11 @@ only through ``Sequential.from_config`` (registered layer and activation names),
 the tensors must match the rebuilt network exactly.  Every problem is a
 ``ValueError`` that names the file and what is wrong with it.
 
+Every size in the architecture is an integer checked in range by the layer that uses
+it before anything is allocated (``"units": 50000.0`` or ``true`` is refused), and
+weights holding NaN or infinity are neither saved nor loaded unless asked for with
+``allow_nonfinite=True`` (a model that predicts NaN is refused loudly, not carried on).
+
 Saving is atomic: the file is written to a temporary file in the same directory,
 flushed to disk and then renamed over ``path``, so an interrupted save leaves any
 previous file at ``path`` intact.
