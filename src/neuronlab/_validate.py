@@ -1,4 +1,4 @@
-"""Checks of plain settings shared by the library: integers and seeds.
+"""Checks of plain settings shared by the library: integers, seeds and finite numbers.
 
 A ``bool`` is an ``int`` to Python but never a count or a size here: ``epochs=True``
 is a mistake, not one epoch.  Wrong types raise ``TypeError``, wrong values
@@ -20,6 +20,7 @@ ValueError: seed must be an integer in [0, 4294967295], got -1
 
 from __future__ import annotations
 
+import math
 import numbers
 
 SEED_MAX = 2**32 - 1
@@ -51,3 +52,24 @@ def check_seed(seed: object, name: str = "seed") -> int | None:
     if seed is None:
         return None
     return check_integer(seed, name, 0, SEED_MAX)
+
+
+def check_finite(value: object, name: str) -> float:
+    """``value`` as a finite Python float: a real number (NumPy's included; not a bool),
+    neither NaN nor ±inf.
+
+    Examples
+    --------
+    >>> check_finite(0.01, "bias_init")
+    0.01
+    >>> check_finite(float("nan"), "bias_init")
+    Traceback (most recent call last):
+    ...
+    ValueError: bias_init must be a finite number, got nan
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return number
