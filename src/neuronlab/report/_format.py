@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from typing import Any
 
@@ -81,6 +83,13 @@ def claim_rows(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
                  else c.get(k)) for k in CLAIM_COLUMNS} for c in claims]
 
 
+def claims_table(claims: list[dict[str, Any]]) -> dict[str, Any]:
+    """The claims of one study as a table in ``Table.to_dict()`` form, named ``claims``
+    (written as ``tables/<study>.claims.csv`` and offered for download)."""
+    return {"name": "claims", "title": "Claims: quantity, effect, interval, seeds, margin "
+            "and verdict", "columns": list(CLAIM_COLUMNS), "rows": claim_rows(claims)}
+
+
 def command_for(study: dict[str, Any]) -> str:
     """The command that reproduces one study's numbers."""
     config = study.get("config", {})
@@ -88,3 +97,15 @@ def command_for(study: dict[str, Any]) -> str:
     if config.get("quick"):
         parts.append("--quick")
     return " ".join(parts)
+
+
+def csv_text(table: dict[str, Any]) -> str:
+    """One table (its ``to_dict()`` form) as CSV text: a header row of its columns, one
+    line per row, missing values empty."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=table["columns"], lineterminator="\n",
+                            extrasaction="ignore")
+    writer.writeheader()
+    for row in table["rows"]:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buffer.getvalue()

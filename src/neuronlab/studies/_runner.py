@@ -16,11 +16,14 @@ from typing import Any
 
 import numpy as np
 
+from neuronlab import _workers
 from neuronlab.studies._core import Run, Study, StudyResult
 
 #: The study modules, in report order.  Each defines ``STUDY``.
 MODULES = ("atlas", "depth", "training", "signal", "he_vs_glorot", "sigmoid_saturation",
-           "self_normalising", "dying_relu", "zero_centred", "linear_collapse")
+           "self_normalising", "dying_relu", "zero_centred", "linear_collapse",
+           "backprop", "losses", "gradient_descent", "init_details", "dynamics",
+           "worked_numbers")
 
 
 def registry() -> dict[str, Study]:
@@ -109,9 +112,10 @@ def execute(runs: Sequence[Run], jobs: int = 1) -> Iterator[tuple[Run, Any, floa
         return
     from joblib import Parallel, delayed
 
-    parallel = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered")
-    for i, output, seconds in parallel(delayed(_indexed_call)(i, runs[i]) for i in order):
-        yield runs[i], output, seconds
+    with _workers.local(n_jobs):  # workers that exit if this process is killed
+        parallel = Parallel(return_as="generator_unordered")
+        for i, output, seconds in parallel(delayed(_indexed_call)(i, runs[i]) for i in order):
+            yield runs[i], output, seconds
 
 
 Progress = Callable[[str, int, int], None]
