@@ -130,10 +130,18 @@ def test_the_notes_worked_numbers_and_their_slips():
     assert {"σ′(0) = 0.5 × 0.5", "sigmoid(0.7)", "w − η ∇c = 3 − 0.1 × 4",
             "−0.6 log 0.9 − 0.4 log 0.1 (log base 2)"} <= agree
     assert all(r["right"] for r in rows)  # every row says who is right
-    verdicts = {c.text.split("'")[0]: c.verdict for c in result.claims}
-    assert verdicts == {"Lecture note 000": "reproduced", "Lecture note 002": "reproduced",
-                        "Lecture note 003": "not reproduced",
-                        "Lecture note 004": "not reproduced"}
+    # the slips are declared from the hand arithmetic, and the engine confirms each
+    assert slips == {(r["note"], r["expression"]) for r in rows if r["slip"]}
+    # the claims are what the engine reproduces: the correct numbers of every note, and
+    # each slip (a slip the engine agreed with would make the last claim fail)
+    assert [c.verdict for c in result.claims] == ["reproduced"] * 5
+    assert [c.text.split("'")[0][-3:] for c in result.claims[:4]] == ["000", "002", "003",
+                                                                      "004"]
+    assert "12 slips" in result.claims[4].text
+    # the slips stay visible: one note each, with both values and who is right
+    slip_notes = [n for n in result.notes if n.startswith("Slip in note")]
+    assert len(slip_notes) == 12
+    assert any("(0.4 − 0)²" in n and "note 0.36, engine 0.16" in n for n in slip_notes)
 
 
 def test_every_lecture_note_is_cited_and_the_lecture_studies_carry_formulas():

@@ -6,6 +6,13 @@ standard deviation) is computed here with neuronlab's own activations, losses,
 optimizer and initializers, and set beside the note's value.  Where the two differ by
 more than the note's rounding, both are shown and the table says which is right.
 
+Which worked numbers are slips is declared here, row by row, from the arithmetic done
+by hand (``slip=True`` with the correct value's explanation), before the engine
+computes anything.  The claims are then what the engine can reproduce: it agrees with
+every correct worked number of each note, and it differs from every declared slip by
+more than the note's rounding.  The slips themselves are listed in the notes, each
+with both values and which is right.
+
 Nothing here is random: one run, no seeds.
 
 Run alone: ``python -m neuronlab.studies.worked_numbers [--quick]``.
@@ -84,14 +91,15 @@ def _chain_gradient_w2(y: float, q1: float, w2: float) -> float:
 
 def recompute(seed: int) -> list[dict[str, Any]]:
     """Every worked example: ``note, where, expression, note_value, engine_value, tolerance,
-    right`` (who is right when they differ, and why)."""
+    slip, right``: ``slip`` is declared from the hand arithmetic (True: the note's value
+    is wrong), ``right`` says who is right and why."""
     rows: list[dict[str, Any]] = []
 
     def add(note: str, where: str, expression: str, note_value: float, engine: float,
-            tolerance: float, right: str = "") -> None:
+            tolerance: float, right: str = "", *, slip: bool = False) -> None:
         rows.append({"note": note, "where": where, "expression": expression,
                      "note_value": note_value, "engine_value": engine,
-                     "tolerance": tolerance, "right": right})
+                     "tolerance": tolerance, "slip": slip, "right": right})
 
     s0, t0 = _dg("sigmoid", 0.0), _dg("tanh", 0.0)
     add("000", "sigmoid's slope at 0", "σ′(0) = 0.5 × 0.5", 0.25, s0, 0.005)
@@ -107,10 +115,11 @@ def recompute(seed: int) -> list[dict[str, Any]]:
     for note_value, y_hat, y in ((0.01, 0.9, 1.0), (0.01, 0.1, 0.0), (0.16, 0.6, 1.0),
                                  (0.36, 0.4, 0.0)):
         engine = _mse_one(y_hat, y)
+        slip = (y_hat, y) == (0.4, 0.0)  # by hand: 0.4² = 0.16, the note writes 0.36
         add("003", "squared error of one output", f"({y_hat:g} − {y:g})²", note_value,
             engine, 0.005,
-            "" if abs(engine - note_value) < 0.005 else
-            f"the engine: ({y_hat:g} − {y:g})² = {y_hat - y:g}² = {engine:.2f}")
+            f"the engine: ({y_hat:g} − {y:g})² = {y_hat - y:g}² = {engine:.2f}" if slip
+            else "", slip=slip)
     p, q = np.array([[0.9, 0.1]]), np.array([[0.6, 0.4]])
     add("003", "cross-entropy of q = (0.6, 0.4) against p = (0.9, 0.1)",
         "−0.6 log 0.9 − 0.4 log 0.1 (log base 2)", 1.42,
@@ -120,10 +129,11 @@ def recompute(seed: int) -> list[dict[str, Any]]:
     logits = np.array([1.1, 2.2, 0.2, -1.7])
     probs = activations.get("softmax").forward(logits)
     for k, note_value in enumerate((0.224, 0.672, 0.091, 0.013)):
+        slip = k == 3  # by hand: 0.1827 / 13.43 = 0.0136, which rounds to 0.014
         add("003", f"softmax of (1.1, 2.2, 0.2, −1.7), entry {k + 1}",
             f"e^{logits[k]:g} / Σ e^z", note_value, float(probs[k]), 0.0005,
-            "" if abs(probs[k] - note_value) < 0.0005 else
-            f"the engine: {probs[k]:.4f} rounds to {probs[k]:.3f} (the note truncates)")
+            f"the engine: {probs[k]:.4f} rounds to {probs[k]:.3f} (the note truncates)"
+            if slip else "", slip=slip)
     jac = _softmax_jacobian(logits)
     formula = np.diag(probs) - np.outer(probs, probs)
     add("003", "softmax Jacobian: p_i(1 − p_i) on the diagonal, −p_i p_k off it",
@@ -132,12 +142,12 @@ def recompute(seed: int) -> list[dict[str, Any]]:
     add("003", "cross-entropy gradient ∂E/∂y₁ at y = (0.9, 0.1), ŷ = (0.6, 0.4)",
         "note: −Σ_i ŷ_i / y_i", -(0.6 / 0.9 + 0.4 / 0.1), float(grad[0]), 0.005,
         "the engine: ∂E/∂y_i = −ŷ_i / y_i for each i, no sum (only the i-th term depends "
-        "on y_i): −0.667, not −4.67")
+        "on y_i): −0.667, not −4.67", slip=True)
     w_plus = 3.0 + 0.1 * float(_c_grad(np.array([3.0]))[0])
     add("003", "the update V ← V + η∇ on c = (1 − w)² from w = 3, η = 0.1",
         "note's sign: 3 + 0.1 × 4", w_plus, _sgd_step(3.0, 0.1, _c_grad), 0.005,
         "the engine: descent subtracts the gradient, V ← V − η∇ (w = 2.6, c falls from 4 "
-        "to 2.56); with the note's + sign w = 3.4 and c rises to 5.76")
+        "to 2.56); with the note's + sign w = 3.4 and c rises to 5.76", slip=True)
     elu_z = -1.0
     add("003", "ELU's slope for x < 0 (α = 1)", "f(x) + α at x = −1",
         _g("elu", elu_z) + 1.0, _dg("elu", elu_z), 1e-9)
@@ -153,14 +163,14 @@ def recompute(seed: int) -> list[dict[str, Any]]:
         _sgd_step(3.0, 0.1, _c_grad), 0.005)
     chain = 0.1 * 0.2 * 0.8
     add("004", "vanishing gradient: product of three ratios", "0.1 × 0.2 × 0.8", 0.006,
-        chain, 0.0005, f"the engine: 0.1 × 0.2 × 0.8 = {chain:.3f}")
+        chain, 0.0005, f"the engine: 0.1 × 0.2 × 0.8 = {chain:.3f}", slip=True)
     add("004", "the resulting update, η = 0.1", "0.1 × (0.1 × 0.2 × 0.8)", 0.0006,
         _sgd_step(0.0, 0.1, lambda w: np.array([chain])) * -1, 0.00005,
-        f"the engine: 0.1 × {chain:.3f} = {0.1 * chain:.4f} (the slip above carried on)")
+        f"the engine: 0.1 × {chain:.3f} = {0.1 * chain:.4f} (the slip above carried on)", slip=True)
     add("004", "exploding gradient: product of three ratios", "10 × 20 × 30", 6000.0,
         10.0 * 20.0 * 30.0, 0.5)
     add("004", "Euler's number", "e", 2.73, math.e, 0.005,
-        f"the engine: e = {math.e:.4f} ≈ 2.72")
+        f"the engine: e = {math.e:.4f} ≈ 2.72", slip=True)
     add("004", "sigmoid at z = 10", "σ(10)", 1.0, _g("sigmoid", 10.0), 0.005)
     add("004", "sigmoid's slope at z = 10", "σ(10)(1 − σ(10))", 0.0, _dg("sigmoid", 10.0),
         0.005)
@@ -170,17 +180,17 @@ def recompute(seed: int) -> list[dict[str, Any]]:
     add("004", "tanh's slope at z = 10", "1 − tanh²(10)", 0.0, _dg("tanh", 10.0), 0.005)
     add("004", "tanh's slope at z = −10", "1 − tanh²(−10)", 1.0, _dg("tanh", -10.0), 0.005,
         "the engine: tanh(−10) ≈ −1, so 1 − tanh²(−10) ≈ 1 − 1 = 0 (8e−9): tanh saturates "
-        "on both sides")
+        "on both sides", slip=True)
     add("004", "tanh's slope at z = 0", "1 − 0²", 1.0, t0, 0.005)
     add("004", "tanh written as (eᶻ + e⁻ᶻ)/(eᶻ − e⁻ᶻ), at z = 0.5", "the note's fraction",
         math.cosh(0.5) / math.sinh(0.5), _g("tanh", 0.5), 0.005,
         "the engine: tanh = (eᶻ − e⁻ᶻ)/(eᶻ + e⁻ᶻ) = 0.462; the note's fraction is "
-        "upside down (that is coth = 2.16)")
+        "upside down (that is coth = 2.16)", slip=True)
     t5 = _g("tanh", 0.5)
     add("004", "tanh′ by the quotient rule d(u/v) = (u′v + v′u)/v², at z = 0.5",
         "the note's rule gives 1 + tanh²", 1 + t5 ** 2, _dg("tanh", 0.5), 0.005,
         "the engine: the quotient rule has a minus sign, (u′v − uv′)/v², which gives "
-        "1 − tanh²(0.5) = 0.786 (the note's own next line uses the minus)")
+        "1 − tanh²(0.5) = 0.786 (the note's own next line uses the minus)", slip=True)
     y, q1, w2 = 1.0, 0.5, 0.8
     a2 = _g("sigmoid", w2 * q1)
     add("004", "∂e/∂w₂ = −2(y − q₂) × σ′(z₂)[1 − σ(z₂)] × q₁ at y = 1, q₁ = 0.5, w₂ = 0.8",
@@ -188,12 +198,12 @@ def recompute(seed: int) -> list[dict[str, Any]]:
         -2 * (y - a2) * _dg("sigmoid", w2 * q1) * (1 - a2) * q1,
         _chain_gradient_w2(y, q1, w2), 0.0005,
         "the engine's backward pass: −2(y − q₂) σ′(z₂) q₁ with σ′ = σ(1 − σ) — the note "
-        "writes σ′(z₂)[1 − σ(z₂)], one factor too many")
+        "writes σ′(z₂)[1 − σ(z₂)], one factor too many", slip=True)
     fan = 256
     add("004", f"Glorot normal std, fan_in = fan_out = {fan}", "σ = 1 / fan_avg", 1 / fan,
         _std_of("glorot_normal", fan, fan, seed), 0.002,
         f"the engine: σ = √(1 / fan_avg) = {math.sqrt(1 / fan):.4f} (the variance is "
-        f"1 / fan_avg); the note's σ is {math.sqrt(fan):.0f}× too small")
+        f"1 / fan_avg); the note's σ is {math.sqrt(fan):.0f}× too small", slip=True)
     limit = float(np.abs(init.get("glorot_uniform")((fan, fan), np.random.default_rng(seed),
                                                       np.float64)).max())
     add("004", f"Glorot uniform limit, fan_avg = {fan}", "r = √(3 / fan_avg)",
@@ -226,23 +236,40 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
         r["agrees"] = abs(r["difference"]) < r["tolerance"]
         if r["agrees"]:
             r["right"] = r["right"] or "both"
+
+    def in_rounding_units(r: dict[str, Any]) -> float:
+        return abs(r["difference"]) / r["tolerance"]
+
+    def listed(found: list[dict[str, Any]]) -> str:
+        return "; ".join(f"{r['expression']}: note {r['note_value']:.4g}, engine "
+                         f"{r['engine_value']:.4g}" for r in found)
+
     claims = []
     for note in sorted({r["note"] for r in rows}):
-        mine = [r for r in rows if r["note"] == note]
-        worst = max(abs(r["difference"]) / r["tolerance"] for r in mine)
-        slips = [r for r in mine if not r["agrees"]]
-        evidence = (f"{len(mine) - len(slips)} of {len(mine)} agree to the note's rounding"
-                    + ("; slips: " + "; ".join(f"{r['expression']}: note {r['note_value']:.4g}"
-                                               f", engine {r['engine_value']:.4g}"
-                                               for r in slips) if slips else ""))
+        correct = [r for r in rows if r["note"] == note and not r["slip"]]
+        off = [r for r in correct if not r["agrees"]]
         claims.append(Claim.exact(
-            f"Lecture note {note}'s worked numbers are right (the engine gets the same, to "
-            f"the note's rounding).",
-            "largest |engine − note| in units of the note's rounding", worst, direction=0,
-            margin=1.0, evidence=evidence))
-    slips = [r for r in rows if not r["agrees"]]
-    notes = [f"{len(rows)} worked numbers recomputed; {len(slips)} differ from the note by "
-             f"more than its rounding. Each row of the table says which value is right."]
+            f"The engine reproduces lecture note {note}'s correct worked numbers (to the "
+            f"note's rounding).",
+            "largest |engine − note| over the note's correct worked numbers, in units of "
+            "its rounding", max(map(in_rounding_units, correct)), direction=0, margin=1.0,
+            evidence=f"{len(correct) - len(off)} of {len(correct)} agree"
+                     + (f"; off: {listed(off)}" if off else "")))
+    slips = [r for r in rows if r["slip"]]
+    if slips:
+        missed = [r for r in slips if r["agrees"]]
+        claims.append(Claim.exact(
+            f"The engine confirms each of the {len(slips)} slips found in the notes by hand "
+            f"(it differs from the note's value by more than the note's rounding).",
+            "smallest |engine − note| over the declared slips, in units of the note's "
+            "rounding", min(map(in_rounding_units, slips)), direction=+1, margin=1.0,
+            evidence=f"{len(slips) - len(missed)} of {len(slips)} confirmed"
+                     + (f"; not confirmed: {listed(missed)}" if missed else "")))
+    notes = [f"{len(rows)} worked numbers recomputed; {len(slips)} are slips in the notes "
+             f"(declared from the hand arithmetic, confirmed by the engine)."]
+    notes += [f"Slip in note {r['note']}, {r['where']}: {r['expression']} — note "
+              f"{r['note_value']:.4g}, engine {r['engine_value']:.4g}. Right: {r['right']}."
+              for r in slips]
     numbers = {"worked numbers recomputed": len(rows), "slips found": len(slips)}
     formats = {"note_value": ".4g", "engine_value": ".4g", "difference": ".2g",
                "tolerance": ".1g"}
