@@ -52,7 +52,7 @@ def test_quick_study_claims_tables_and_figures():
 
     per_layer = result.table("propagation").rows
     depth = signal.SIZES[True]["depth"]
-    assert len(per_layer) == len(signal.ACTIVATIONS) * len(signal.SCALES) * depth
+    assert len(per_layer) == len(signal.ACTIVATIONS) * len(signal.QUICK_SCALES) * depth
     at_gain = [r for r in per_layer if r["activation"] == "tanh" and r["scale"] == 1.0]
     assert [r["layer"] for r in at_gain] == list(range(1, depth + 1))
     assert at_gain[-1]["predicted"] == pytest.approx(1.0, abs=1e-3)
