@@ -44,7 +44,9 @@ def test_backprop_by_hand_equals_the_engine_and_finite_differences():
     w2 = np.array([[0.5, 0.6], [0.7, 0.8]])
     assert np.allclose(e1, w2.T @ delta2, rtol=0, atol=1e-15)
     cost = sorted(result.table("cost").rows, key=lambda r: r["parameters"])
+    # counted on the network's forward while the gradients were computed
     assert [r["fd_forward_passes"] for r in cost] == [2 * r["parameters"] for r in cost]
+    assert all(r["backprop_forward_passes"] == 1 for r in cost)
     assert all(c.verdict == "reproduced" for c in result.claims)
 
 
