@@ -16,7 +16,7 @@ import pytest
 
 from neuronlab import activations, studies
 from neuronlab.cli import main
-from neuronlab.studies import atlas, depth, derive_seed
+from neuronlab.studies import atlas, depth, derive_seed, dying_relu
 from neuronlab.studies._core import decide
 
 QUICK = {"quick": True, "seed": 0, "jobs": 1}
@@ -173,12 +173,18 @@ def test_dying_relu_claims_follow_their_intervals_and_leaky_units_never_die():
     # by construction: a leaky unit's slope is never 0 (not a claim, a check)
     leaky = [r["dead"] for r in result.table("runs").rows if r["config"] == "leaky_relu"]
     assert max(leaky) == 0.0
-    # the quick run's three seeds decide the rise of dead units; a bias of 0.01 moves the
-    # dead fraction by less than the margin, so it can never be reproduced
+    # the quick run's ten seeds decide the rise of dead units ...
     assert _verdict(result, "The fraction of dead ReLU units") == "reproduced"
-    assert _verdict(result, "A small positive bias") != "reproduced"
-    for start in ("Leaky ReLU, whose gradient", "Leaky ReLU keeps more units"):
-        _verdict(result, start)
+    _verdict(result, "Leaky ReLU, whose gradient")
+    # ... and leave the two claims whose quick intervals sit near the margin (they moved
+    # with the CPU's kernels) to the default run, their numbers shown as notes
+    assert not [c for c in result.claims if c.text.startswith(dying_relu.QUICK_UNDECIDED)]
+    undecided = [n for n in result.notes if n.startswith("Not decided at quick sizes")]
+    assert len(undecided) == 2 and all("95% interval" in n for n in undecided)
+    full = dying_relu.assemble({r.key: {"dead_before": 0.0, "dead": 0.5, "saturated": 0.5,
+                                        "test_accuracy": 0.5, "stop_reason": "completed"}
+                                for r in dying_relu.plan(False, 0)}, False, 0)
+    assert len(full.claims) == 4  # the default run decides all four
 
 
 def test_sigmoid_outputs_make_gradients_share_a_sign_and_sgd_zigzag():
