@@ -323,7 +323,8 @@ def cmd_activation(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The ``neuronlab`` parser: one subcommand per task (the docs' CLI page is its help)."""
     parser = argparse.ArgumentParser(
         prog="neuronlab",
         description="Build, train and understand neural networks from first principles.")
@@ -350,7 +351,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 "a page with its plots and signal propagation")
     _activation_args(activation)
     activation.set_defaults(func=cmd_activation)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         return getattr(args, "func", cmd_train)(args)
     except (ValueError, TypeError) as exc:

@@ -40,7 +40,7 @@ stds of delta and dW, on the monitor's sampled steps only: ``SAMPLE_EVERY``):
     least ``SATURATED_SAMPLES`` (90%) of the samples seen.  ``saturated`` is the
     fraction of saturated units, ``saturation_rate`` the fraction of flat
     (sample, unit) pairs.  A ReLU unit is flat exactly when it is off (z <= 0), so a
-    dead ReLU unit is also saturated; sigmoid and tanh units are flat for |z| beyond
+    dead ReLU unit is also saturated; sigmoid and tanh units are flat for ``|z|`` beyond
     about 6.0 and 3.0.  The maximum slope is found numerically (0.25 for sigmoid, 1
     for tanh and ReLU, 1.10 for swish, 1.76 for SELU).  All three are NaN
     for vector-valued activations (softmax) and for an output activation that a fused
@@ -81,13 +81,17 @@ Verdicts
 with the numbers behind it and the lecture's remedy (``REMEDIES``).  The thresholds
 are the module constants below; in order of priority:
 
-``dead``        ``dead > DEAD_FRACTION``
-``saturated``   ``saturated > SATURATED_FRACTION``
-``exploding``   ``grad_norm`` or ``delta_norm`` above ``EXPLODING_RATIO`` times the
-                last layer's (or infinite)
-``vanishing``   ``grad_norm`` or ``delta_norm`` below ``VANISHING_RATIO`` times the
-                last layer's
-``healthy``     none of these
+``dead``
+    ``dead > DEAD_FRACTION``
+``saturated``
+    ``saturated > SATURATED_FRACTION``
+``exploding``
+    ``grad_norm`` or ``delta_norm`` above ``EXPLODING_RATIO`` times the last layer's
+    (or infinite)
+``vanishing``
+    ``grad_norm`` or ``delta_norm`` below ``VANISHING_RATIO`` times the last layer's
+``healthy``
+    none of these
 
 The comparison is with the last (output) layer of the same interval, where the error
 enters: the ratio says how much of it reaches the layer.  Both the weight gradient
@@ -144,9 +148,9 @@ __all__ = [
 # -- thresholds -------------------------------------------------------------------------
 
 SATURATION_SLOPE = 0.01
-"""A unit is *flat* on a sample when |g'(z)| is at most 1% of the activation's maximum
+"""A unit is *flat* on a sample when ``|g'(z)|`` is at most 1% of the activation's maximum
 slope: the error sent back through it there is shrunk at least 100 times more than at
-the steepest point (for sigmoid: |z| > 6, where the lecture's cases z = ±10 sit)."""
+the steepest point (for sigmoid: ``|z| > 6``, where the lecture's cases z = ±10 sit)."""
 
 SATURATED_SAMPLES = 0.9
 """A unit is saturated in an interval when its slope is at most ``SATURATION_SLOPE`` of

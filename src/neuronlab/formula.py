@@ -949,7 +949,7 @@ def measure_properties(activation: Any) -> dict[str, Any]:
     -------
     dict with
         ``range`` (low, high): inf and sup of g; an end is infinite when g still grows
-        between |z| = 1e15 and 1e30 (by more than 1e-6 relative);
+        between ``|z| = 1e15`` and ``1e30`` (by more than 1e-6 relative);
         ``bounded_below``, ``bounded_above``;
         ``zero_centred``: g(0) = 0 and g takes both signs;
         ``monotonic``: non-decreasing up to rounding;
@@ -958,9 +958,9 @@ def measure_properties(activation: Any) -> dict[str, Any]:
         where g or g' may jump, so an activation must list them all (a formula's are
         found symbolically);
         ``saturating``: ``min |g'(±1e8)| < 1e-8``;
-        ``saturated_below``/``saturated_above``: where |g'| stays below 1% of its
+        ``saturated_below``/``saturated_above``: where ``|g'|`` stays below 1% of its
         largest value at the ends of [-40, 40] (z <= value / z >= value; None if not);
-        ``max_slope`` and ``max_slope_at``: the largest |g'(z)| and where;
+        ``max_slope`` and ``max_slope_at``: the largest ``|g'(z)|`` and where;
         ``value_at_zero``, ``slope_at_zero``; ``kinks``.
 
     Examples

@@ -11,14 +11,14 @@ Variance scaling
 Glorot, He and LeCun are presets of one rule, :class:`VarianceScaling`: zero-mean
 weights with ``Var(W) = scale / n``, n = fan_in, fan_out or fan_avg = (fan_in + fan_out) / 2.
 
-================  =======  ========  ==================================  ====================
-preset            scale    n         variance                            paper
-================  =======  ========  ==================================  ====================
-glorot_* (xavier) 1        fan_avg   2 / (fan_in + fan_out)              Glorot & Bengio 2010
-he_* (kaiming)    2        fan_in    2 / fan_in (or 2 / fan_out)         He et al. 2015
-lecun_*           1        fan_in    1 / fan_in                          LeCun et al. 1998
-legacy_uniform    1/3      fan_in    1 / (3 fan_in)                      the lecture's default
-================  =======  ========  ==================================  ====================
+==================  =====  =======  ===========================  =====================
+preset              scale  n        variance                     paper
+==================  =====  =======  ===========================  =====================
+glorot_* (xavier)   1      fan_avg  2 / (fan_in + fan_out)       Glorot & Bengio 2010
+he_* (kaiming)      2      fan_in   2 / fan_in (or 2 / fan_out)  He et al. 2015
+lecun_*             1      fan_in   1 / fan_in                   LeCun et al. 1998
+legacy_uniform      1/3    fan_in   1 / (3 fan_in)               the lecture's default
+==================  =====  =======  ===========================  =====================
 
 ``*_uniform`` draws U(-l, l) with l = sqrt(3 variance); ``*_normal`` draws N(0, variance)
 (as PyTorch's ``xavier_normal_``/``kaiming_normal_``; Keras' presets use

@@ -230,7 +230,7 @@ class MSE(Loss):
 class MAE(Loss):
     """Mean absolute error over samples and outputs (PyTorch ``L1Loss``).
 
-    J = 1/(n m) sum_ik |y_hat_ik - y_ik|, dJ/dy_hat = sign(y_hat - y) / (n m);
+    ``J = 1/(n m) sum_ik |y_hat_ik - y_ik|``, ``dJ/dy_hat = sign(y_hat - y) / (n m)``;
     at y_hat = y the gradient is 0 (``sign(0) = 0``, as in PyTorch).
     """
 
@@ -254,7 +254,7 @@ class MAE(Loss):
 class Huber(Loss):
     """Huber loss over samples and outputs (PyTorch ``HuberLoss``, same default delta).
 
-    Per entry with r = |y_hat - y|: ``r^2 / 2`` if r < delta, else
+    Per entry with ``r = |y_hat - y|``: ``r^2 / 2`` if r < delta, else
     ``delta (r - delta / 2)``; J is their mean over the n m entries.
     dJ/dy_hat = clip(y_hat - y, -delta, delta) / (n m).
 
@@ -341,7 +341,7 @@ def _sigmoid_from(z: np.ndarray, e: np.ndarray) -> np.ndarray:
 class BinaryCrossEntropyWithLogits(Loss):
     """Binary cross-entropy on logits z (sigmoid and BCE fused), mean over samples and outputs.
 
-    J = 1/(n m) sum_ik [max(z, 0) - z y + log(1 + e^-|z|)], which equals the BCE of
+    ``J = 1/(n m) sum_ik [max(z, 0) - z y + log(1 + e^-|z|)]``, which equals the BCE of
     p = sigmoid(z) but never forms p, so it is finite for any finite z;
     dJ/dz = (sigmoid(z) - y) / (n m).  PyTorch: ``BCEWithLogitsLoss``.
     """

@@ -35,22 +35,22 @@ the weight scale whose fixed point is ``q* = 1``.  ``init="auto"`` in
 follows the layer decides).  PyTorch's ``calculate_gain`` is a fixed table instead;
 where it differs it is a convention, not this fixed point:
 
-=============  ==================  ===============================================
-activation     PyTorch             ``gain`` here
-=============  ==================  ===============================================
-identity       1                   1
-sigmoid        1                   1.8462 (sigmoid's outputs have mean 1/2, so
-                                   E[g^2] = 0.2934; PyTorch treats it as linear)
-tanh           5/3 = 1.6667        1.5925 (PyTorch's 5/3 is a heuristic that keeps
-                                   activations a little larger than the fixed point)
-relu           sqrt(2)             sqrt(2)
-leaky_relu(a)  sqrt(2 / (1 + a^2)) sqrt(2 / (1 + a^2)) (PyTorch's default a = 0.01)
-selu           3/4                 1.0000 (SELU's fixed point, the self-normalising
-                                   LeCun-normal init; PyTorch's 3/4 was chosen
-                                   empirically for gradient flow, and its docs advise
-                                   'linear', i.e. 1, for self-normalising networks)
-any formula    (none)              computed the same way
-=============  ==================  ===============================================
+=============  ===================  ===============================================
+activation     PyTorch              ``gain`` here
+=============  ===================  ===============================================
+identity       1                    1
+sigmoid        1                    1.8462 (sigmoid's outputs have mean 1/2, so
+                                    E[g^2] = 0.2934; PyTorch treats it as linear)
+tanh           5/3 = 1.6667         1.5925 (PyTorch's 5/3 is a heuristic that keeps
+                                    activations a little larger than the fixed point)
+relu           sqrt(2)              sqrt(2)
+leaky_relu(a)  sqrt(2 / (1 + a^2))  sqrt(2 / (1 + a^2)) (PyTorch's default a = 0.01)
+selu           3/4                  1.0000 (SELU's fixed point, the self-normalising
+                                    LeCun-normal init; PyTorch's 3/4 was chosen
+                                    empirically for gradient flow, and its docs advise
+                                    'linear', i.e. 1, for self-normalising networks)
+any formula    (none)               computed the same way
+=============  ===================  ===============================================
 
 Note that the gain fixes the *variance*, not ``chi``: tanh at its gain 1.5925 has
 ``chi = 1.17`` (mildly chaotic), ReLU at sqrt 2 has ``chi = 1`` exactly.  Nor does it
@@ -510,7 +510,7 @@ def phase_diagram(activation: ActivationLike, sigma_w: Sequence[float],
     """The (sigma_w, sigma_b) plane: q* and chi at every grid point, one row each.
 
     Rows ``{"sigma_w", "sigma_b", "q_star", "chi", "phase"}`` with phase "ordered"
-    (chi < 1), "chaotic" (chi > 1) or "critical" (|chi - 1| < 1e-9).
+    (chi < 1), "chaotic" (chi > 1) or "critical" (``|chi - 1| < 1e-9``).
     """
     w, b = np.meshgrid(np.asarray(sigma_w, dtype=np.float64),
                        np.asarray(sigma_b, dtype=np.float64), indexing="ij")
