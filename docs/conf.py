@@ -36,6 +36,8 @@ numpydoc_show_class_members = False  # autodoc lists them; numpydoc would list t
 numpydoc_class_members_toctree = False
 
 myst_heading_anchors = 3
+# benchmarks/README.md, included as it is, jumps from ## to ####; that is its style.
+suppress_warnings = ["myst.header"]
 myst_enable_extensions = ["deflist"]
 
 html_theme = "furo"

@@ -14,21 +14,29 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
 from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from neuronlab import docs as generated
 
 API_DIR = "api"
+logger = logging.getLogger(__name__)
 
 
 class Generated(SphinxDirective):
-    """Insert one of ``neuronlab.docs.PAGES`` (Markdown, parsed as MyST)."""
+    """Insert one of ``neuronlab.docs.PAGES`` (Markdown, parsed as MyST).
+
+    A heading in the generated text (any level) starts a section nested where the
+    directive stands; the sections are built here, because MyST would otherwise attach
+    them to the page directly and put the text before the first heading after them.
+    """
 
     required_arguments = 1
 
@@ -37,10 +45,30 @@ class Generated(SphinxDirective):
         if name not in generated.PAGES:
             raise self.error(f"unknown generated page {name!r}; "
                              f"known: {', '.join(generated.PAGES)}")
-        text = generated.PAGES[name]()
-        container = nodes.section() if "\n## " in text or "\n### " in text else nodes.container()
-        self.state.nested_parse(StringList(text.splitlines(), source=f"<neuronlab.docs:{name}>"),
-                                self.content_offset, container, match_titles=True)
+        chunks: list[tuple[str | None, list[str]]] = [(None, [])]
+        for line in generated.PAGES[name]().splitlines():
+            heading = re.match(r"#{1,6} (.+)", line)
+            if heading:
+                chunks.append((heading.group(1).strip(), []))
+            else:
+                chunks[-1][1].append(line)
+        out: list[nodes.Node] = []
+        for title, lines in chunks:
+            body = self._parse(lines, name)
+            if title is None:
+                out += body
+                continue
+            inline, messages = self.state.inline_text(title, self.lineno)
+            section = nodes.section("", nodes.title(title, "", *inline), *messages, *body)
+            section["names"].append(nodes.fully_normalize_name(nodes.Text(title).astext()))
+            self.state.document.note_implicit_target(section, section)
+            out.append(section)
+        return out
+
+    def _parse(self, lines: list[str], name: str) -> list[nodes.Node]:
+        container = nodes.container()
+        self.state.nested_parse(StringList(lines, source=f"<neuronlab.docs:{name}>"),
+                                self.content_offset, container)
         return container.children
 
 
@@ -94,6 +122,17 @@ def skip_foreign_members(app: Sphinx, what: str, name: str, obj: object, skip: b
     return None
 
 
+def check_written_references(app: Sphinx, env: object, node: nodes.Element,
+                             contnode: nodes.Node) -> None:
+    """Warn (an error under ``-W``) when a hand-written page names a Python object that
+    does not exist, e.g. after a module was renamed.  The docstrings' free-form type
+    names (``array-like``, ``np.ndarray``) are left alone: only the pages are checked."""
+    document = node.get("refdoc", "")
+    if node.get("refdomain") == "py" and not document.startswith(API_DIR + "/"):
+        logger.warning(f"{document}: no Python object {node['reftarget']!r} "
+                       f"(renamed or removed? update the page)", location=node)
+
+
 def _math_inline(self, node: nodes.Node) -> None:
     self.body.append(self.starttag(node, "code", "", CLASS="math notranslate"))
     self.body.append(self.encode(node.astext()) + "</code>")
@@ -110,5 +149,6 @@ def setup(app: Sphinx) -> dict[str, object]:
     app.add_directive("neuronlab-generated", Generated)
     app.connect("builder-inited", write_api_stubs)
     app.connect("autodoc-skip-member", skip_foreign_members)
+    app.connect("missing-reference", check_written_references)
     app.add_html_math_renderer("tex_source", (_math_inline, None), (_math_block, None))
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -7,6 +7,8 @@ MyST) inserts at build time; none of it is kept by hand:
 - :func:`cli_page`: every subcommand's ``--help``, from the argparse parser;
 - :func:`verdict_page`: each diagnostics verdict, its thresholds and remedy, from
   ``diagnostics.STATUSES``, ``REMEDIES`` and the threshold constants;
+- :func:`sweep_page`: every sweep setting (file key, flag, default) and result
+  column, from ``sweep.SETTINGS`` and ``sweep.COLUMNS``;
 - :func:`module_map`: every module with its height in the import graph, from the
   imports in the source (deferred ones included).
 
@@ -32,7 +34,7 @@ import neuronlab
 from neuronlab import activations, diagnostics
 
 __all__ = ["PAGES", "activation_page", "cli_page", "import_graph", "module_map",
-           "public_modules", "verdict_page"]
+           "public_modules", "sweep_page", "verdict_page"]
 
 
 # -- activations ------------------------------------------------------------------------
@@ -199,6 +201,29 @@ def verdict_page() -> str:
     return "\n".join(lines)
 
 
+# -- sweeps ----------------------------------------------------------------------------
+
+
+def sweep_page() -> str:
+    """Markdown: every setting of a sweep cell and every column of ``results.csv``.
+
+    From ``sweep.SETTINGS`` (the one table that also drives validation and the CLI
+    flags) and ``sweep.COLUMNS``.
+    """
+    from neuronlab import sweep  # sits above diagnostics, like the CLI
+
+    lines = ["| setting (file key) | flag | default | meaning |", "|---|---|---|---|"]
+    for setting in sweep.SETTINGS.values():
+        lines.append(f"| `{setting.name}` | `{setting.flag}` | `{setting.default!r}` | "
+                     f"{setting.help} |")
+    results = ", ".join(f"`{c}`" for c in sweep.RESULT_COLUMNS)
+    timing = ", ".join(f"`{c}`" for c in sweep.TIMING_COLUMNS)
+    lines += ["", f"Columns of `results.csv`: `cell_id`, the settings above, then {results}; "
+              f"and the timing columns {timing}, which differ from run to run (leave them "
+              "out to compare two tables)."]
+    return "\n".join(lines) + "\n"
+
+
 # -- the module map ---------------------------------------------------------------------
 
 
@@ -344,7 +369,7 @@ def module_map() -> str:
 
 
 PAGES = {"activations": activation_page, "cli": cli_page, "verdicts": verdict_page,
-         "modules": module_map}
+         "sweep": sweep_page, "modules": module_map}
 """Name -> generator of each generated page, as the site's ``neuronlab-generated``
 directive and ``python -m neuronlab.docs NAME`` use them."""
 
