@@ -34,6 +34,7 @@ autodoc_typehints_description_target = "documented"
 autodoc_preserve_defaults = False
 numpydoc_show_class_members = False  # autodoc lists them; numpydoc would list them twice
 numpydoc_class_members_toctree = False
+autosummary_generate = False  # numpydoc loads autosummary; the API stubs are ours
 
 myst_heading_anchors = 3
 # benchmarks/README.md, included as it is, jumps from ## to ####; that is its style.

@@ -147,7 +147,7 @@ def _math_block(self, node: nodes.Node) -> None:
 
 def setup(app: Sphinx) -> dict[str, object]:
     app.add_directive("neuronlab-generated", Generated)
-    app.connect("builder-inited", write_api_stubs)
+    app.connect("builder-inited", write_api_stubs, priority=100)  # before any reader
     app.connect("autodoc-skip-member", skip_foreign_members)
     app.connect("missing-reference", check_written_references)
     app.add_html_math_renderer("tex_source", (_math_inline, None), (_math_block, None))

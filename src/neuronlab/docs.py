@@ -236,9 +236,10 @@ def public_modules() -> list[str]:
     return sorted(names)
 
 
-def _sources() -> dict[str, Path]:
-    """Module name -> source file, private modules included."""
-    root = Path(neuronlab.__file__).parent
+def _sources(root: Path | None = None) -> dict[str, Path]:
+    """Module name -> source file of the package in ``root`` (default: neuronlab's own
+    folder), private modules included."""
+    root = Path(neuronlab.__file__).parent if root is None else Path(root)
     out = {}
     for path in sorted(root.rglob("*.py")):
         parts = list(path.relative_to(root.parent).with_suffix("").parts)
@@ -248,14 +249,20 @@ def _sources() -> dict[str, Path]:
     return out
 
 
-def import_graph() -> dict[str, set[str]]:
+def import_graph(root: Path | None = None) -> dict[str, set[str]]:
     """Module -> the package's modules it imports, counting every import statement.
 
     Imports inside functions and at the bottom of a file count too: a deferred import
     still makes the importer depend on the imported module.  Relative imports are
     resolved; an imported name resolves to the longest module prefix that exists.
+
+    Parameters
+    ----------
+    root : path, optional
+        The package's folder (default: neuronlab's own).
     """
-    sources = _sources()
+    sources = _sources(root)
+    package_name = next(iter(sorted(sources, key=len)))
 
     def resolve(name: str) -> str | None:
         while name and name not in sources:
@@ -278,7 +285,7 @@ def import_graph() -> dict[str, set[str]]:
                 continue
             for target in targets:
                 found = resolve(target)
-                if found and found != name and found != neuronlab.__name__:
+                if found and found != name and found != package_name:
                     graph[name].add(found)
     return graph
 
@@ -329,32 +336,38 @@ def _heights(graph: dict[str, set[str]]) -> tuple[dict[str, int], list[list[str]
     return heights, [members for members in components if len(members) > 1]
 
 
-def _summary(module_name: str) -> str:
-    source = _sources()[module_name].read_text(encoding="utf-8")
-    doc = ast.get_docstring(ast.parse(source)) or ""
+def _summary(path: Path) -> str:
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
     return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
-def module_map() -> str:
+def module_map(root: Path | None = None) -> str:
     """Markdown: every module of the package with its height in the import graph.
 
     A subpackage (``studies``, ``report``) counts as one unit.  Height 0 imports no
     other module of the package; every other module sits one above the highest module
     it imports, so reading the table top-down follows the dependencies downwards.
+    Modules in an import cycle share one height and are listed below the table.
+
+    Parameters
+    ----------
+    root : path, optional
+        The package's folder (default: neuronlab's own).
     """
-    units = sorted({_unit(name) for name in _sources() if name != neuronlab.__name__})
+    sources = _sources(root)
+    package_name = next(iter(sorted(sources, key=len)))
+    units = sorted({_unit(name) for name in sources if name != package_name})
     graph: dict[str, set[str]] = {unit: set() for unit in units}
-    for name, targets in import_graph().items():
-        if name == neuronlab.__name__:
-            continue
-        graph[_unit(name)] |= {_unit(t) for t in targets} - {_unit(name)}
+    for name, targets in import_graph(root).items():
+        if name != package_name:
+            graph[_unit(name)] |= {_unit(t) for t in targets} - {_unit(name)}
     heights, cycles = _heights(graph)
     short = {unit: unit.split(".", 1)[1] for unit in units}
     lines = ["| height | module | what it is | imports |", "|---|---|---|---|"]
     for unit in sorted(units, key=lambda u: (-heights[u], u)):
-        kind = "/" if _sources()[unit].name == "__init__.py" else ""
+        kind = "/" if sources[unit].name == "__init__.py" else ""
         imports = ", ".join(f"`{short[t]}`" for t in sorted(graph[unit], key=short.get))
-        summary = _summary(unit).replace("|", "\\|")
+        summary = _summary(sources[unit]).replace("|", "\\|")
         lines.append(f"| {heights[unit]} | `{short[unit]}{kind}` | {summary} | "
                      f"{imports or '–'} |")
     lines.append("")
