@@ -83,7 +83,7 @@ def _stub(module: str) -> str:
         for name in package.__all__:
             obj = getattr(package, name)
             if hasattr(obj, "__file__"):  # a module
-                lines.append(f"- :mod:`{module}.{name}` ({obj.__name__})")
+                lines.append(f"- :mod:`{obj.__name__}` (a module)")
             else:
                 lines.append(f"- ``{module}.{name}``: :py:obj:`{obj.__module__}.{name}`")
         return "\n".join(lines) + "\n"
