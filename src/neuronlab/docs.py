@@ -12,7 +12,7 @@ MyST) inserts at build time; none of it is kept by hand:
 - :func:`module_map`: every module with its height in the import graph, from the
   imports in the source (deferred ones included).
 
-``python -m neuronlab.docs [activations|cli|verdicts|modules]`` prints one of them.
+``python -m neuronlab.docs NAME`` prints one of them (NAME a key of :data:`PAGES`).
 
 >>> "| `relu` |" in activation_page()
 True
@@ -236,10 +236,14 @@ def public_modules() -> list[str]:
     return sorted(names)
 
 
+def _package_folder(root: Path | None) -> Path:
+    return Path(neuronlab.__file__).parent if root is None else Path(root)
+
+
 def _sources(root: Path | None = None) -> dict[str, Path]:
     """Module name -> source file of the package in ``root`` (default: neuronlab's own
     folder), private modules included."""
-    root = Path(neuronlab.__file__).parent if root is None else Path(root)
+    root = _package_folder(root)
     out = {}
     for path in sorted(root.rglob("*.py")):
         parts = list(path.relative_to(root.parent).with_suffix("").parts)
@@ -262,7 +266,7 @@ def import_graph(root: Path | None = None) -> dict[str, set[str]]:
         The package's folder (default: neuronlab's own).
     """
     sources = _sources(root)
-    package_name = next(iter(sorted(sources, key=len)))
+    package_name = _package_folder(root).name
 
     def resolve(name: str) -> str | None:
         while name and name not in sources:
@@ -355,7 +359,7 @@ def module_map(root: Path | None = None) -> str:
         The package's folder (default: neuronlab's own).
     """
     sources = _sources(root)
-    package_name = next(iter(sorted(sources, key=len)))
+    package_name = _package_folder(root).name
     units = sorted({_unit(name) for name in sources if name != package_name})
     graph: dict[str, set[str]] = {unit: set() for unit in units}
     for name, targets in import_graph(root).items():
