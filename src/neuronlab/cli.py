@@ -189,7 +189,7 @@ def _study_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true",
                    help="small sizes: the whole study in under a minute (CI)")
     p.add_argument("--format", default="html", choices=FORMATS,
-                   help="html: one self-contained file; md: Markdown with PNG figures "
+                   help="html: one self-contained file; md: Markdown with SVG figures "
                         "(default: html)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
@@ -234,6 +234,8 @@ def cmd_study(args: argparse.Namespace) -> int:
         held = sum(c.holds for c in result.claims)
         claims = f"{held}/{len(result.claims)} claims reproduced" if result.claims else ""
         console.print(f"  {result.name:<20} {claims}")
+    for line in report.tally(results):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     console.print(f"finished in {time.perf_counter() - start:.0f} s")
     print(f"report: {path}")
     return 0
@@ -344,36 +346,99 @@ def cmd_playground(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Each subcommand's one-line help, its description (``--help``) and examples (epilog).
+COMMANDS = {
+    "demo": ("train an MLP on the bundled digits and summarise it",
+             "Train an MLP (default 64-128-128-10, ReLU, He init, Adam) on the bundled "
+             "digits, then print its test accuracy and a per-layer diagnostics table.",
+             ["neuronlab demo", "neuronlab demo --activation tanh --init glorot_uniform"]),
+    "train": ("train an MLP on a dataset and save it",
+              "Train an MLP on a bundled or generated dataset with the chosen activation, "
+              "initializer and optimizer; print the test accuracy and per-layer diagnostics, "
+              "and save the model (safetensors) with --out.",
+              ["neuronlab train --data iris --hidden 16,16 --epochs 50",
+               "neuronlab train --data digits --activation selu --init lecun_normal "
+               "--out model.safetensors"]),
+    "sweep": ("a grid of training runs with diagnostics, in parallel (joblib or Dask), "
+              "resumable, into one table",
+              "Run every combination of the settings given (several comma-separated values "
+              "make an axis), in parallel, into one results table; cells already in the "
+              "table are skipped, so an interrupted sweep resumes.",
+              ["neuronlab sweep --activation relu,tanh --lr 0.001,0.01 --epochs 10",
+               "neuronlab sweep grid.toml --out sweep-results --jobs 2"]),
+    "diagnose": ("per-layer gradient-flow diagnostics (dead, saturated, vanishing, "
+                 "exploding) of a saved model on a dataset",
+                 "Load a model saved by 'neuronlab train --out', run it on a dataset's test "
+                 "split and print, per layer, the activation and gradient statistics and a "
+                 "verdict (healthy, dead, saturated, vanishing, exploding) with its remedy.",
+                 ["neuronlab diagnose model.safetensors --data digits"]),
+    "study": ("run the studies (the lectures' claims: backprop, losses, gradient descent, "
+              "activations, initialization, classic results) and write a report",
+              "Run the studies — each tests claims of the lecture notes (000-004) on real "
+              "networks, over seeds — and write study-report/report.html (one file that "
+              "travels: figures, formulas and small tables inside), results.json and one CSV "
+              "per table. Ends with the tally of verdicts and names every claim that was "
+              "not reproduced or was inconclusive.",
+              ["neuronlab study", "neuronlab study --quick",
+               "neuronlab study --only backprop,losses --seed 1 --out my-report"]),
+    "activation": ("an activation from a formula: its derivative, measured properties, "
+                   "auto gain and chi, and a page with its plots and signal propagation",
+                   "Turn a formula in x (or a registered activation's name) into an "
+                   "activation: its symbolic derivative, measured properties, the gain that "
+                   "keeps the signal's variance, chi at the fixed point, and a page with "
+                   "its plots and the signal's propagation through a deep network.",
+                   ["neuronlab activation 'x * tanh(log(1 + exp(x)))' --name mish",
+                    "neuronlab activation 'max(alpha * x, x)' --param alpha=0.1"]),
+    "playground": ("a local web page where you watch backpropagation happen (train, step "
+                   "through one sample)",
+                   "Start a local web server (this computer only, unless --host says "
+                   "otherwise) and open its page: pick a data set, layers, an activation per "
+                   "layer, an initializer and an optimizer, press play and watch the "
+                   "decision surface, the per-neuron delta and the per-layer gradients; "
+                   "step through one sample to see z, a, delta, e and dJ/dW.",
+                   ["neuronlab playground", "neuronlab playground --port 8000 --no-browser"]),
+}
+
+
+def _subparser(sub: argparse._SubParsersAction, name: str) -> argparse.ArgumentParser:
+    """A subcommand with its help, description and examples (from ``COMMANDS``)."""
+    summary, description, examples = COMMANDS[name]
+    epilog = "examples:\n" + "\n".join(f"  {e}" for e in examples)
+    return sub.add_parser(name, help=summary, description=description, epilog=epilog,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``neuronlab`` parser: one subcommand per task (the docs' CLI page is its help)."""
+    import neuronlab
+
     parser = argparse.ArgumentParser(
         prog="neuronlab",
-        description="Build, train and understand neural networks from first principles.")
+        description="Build, train and understand neural networks from first principles.",
+        epilog="examples:\n  neuronlab demo\n  neuronlab study --quick\n"
+               "  neuronlab COMMAND --help",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version",
+                        version=f"neuronlab {neuronlab.__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="train an MLP on the bundled digits and summarise it")
+    demo = _subparser(sub, "demo")
     _model_args(demo)
-    train = sub.add_parser("train", help="train an MLP on a dataset and save it")
+    train = _subparser(sub, "train")
     _model_args(train)
     train.add_argument("--out", help="save the trained model here (.safetensors)")
-    sweep = sub.add_parser("sweep", help="a grid of training runs with diagnostics, in "
-                           "parallel (joblib or Dask), resumable, into one table")
+    sweep = _subparser(sub, "sweep")
     _sweep_args(sweep)
     sweep.set_defaults(func=cmd_sweep)
-    diagnose = sub.add_parser("diagnose", help="per-layer gradient-flow diagnostics (dead, "
-                              "saturated, vanishing, exploding) of a saved model on a dataset")
+    diagnose = _subparser(sub, "diagnose")
     _diagnose_args(diagnose)
     diagnose.set_defaults(func=cmd_diagnose)
-    study = sub.add_parser("study", help="run the studies (activations, initialization, "
-                           "vanishing/exploding gradients, classic results) and write a report")
+    study = _subparser(sub, "study")
     _study_args(study)
     study.set_defaults(func=cmd_study)
-    activation = sub.add_parser("activation", help="an activation from a formula: its "
-                                "derivative, measured properties, auto gain and chi, and "
-                                "a page with its plots and signal propagation")
+    activation = _subparser(sub, "activation")
     _activation_args(activation)
     activation.set_defaults(func=cmd_activation)
-    playground = sub.add_parser("playground", help="a local web page where you watch "
-                                "backpropagation happen (train, step through one sample)")
+    playground = _subparser(sub, "playground")
     playground.add_argument("--port", type=int, default=0,
                             help="port to listen on (default: a free one)")
     playground.add_argument("--host", default="127.0.0.1",

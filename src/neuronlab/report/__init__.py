@@ -2,11 +2,12 @@
 
 :func:`write` turns the results of :func:`neuronlab.studies.run` into
 
-- ``report.html``: one self-contained page (CSS inline, figures embedded as base64 PNG,
-  no scripts, nothing fetched from the network), a section per study with its figures,
-  tables, the claims it checked, a few sentences tying the result to the lecture, and
-  the exact command that reproduces it; or, with ``fmt="md"``, ``report.md`` with the
-  figures as PNG files under ``figures/``;
+- ``report.html``: one self-contained page (CSS inline, figures embedded as SVG, the
+  lectures' formulas as MathML, the tables downloadable from inside the page, no
+  scripts, nothing fetched from the network), a section per study with its figures,
+  tables, the claims it checked, the lecture notes it tests, a few sentences tying the
+  result to the lecture, and the exact command that reproduces it; or, with
+  ``fmt="md"``, ``report.md`` with the figures as SVG files under ``figures/``;
 - ``results.json``: every number, in the same structure (the report is rendered from
   exactly this document, so the two agree);
 - ``tables/<study>.<table>.csv``: one CSV file per table.
@@ -24,8 +25,6 @@ Examples
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import platform
@@ -35,10 +34,11 @@ from pathlib import Path
 from typing import Any
 
 from neuronlab.report._files import write_bytes, write_text
-from neuronlab.report._format import MISSING, command_for, format_value
+from neuronlab.report._format import MISSING, command_for, csv_text, format_value
 from neuronlab.studies import StudyResult
 
-__all__ = ["FORMATS", "MISSING", "command_for", "document", "format_value", "load", "write"]
+__all__ = ["FORMATS", "MISSING", "command_for", "document", "format_value", "load", "tally",
+           "write"]
 
 FORMATS = ("html", "md")
 
@@ -60,8 +60,11 @@ def document(results: Sequence[StudyResult | Mapping[str, Any]], command: str = 
     studies = [r.to_dict() if isinstance(r, StudyResult) else dict(r) for r in results]
     known = registry()
     for study in studies:
-        study.setdefault("lecture", known[study["name"]].lecture
-                         if study["name"] in known else "")
+        registered = known.get(study["name"])
+        study.setdefault("lecture", registered.lecture if registered else "")
+        study.setdefault("cites", list(registered.cites) if registered else [])
+        study.setdefault("formulas", [list(f) for f in registered.formulas]
+                         if registered else [])
     seeds = {s["config"].get("seed") for s in studies}
     quick = {bool(s["config"].get("quick")) for s in studies}
     return {"format": "neuronlab-study-report/1",
@@ -78,16 +81,6 @@ def load(path: str | os.PathLike[str]) -> list[StudyResult]:
     """The study results stored in a ``results.json``."""
     doc = json.loads(Path(path).read_text(encoding="utf-8"))
     return [StudyResult.from_dict(s) for s in doc["studies"]]
-
-
-def _csv(table: dict[str, Any]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=table["columns"], lineterminator="\n",
-                            extrasaction="ignore")
-    writer.writeheader()
-    for row in table["rows"]:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return buffer.getvalue()
 
 
 def _figures(results: Sequence[StudyResult], jobs: int = 1) -> dict[str, list[tuple[str, bytes]]]:
@@ -113,7 +106,7 @@ def write(results: Sequence[StudyResult | Mapping[str, Any]], out: str | os.Path
     ----------
     results : StudyResult objects (or their ``to_dict()`` form, e.g. from results.json).
     out : folder, created if needed.  Existing files of the same names are replaced.
-    fmt : ``"html"`` (one self-contained file) or ``"md"`` (Markdown + PNG files).
+    fmt : ``"html"`` (one self-contained file) or ``"md"`` (Markdown + SVG files).
     command : the command line that produced the results, shown at the top.
     jobs : processes used to render the figures (-1: every core).
     """
@@ -130,7 +123,7 @@ def write(results: Sequence[StudyResult | Mapping[str, Any]], out: str | os.Path
     figures = _figures(results, jobs)
     for study in doc["studies"]:
         for table in study["tables"]:
-            write_text(out / "tables" / f"{study['name']}.{table['name']}.csv", _csv(table))
+            write_text(out / "tables" / f"{study['name']}.{table['name']}.csv", csv_text(table))
     write_text(out / "results.json", text + "\n")
     lectures = {s["name"]: s.get("lecture", "") for s in doc["studies"]}
     if fmt == "html":
@@ -142,7 +135,34 @@ def write(results: Sequence[StudyResult | Mapping[str, Any]], out: str | os.Path
     files: dict[str, list[tuple[str, str]]] = {}
     for name, figs in figures.items():
         for k, (caption, data) in enumerate(figs, start=1):
-            relative = f"figures/{name}-{k}.png"
+            kind = "png" if data.startswith(b"\x89PNG") else "svg"
+            relative = f"figures/{name}-{k}.{kind}"
             write_bytes(out / relative, data)
             files.setdefault(name, []).append((caption, relative))
     return write_text(out / "report.md", render_md(doc, lectures, files))
+
+
+def tally(results: Sequence[StudyResult]) -> list[str]:
+    """Lines for the end of a run: the overall count of verdicts, then every claim that
+    was not reproduced or was inconclusive, with its study, effect and interval.
+
+    Examples
+    --------
+    >>> from neuronlab.studies import Claim
+    >>> r = StudyResult("s", "S", {}, [], claims=[
+    ...     Claim.exact("it holds", "x", 1.0, direction=+1, margin=0.5),
+    ...     Claim.exact("it fails", "x", 0.0, direction=+1, margin=0.5)])
+    >>> print("\\n".join(tally([r])))
+    claims: 2 — 1 reproduced, 1 not reproduced, 0 inconclusive
+      not reproduced  s: it fails (effect 0, interval [0, 0])
+    """
+    claims = [(r.name, c) for r in results for c in r.claims]
+    counts = {v: sum(c.verdict == v for _, c in claims)
+              for v in ("reproduced", "not reproduced", "inconclusive")}
+    lines = [f"claims: {len(claims)} — " + ", ".join(f"{n} {v}" for v, n in counts.items())]
+    for name, c in claims:
+        if c.verdict != "reproduced":
+            lines.append(f"  {c.verdict:<15} {name}: {c.text} (effect "
+                         f"{format_value(c.effect, '.3g')}, interval "
+                         f"[{format_value(c.low, '.3g')}, {format_value(c.high, '.3g')}])")
+    return lines

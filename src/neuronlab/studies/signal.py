@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from neuronlab import _mathml as m
 from neuronlab import activations, meanfield
 from neuronlab import init as initializers
 from neuronlab.formula import measure_properties
@@ -469,7 +470,21 @@ def _close_log(value: Any, expected: float, factor: float = 3.0) -> bool:
     return v > 0 and abs(math.log(v / expected)) <= math.log(factor)
 
 
-STUDY = Study(NAME, TITLE, "signal", LECTURE, plan, assemble)
+_q = m.sup("q", m.row("(", "l", ")"))
+_FORMULAS = (
+    ("The mean-field length map: the pre-activations' second moment, layer to layer",
+     m.math(m.row(m.sup("q", m.row("(", "l", "+", 1, ")")), "=", m.sup(m.sub("σ", "w"), 2),
+                  m.sub("E", m.row("u", "∼", "N", "(", 0, ",", 1, ")")), "[",
+                  m.sup(m.row("φ", "(", m.sqrt(_q), "u", ")"), 2), "]", "+",
+                  m.sup(m.sub("σ", "b"), 2)))),
+    ("The gradient's gain per layer at the fixed point q*: χ = 1 is the edge of chaos",
+     m.math(m.row("χ", "=", m.sup(m.sub("σ", "w"), 2), "E", "[",
+                  m.sup(m.row("φ", "′", "(", m.sqrt(m.sup("q", "*")), "u", ")"), 2), "]"))),
+)
+
+
+STUDY = Study(NAME, TITLE, "signal", LECTURE, plan, assemble, cites=("004", "002"),
+              formulas=_FORMULAS)
 
 
 run = STUDY.run  # run this study alone: run(quick=False, seed=0, jobs=1)
