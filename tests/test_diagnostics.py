@@ -409,6 +409,26 @@ def test_a_formula_layer_is_named_by_its_label_or_expression(digits):
     assert [row["activation"] for row in monitor.table()] == ["silu", "tanh(x)", "softmax"]
 
 
+@pytest.mark.parametrize("with_targets", [True, False])
+def test_layers_with_non_finite_weights_get_a_verdict_of_their_own(with_targets):
+    # before, a NaN bias left every layer "healthy" (the NaN statistics compared as false)
+    net = MLP([4, 8, 8, 3], activation="tanh", seed=0)
+    net.layers[2].b.value[0] = np.nan
+    X = np.random.default_rng(0).normal(size=(20, 4))
+    found = verdicts(layer_statistics(net, X, np.arange(20) % 3 if with_targets else None))
+    assert [v.status for v in found] == ["non_finite"] * 3
+    assert "weights or outputs hold NaN" in found[1].reason
+    assert "network's output holds NaN" in found[0].reason
+    assert diagnostics.STATUSES[0] == "non_finite"  # the most severe, first
+
+
+def test_layer_statistics_checks_its_input_after_the_cast():
+    X = np.zeros((4, 4))
+    X[2, 3] = 1e39  # finite in float64, inf in the float32 network
+    with pytest.raises(ValueError, match=r"X\[2, 3\] = 1e\+39 is beyond the range of float32"):
+        layer_statistics(MLP([4, 8, 3], seed=0), X)
+
+
 # -- unit_flags: the per-unit form of dead and saturated --------------------------------
 
 

@@ -133,14 +133,18 @@ def cli_page() -> str:
 
 # -- diagnostics verdicts ---------------------------------------------------------------
 
-_THRESHOLDS: dict[str, tuple[str, ...]] = {
+_THRESHOLDS: dict[str, tuple[str, ...] | str] = {
+    "non_finite": "a weight or output statistic of the layer (`weight_norm`, "
+                  "`weight_std`, `act_mean`, `act_std`) is NaN or infinite, or the last "
+                  "layer's is and this layer's gradient norms are not finite",
     "dead": ("DEAD_FRACTION",),
     "saturated": ("SATURATED_FRACTION", "SATURATED_SAMPLES", "SATURATION_SLOPE"),
     "exploding": ("EXPLODING_RATIO",),
     "vanishing": ("VANISHING_RATIO",),
-    "healthy": (),
+    "healthy": "none of the above applies",
 }
-"""The constants of :mod:`neuronlab.diagnostics` that decide each status."""
+"""The constants of :mod:`neuronlab.diagnostics` that decide each status, or the rule in
+words where no constant does."""
 
 
 def _attribute_docs(module: object) -> dict[str, str]:
@@ -183,16 +187,19 @@ def verdict_page() -> str:
     notes = _attribute_docs(diagnostics)
     lines = ["| priority | status | thresholds |", "|---|---|---|"]
     for rank, status in enumerate(statuses, 1):
-        limits = ", ".join(f"`{c} = {getattr(diagnostics, c)!r}`" for c in _THRESHOLDS[status])
-        lines.append(f"| {rank} | **{status}** | {limits or 'none of the above applies'} |")
+        rule = _THRESHOLDS[status]
+        limits = rule if isinstance(rule, str) else ", ".join(
+            f"`{c} = {getattr(diagnostics, c)!r}`" for c in rule)
+        lines.append(f"| {rank} | **{status}** | {limits} |")
     lines.append("")
     for rank, status in enumerate(statuses, 1):
         lines += [f"### {rank}. {status}", ""]
-        for constant in _THRESHOLDS[status]:
+        rule = _THRESHOLDS[status]
+        if isinstance(rule, str):
+            lines.append(f"- When {rule}.")
+        for constant in () if isinstance(rule, str) else rule:
             note = _oneline(notes.get(constant, ""))
             lines.append(f"- `{constant} = {getattr(diagnostics, constant)!r}`: {note}")
-        if not _THRESHOLDS[status]:
-            lines.append("- No threshold is crossed.")
         lines += ["", f"**Remedy**: {diagnostics.REMEDIES[status]}", ""]
         for key, remedy in diagnostics.REMEDIES.items():
             if key.startswith(status + "_"):

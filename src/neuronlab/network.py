@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from neuronlab import activations, meanfield
+from neuronlab import activations, data, meanfield
 from neuronlab import init as initializers
 from neuronlab.layers import LAYERS, Activation, Dense, Dropout, Layer, Maxout
 from neuronlab.parameter import Parameter
@@ -103,12 +103,15 @@ class Sequential:
                 layer.workspace = buffers
 
     def predict(self, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
-        """Outputs for ``x`` in inference mode, in batches to bound memory."""
-        x = np.asarray(x)
-        if x.ndim != 2 or x.shape[1] != self.n_inputs:
-            raise ValueError(
-                f"X must have shape (n_samples, {self.n_inputs}), got {x.shape}"
-            )
+        """Outputs for ``x`` in inference mode, in batches to bound memory.
+
+        ``x`` is validated as ``fit`` validates it (:func:`neuronlab.data.check_X`): a
+        2-D real array of ``n_inputs`` columns, cast to the network's dtype and then
+        free of NaN and infinity (a value beyond float32's range is named by its row
+        and column); complex input is refused rather than losing its imaginary part.
+        ``forward`` is the raw pass and checks nothing.
+        """
+        x = data.check_X(x, self.n_inputs, dtype=self.dtype)
         if len(x) <= batch_size:
             return self.forward(x)
         return np.concatenate([self.forward(x[i:i + batch_size])
