@@ -369,7 +369,7 @@ def test_cli_diagnose_errors_are_clear(tmp_path, capsys):
     assert main(["diagnose", str(bad), "--data", "iris"]) == 2
     assert "cannot load" in capsys.readouterr().err
     assert main(["diagnose", str(tmp_path / "missing.safetensors"), "--data", "iris"]) == 2
-    assert "No such file" in capsys.readouterr().err
+    assert "missing.safetensors does not exist" in capsys.readouterr().err
     path = tmp_path / "iris.safetensors"
     io.save(MLP([4, 8, 3], seed=0), path)
     assert main(["diagnose", str(path), "--data", "digits"]) == 2

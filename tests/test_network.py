@@ -54,10 +54,13 @@ def test_same_seed_same_network():
                               a.parameters()[0].value)
 
 
-@pytest.mark.parametrize("sizes, match", [([3], "sizes must be"), ([3, 0, 2], "sizes must be"),
-                                          ([3, 4.5, 2], "sizes must be")])
-def test_mlp_rejects_bad_sizes(sizes, match):
-    with pytest.raises(ValueError, match=match):
+@pytest.mark.parametrize("sizes, error, match", [
+    ([3], ValueError, "sizes must be"),
+    ([3, 0, 2], ValueError, r"sizes\[1\] must be an integer >= 1, got 0"),
+    ([3, 4.5, 2], TypeError, r"sizes\[1\] must be an integer, got float"),
+    ([3, True, 2], TypeError, r"sizes\[1\] must be an integer, got bool")])
+def test_mlp_rejects_bad_sizes(sizes, error, match):
+    with pytest.raises(error, match=match):
         MLP(sizes)
 
 

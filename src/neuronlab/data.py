@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neuronlab._validate import check_seed
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -115,11 +117,15 @@ def check_labels(y: object, n_samples: int, n_classes: int, name: str = "y",
     elif y.dtype.kind not in "iub":
         raise TypeError(f"{name} must hold integer class labels 0..{n_classes - 1}, got dtype "
                         f"{y.dtype} (encode string labels first, or use neuronlab.sklearn)")
-    labels = y.astype(np.int64)
-    unseen = labels[(labels < 0) | (labels >= n_classes)]
+    # the range is checked on the values as given: a cast first would wrap 1e30 or a
+    # uint64 2**64 - 1 into some other integer and report that
+    unseen = y[(y < 0) | (y >= n_classes)]
     if unseen.size:
-        raise ValueError(f"{name} has label {unseen[0]} that the model never saw: it has "
+        label = unseen[0].item()
+        shown = f"{label:g}" if isinstance(label, float) else str(label)
+        raise ValueError(f"{name} has label {shown} that the model never saw: it has "
                          f"{n_classes} outputs, so labels must be in 0..{n_classes - 1}")
+    labels = y.astype(np.int64)
     one_hot = np.zeros((len(labels), n_classes), dtype=dtype)
     one_hot[np.arange(len(labels)), labels] = 1
     return one_hot
@@ -271,4 +277,4 @@ def load(name: str, seed: int = 0, test_size: float = 0.25, **kwargs: int) -> Da
         close = difflib.get_close_matches(name, DATASETS, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(f"unknown dataset {name!r}.{hint} Known: {', '.join(DATASETS)}.")
-    return DATASETS[name](seed=seed, test_size=test_size, **kwargs)
+    return DATASETS[name](seed=check_seed(seed), test_size=test_size, **kwargs)

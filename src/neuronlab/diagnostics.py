@@ -140,6 +140,7 @@ import numpy as np
 
 from neuronlab import data, losses
 from neuronlab import train as training
+from neuronlab._terminal import markup
 from neuronlab.layers import Activation, Dense, Maxout
 from neuronlab.network import Sequential
 
@@ -1021,8 +1022,9 @@ def print_table(rows_or_verdicts: Sequence[dict[str, Any]] | Sequence[Verdict],
         table.add_column("why, and the remedy", ratio=1)
         for v in items:
             when = "" if v.epoch is None else f"\nepoch {v.epoch}"
-            text = v.reason if v.status == "healthy" else f"{v.reason}\n[dim]{v.remedy}[/]"
-            table.add_row(str(v.layer), v.activation,
+            text = markup(v.reason) if v.status == "healthy" else \
+                f"{markup(v.reason)}\n[dim]{markup(v.remedy)}[/]"
+            table.add_row(str(v.layer), markup(v.activation),
                           f"[{_STYLE.get(v.status, '')}]{v.status}[/]{when}", text)
         console.print(table)
         return
@@ -1031,7 +1033,7 @@ def print_table(rows_or_verdicts: Sequence[dict[str, Any]] | Sequence[Verdict],
     # leave out columns with nothing in them (no epochs, no update in one pass)
     columns = [c for c in _TABLE_COLUMNS
                if any(_fmt(row.get(c[0])) != "-" for row in items) or c[0] == "layer"]
-    names = max((len(str(row.get("activation", ""))) for row in items), default=1)
+    names = max((len(markup(row.get("activation", ""))) for row in items), default=1)
     for key, header in columns:
         if key == "activation":
             table.add_column(header, min_width=min(names, 8), no_wrap=True, overflow="ellipsis")
@@ -1041,8 +1043,8 @@ def print_table(rows_or_verdicts: Sequence[dict[str, Any]] | Sequence[Verdict],
         cells = []
         for key, _ in columns:
             value = row.get(key)
-            if key in ("epoch", "layer", "units", "activation"):
-                cells.append("-" if value is None else str(value))
+            if key in ("epoch", "layer", "units", "activation"):  # the label is the file's
+                cells.append("-" if value is None else markup(value))
             else:
                 cells.append(_fmt(value, "%" if key in ("saturated", "dead") else ".2g"))
         table.add_row(*cells)

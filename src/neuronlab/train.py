@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from neuronlab import data, losses, optim
+from neuronlab import _paths, data, losses, optim
+from neuronlab._terminal import printable
+from neuronlab._validate import check_integer, check_seed
 from neuronlab.network import Sequential
 
 
@@ -62,10 +64,12 @@ class Callback:
 class Checkpoint(Callback):
     """Save the model after each epoch that improves ``monitor`` (atomically).
 
-    An interrupted write leaves the previous checkpoint file intact.
+    An interrupted write leaves the previous checkpoint file intact.  ``path`` is
+    checked on construction (its folder exists and is writable), not after an epoch.
     """
 
     def __init__(self, path: str, monitor: str = "val_loss") -> None:
+        _paths.output_file(path, "Checkpoint path")
         self.path, self.monitor, self.best = path, monitor, np.inf
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
@@ -282,8 +286,8 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
     """
     for label, value, low in (("epochs", epochs, 1), ("batch_size", batch_size, 1),
                               ("patience", patience, 1), ("first_epoch", first_epoch, 0)):
-        if not isinstance(value, int | np.integer) or value < low:
-            raise ValueError(f"{label} must be an integer >= {low}, got {value!r}")
+        check_integer(value, label, low=low)
+    check_seed(seed)
     if not (np.isfinite(l2) and l2 >= 0):
         raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
     if threads not in ("auto", None) and (not isinstance(threads, int | np.integer)
@@ -518,8 +522,8 @@ class _Loop:
         self._restore(self.last_finite)
         if self.verbose:
             print(f"diverged at epoch {epoch}, batch {batch}, layer "
-                  f"{history.divergence['layer']}: restored {restored}, the last finite "
-                  f"ones (try a smaller learning rate or gradient clipping)")
+                  f"{printable(history.divergence['layer'])}: restored {restored}, the last "
+                  f"finite ones (try a smaller learning rate or gradient clipping)")
 
 
 def _gather(rows: np.ndarray, idx: np.ndarray, buffer: np.ndarray) -> np.ndarray:

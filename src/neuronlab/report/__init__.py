@@ -33,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from neuronlab import _workers
 from neuronlab.report._files import write_bytes, write_text
 from neuronlab.report._format import MISSING, command_for, csv_text, format_value
 from neuronlab.studies import StudyResult
@@ -91,8 +92,8 @@ def _figures(results: Sequence[StudyResult], jobs: int = 1) -> dict[str, list[tu
     if n_jobs > 1:
         from joblib import Parallel, delayed
 
-        rendered = Parallel(n_jobs=n_jobs, backend="loky")(
-            delayed(render_study)(r) for r in results)
+        with _workers.local(n_jobs):  # workers that exit if this process is killed
+            rendered = Parallel()(delayed(render_study)(r) for r in results)
     else:
         rendered = [render_study(r) for r in results]
     return {r.name: figs for r, figs in zip(results, rendered, strict=True)}

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from neuronlab import _workers
 from neuronlab.studies._core import Run, Study, StudyResult
 
 #: The study modules, in report order.  Each defines ``STUDY``.
@@ -111,9 +112,10 @@ def execute(runs: Sequence[Run], jobs: int = 1) -> Iterator[tuple[Run, Any, floa
         return
     from joblib import Parallel, delayed
 
-    parallel = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered")
-    for i, output, seconds in parallel(delayed(_indexed_call)(i, runs[i]) for i in order):
-        yield runs[i], output, seconds
+    with _workers.local(n_jobs):  # workers that exit if this process is killed
+        parallel = Parallel(return_as="generator_unordered")
+        for i, output, seconds in parallel(delayed(_indexed_call)(i, runs[i]) for i in order):
+            yield runs[i], output, seconds
 
 
 Progress = Callable[[str, int, int], None]

@@ -508,6 +508,10 @@ def activation_card(activation: str, *, label: str | None = None,
         options = dict(params)
     fn = activations.get(activation, **options)  # errors surface here, before any run
     shown = label or getattr(fn, "display_name", None) or activation
+    try:  # every run needs the gain: an activation without one fails now, not after them
+        meanfield.gain(fn)
+    except ValueError as exc:
+        raise ValueError(f"{shown}: {exc} (check the formula and its parameters)") from None
     specs = {shown: (activation, options)}
     runs = _plan(quick, seed, specs, [shown] if phase_diagram else [], [],
                  scales=(0.8, 1.0, 1.25))
