@@ -82,3 +82,34 @@ def test_verdict_depends_only_on_where_the_interval_sits(low, width, margin, dir
 def test_claims_round_trip_through_json():
     c = Claim.from_samples("x", "q", _samples(0.5, 0.05, 8), direction=+1, margin=0.1)
     assert Claim.from_dict(c.to_dict()) == c
+
+
+def test_exact_claims_have_no_seed_to_vary():
+    c = Claim.exact("slope", "max slope − 1/4", 1e-9, direction=0, margin=1e-6)
+    assert (c.verdict, c.seeds, c.low, c.high, c.method) == ("reproduced", 1, 1e-9, 1e-9,
+                                                             "exact")
+
+
+def test_every_claim_carries_its_interval():
+    """The transitional rule-based claims are gone: a claim without an interval cannot
+    be made."""
+    assert not hasattr(Claim, "boolean")
+    c = Claim.from_samples("x", "q", _samples(0.5, 0.05, 4), direction=+1, margin=0.1)
+    d = c.to_dict()
+    assert {"effect", "interval", "seeds", "margin", "verdict", "quantity"} <= set(d)
+    assert d["interval"][0] <= d["effect"] <= d["interval"][1]
+
+
+def test_the_report_line_shows_effect_interval_seeds_and_prediction():
+    from neuronlab.report._format import claim_measure, claim_rows
+
+    c = Claim.from_samples("x", "accuracy, He − Glorot", [0.5, 0.6, 0.55, 0.62],
+                           direction=+1, margin=0.1).to_dict()
+    line = claim_measure(c)
+    assert line.startswith("accuracy, He − Glorot: effect +0.568, 95% t interval [+")
+    assert "over 4 seeds; predicted ≥ +0.1" in line
+    exact = Claim.exact("x", "q", -0.9, direction=-1, margin=0.5).to_dict()
+    assert claim_measure(exact) == ("q: effect -0.9 (exact computation, no seed changes "
+                                    "it); predicted ≤ −0.5")
+    row = claim_rows([c])[0]
+    assert (row["low"], row["high"]) == tuple(c["interval"]) and row["verdict"] == "reproduced"

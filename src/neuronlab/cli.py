@@ -269,6 +269,11 @@ def cmd_study(args: argparse.Namespace) -> int:
         held = sum(c.holds for c in result.claims)
         claims = f"{held}/{len(result.claims)} claims reproduced" if result.claims else ""
         console.print(f"  {result.name:<20} {claims}")
+        for claim in result.claims:  # one claim, two lines: what, then the measurement
+            console.print(f"    {claim.verdict:<15} {claim.text}", markup=False,
+                          highlight=False, soft_wrap=True)
+            console.print(f"    {'':<15} {report.claim_measure(claim.to_dict())}",
+                          markup=False, highlight=False, soft_wrap=True)
     for line in report.tally(results):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     console.print(f"finished in {time.perf_counter() - start:.0f} s")

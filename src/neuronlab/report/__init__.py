@@ -10,7 +10,9 @@
   ``fmt="md"``, ``report.md`` with the figures as SVG files under ``figures/``;
 - ``results.json``: every number, in the same structure (the report is rendered from
   exactly this document, so the two agree);
-- ``tables/<study>.<table>.csv``: one CSV file per table.
+- ``tables/<study>.<table>.csv``: one CSV file per table, and
+  ``tables/<study>.claims.csv``: each claim's quantity, effect, interval, seeds, margin
+  and verdict.
 
 Every file is written atomically (a temporary file, then ``os.replace``), and the
 report itself last: a report file on disk is always complete and its data files are
@@ -35,11 +37,18 @@ from typing import Any
 
 from neuronlab import _workers
 from neuronlab.report._files import write_bytes, write_text
-from neuronlab.report._format import MISSING, command_for, csv_text, format_value
+from neuronlab.report._format import (
+    MISSING,
+    claim_measure,
+    claims_table,
+    command_for,
+    csv_text,
+    format_value,
+)
 from neuronlab.studies import StudyResult
 
-__all__ = ["FORMATS", "MISSING", "command_for", "document", "format_value", "load", "tally",
-           "write"]
+__all__ = ["FORMATS", "MISSING", "claim_measure", "command_for", "document", "format_value",
+           "load", "tally", "write"]
 
 FORMATS = ("html", "md")
 
@@ -125,6 +134,9 @@ def write(results: Sequence[StudyResult | Mapping[str, Any]], out: str | os.Path
     for study in doc["studies"]:
         for table in study["tables"]:
             write_text(out / "tables" / f"{study['name']}.{table['name']}.csv", csv_text(table))
+        if study["claims"]:
+            write_text(out / "tables" / f"{study['name']}.claims.csv",
+                       csv_text(claims_table(study["claims"])))
     write_text(out / "results.json", text + "\n")
     lectures = {s["name"]: s.get("lecture", "") for s in doc["studies"]}
     if fmt == "html":

@@ -37,6 +37,59 @@ def format_value(value: Any, spec: str | None = None) -> str:
     return str(value)
 
 
+def _signed(value: Any) -> str:
+    return MISSING if value is None else format(value, "+.3g")
+
+
+def predicted(claim: dict[str, Any]) -> str:
+    """What the lecture predicts for a claim's quantity, from its direction and margin.
+
+    Examples
+    --------
+    >>> predicted({"direction": 1, "margin": 0.2}), predicted({"direction": 0, "margin": 0.1})
+    ('≥ +0.2', 'within ±0.1')
+    """
+    margin = format(claim["margin"], ".3g")
+    return {1: f"≥ +{margin}", -1: f"≤ −{margin}", 0: f"within ±{margin}"}[claim["direction"]]
+
+
+def claim_measure(claim: dict[str, Any]) -> str:
+    """One line with a claim's measured effect, interval, seeds and prediction.
+
+    Examples
+    --------
+    >>> print(claim_measure({"quantity": "accuracy, He − Glorot", "direction": 1,
+    ...                      "margin": 0.3, "effect": 0.61, "interval": [0.5, 0.72],
+    ...                      "level": 0.95, "method": "t", "seeds": 5}))
+    accuracy, He − Glorot: effect +0.61, 95% t interval [+0.5, +0.72] over 5 seeds; predicted ≥ +0.3
+    """
+    low, high = claim["interval"]
+    if claim.get("method") == "exact":
+        measured = f"{_signed(claim['effect'])} (exact computation, no seed changes it)"
+    else:
+        measured = (f"{_signed(claim['effect'])}, {claim['level']:.0%} {claim['method']} "
+                    f"interval [{_signed(low)}, {_signed(high)}] over {claim['seeds']} "
+                    f"seed{'s' if claim['seeds'] != 1 else ''}")
+    return f"{claim['quantity']}: effect {measured}; predicted {predicted(claim)}"
+
+
+CLAIM_COLUMNS = ("text", "quantity", "direction", "margin", "effect", "low", "high", "level",
+                 "method", "seeds", "verdict", "evidence")
+
+
+def claim_rows(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The claims of one study as tidy rows (the ``claims`` CSV)."""
+    return [{k: (c["interval"][0] if k == "low" else c["interval"][1] if k == "high"
+                 else c.get(k)) for k in CLAIM_COLUMNS} for c in claims]
+
+
+def claims_table(claims: list[dict[str, Any]]) -> dict[str, Any]:
+    """The claims of one study as a table in ``Table.to_dict()`` form, named ``claims``
+    (written as ``tables/<study>.claims.csv`` and offered for download)."""
+    return {"name": "claims", "title": "Claims: quantity, effect, interval, seeds, margin "
+            "and verdict", "columns": list(CLAIM_COLUMNS), "rows": claim_rows(claims)}
+
+
 def command_for(study: dict[str, Any]) -> str:
     """The command that reproduces one study's numbers."""
     config = study.get("config", {})

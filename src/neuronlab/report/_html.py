@@ -12,7 +12,13 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from neuronlab.report._format import command_for, csv_text, format_value
+from neuronlab.report._format import (
+    claim_measure,
+    claims_table,
+    command_for,
+    csv_text,
+    format_value,
+)
 from neuronlab.studies._core import LECTURE_NOTES
 
 CSS = """
@@ -69,6 +75,7 @@ ul.claims li.inconclusive { background: #fff7e0; }
 .inconclusive .badge { background: #9a6a00; }
 .claim-text { font-weight: 600; }
 .evidence { color: #333; font-size: .92rem; }
+.measure { font-size: .88rem; font-variant-numeric: tabular-nums; margin: .15rem 0; }
 .scoreboard td.study { white-space: nowrap; }
 figure { margin: 1.25rem 0; }
 figure img { display: block; width: 100%; height: auto; border: 1px solid var(--line);
@@ -195,6 +202,7 @@ def _claims(claims: list[dict[str, Any]]) -> str:
         f'<li class="{VERDICT_CLASS[c["verdict"]]}" data-verdict="{escape(c["verdict"])}">'
         f'<span class="badge">{escape(c["verdict"])}</span>'
         f'<div><div class="claim-text">{escape(c["text"])}</div>'
+        f'<div class="measure">{escape(claim_measure(c))}</div>'
         f'<div class="evidence">{escape(c["evidence"])}</div></div></li>' for c in claims)
     return f'<ul class="claims">{items}</ul>'
 
@@ -291,7 +299,8 @@ def _section(number: int, study: dict[str, Any], lecture: str,
         parts.append(f'<p class="meta">{len(hidden)} more table'
                      f'{"s" if len(hidden) > 1 else ""} not shown here: '
                      f'{", ".join(escape(t["title"]) for t in hidden)}.</p>')
-    parts.append(_downloads(name, study["tables"]))
+    parts.append(_downloads(name, study["tables"]
+                            + ([claims_table(study["claims"])] if study["claims"] else [])))
     parts.append("<h3>Reproduce</h3>")
     parts.append(f'<pre class="command"><code>{escape(command_for(study))}</code></pre>')
     parts.append(f'<p class="meta">Run time: {study["seconds"]:.1f} s of computation.</p>'

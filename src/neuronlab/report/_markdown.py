@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from neuronlab.report._format import command_for, format_value
+from neuronlab.report._format import claim_measure, command_for, format_value
 
 
 def _cell(text: str) -> str:
@@ -59,8 +59,8 @@ def render(doc: dict[str, Any], lectures: dict[str, str],
         if s["numbers"]:
             out.append("")
         for c in s["claims"]:
-            out += [f"{MARK[c['verdict']]} {c['verdict']}: "
-                    f"**{c['text']}** — {c['evidence']}", ""]
+            out += [f"{MARK[c['verdict']]} {c['verdict']}: **{c['text']}**", "",
+                    f"  {claim_measure(c)}. {c['evidence']}", ""]
         for k, (caption, path) in enumerate(figure_files.get(s["name"], []), start=1):
             out += [f"![Figure {i}.{k}]({path})", "", f"*Figure {i}.{k}. {caption}*", ""]
         out += [f"- {n}" for n in [*s["notes"], *s.get("timing_notes", [])]]
@@ -69,8 +69,8 @@ def render(doc: dict[str, Any], lectures: dict[str, str],
         for t in s["tables"]:
             if t["shown"]:
                 out += [_table(t), ""]
-        files = ", ".join(f"[{t['name']}](tables/{s['name']}.{t['name']}.csv)"
-                          for t in s["tables"])
+        names = [t["name"] for t in s["tables"]] + (["claims"] if s["claims"] else [])
+        files = ", ".join(f"[{t}](tables/{s['name']}.{t}.csv)" for t in names)
         out += [f"All numbers: [results.json](results.json); CSV per table: {files}.", "",
                 "Reproduce:", "", "```bash", command_for(s), "```", ""]
     return "\n".join(out)

@@ -273,13 +273,6 @@ class Claim:
         return cls(text, quantity, direction, float(margin), value, value, value, 1,
                    decide(value, value, direction, margin), evidence, 1.0, "exact")
 
-    @classmethod
-    def boolean(cls, text: str, holds: bool, evidence: str) -> Claim:
-        """Transitional: a claim decided by a rule without an interval (to be retired
-        by the verdicts work; every claim must carry its interval)."""
-        return cls(text, "", 1, 0.0, None, None, None, 1,
-                   "reproduced" if holds else "not reproduced", evidence, 1.0, "rule")
-
     @property
     def holds(self) -> bool:
         return self.verdict == "reproduced"

@@ -201,16 +201,22 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
     claims = []
     if "sigmoid" in by_name:
         s = by_name["sigmoid"]["max_slope"]
-        claims.append(Claim.boolean("Sigmoid's slope never exceeds 1/4, so every sigmoid layer "
-                            "shrinks the backward signal by at least 4 (before weights).",
-                            abs(s - 0.25) < 1e-6, f"max σ'(z) = {s:.6f}"))
-    if "tanh" in by_name:
-        row = by_name["tanh"]
-        claims.append(Claim.boolean("tanh is zero-centred and sigmoid is not.",
-                            row["zero_centred"] and not by_name.get("sigmoid", row)
-                            .get("zero_centred", True),
-                            f"tanh(0) = 0 with range {row['observed_range']}; sigmoid range "
-                            f"{by_name.get('sigmoid', {}).get('observed_range', '?')}"))
+        claims.append(Claim.exact(
+            "Sigmoid's slope never exceeds 1/4, so every sigmoid layer shrinks the backward "
+            "signal by at least 4 (before weights).", "max σ'(z) on the grid − 1/4",
+            s - 0.25, direction=0, margin=1e-6,
+            evidence=f"max σ'(z) = {s:.6f} on [-{PROBE_RANGE:g}, {PROBE_RANGE:g}] in "
+                     f"steps of {PROBE_STEP:g} (float64)"))
+    at_zero = {row["activation"]: row["g"] for row in curves if row["z"] == 0.0}
+    if "tanh" in at_zero and "sigmoid" in at_zero:
+        claims.append(Claim.exact(
+            "tanh is zero-centred and sigmoid is not.",
+            "sigmoid(0) − tanh(0): the offset of sigmoid's outputs at the centre",
+            at_zero["sigmoid"] - at_zero["tanh"], direction=+1, margin=0.25,
+            evidence=f"tanh(0) = {at_zero['tanh']:g} with range "
+                     f"{by_name['tanh']['observed_range']}; sigmoid(0) = "
+                     f"{at_zero['sigmoid']:g} with range "
+                     f"{by_name['sigmoid']['observed_range']}"))
     mismatched = [r["activation"] for r in properties if r["disagreements"] != "none"]
     notes = [f"{len(properties)} elementwise activations measured, generated from the "
              f"registry; vector-valued ones not plotted: {', '.join(vector_valued)}.",

@@ -56,7 +56,12 @@ variance-preserving scale computed for each activation (He for ReLU, LeCun for S
 DEPTH = 50
 CLASSES = 10
 SIGMOID_WIDTHS = (16, 32, 64, 128, 256)
-SIZES = {False: {"width": 256, "samples": 256}, True: {"width": 128, "samples": 64}}
+SIZES = {False: {"width": 256, "samples": 256, "seeds": 5},
+         True: {"width": 128, "samples": 64, "seeds": 3}}
+#: the (activation, initializer) pairs the claims are about: measured on every seed (the
+#: rest of the grid, drawn in the figures, on the first seed only)
+CLAIMED = (("sigmoid", "legacy_uniform"), ("sigmoid", "normal_1"), ("relu", "he_normal"),
+           ("relu", "glorot_uniform"), ("selu", "lecun_normal"))
 
 
 def init_label(init_id: str) -> str:
@@ -95,13 +100,18 @@ def propagate(activation: str, init: str, depth: int, width: int, samples: int,
 
 def plan(quick: bool, seed: int) -> list[Run]:
     sizes = SIZES[quick]
+    shape = {"depth": DEPTH, "width": sizes["width"], "samples": sizes["samples"]}
     configs: dict[Key, dict[str, Any]] = {
-        ("grid", act, init): {"activation": act, "init": init, "depth": DEPTH, **sizes}
-        for act in ACTIVATIONS for init, *_ in INITIALIZERS}
+        ("grid", act, init, rep): {"activation": act, "init": init, **shape}
+        for act in ACTIVATIONS for init, *_ in INITIALIZERS for rep in range(sizes["seeds"])
+        if rep == 0 or (act, init) in CLAIMED}
     for width in SIGMOID_WIDTHS:
-        configs[("width", "sigmoid", width)] = {"activation": "sigmoid", "init": "normal_1",
-                                                "depth": DEPTH, "width": width,
-                                                "samples": sizes["samples"]}
+        if width == sizes["width"]:
+            continue  # that is the grid's (sigmoid, N(0, 1)) network, same seed
+        for rep in range(sizes["seeds"]):
+            configs[("width", "sigmoid", width, rep)] = {"activation": "sigmoid",
+                                                         "init": "normal_1", **shape,
+                                                         "width": width}
     per_act = {"gelu": 3.0, "swish": 1.5, "selu": 1.3, "elu": 1.3}
     scale = 0.3 * sizes["width"] * sizes["samples"] / (256 * 256)  # about seconds
 
@@ -109,7 +119,10 @@ def plan(quick: bool, seed: int) -> list[Run]:
         width = key[2] if key[0] == "width" else sizes["width"]
         return scale * per_act.get(key[1], 1.0) * width / sizes["width"]
 
-    return plan_runs(NAME, seed, propagate, configs, seed_key=lambda key: key[0], cost=cost)
+    # the seed is the replicate's alone: every configuration of one replicate sees the
+    # same inputs, labels and underlying random draws (paired comparisons)
+    return plan_runs(NAME, seed, propagate, configs, seed_key=lambda key: key[-1:],
+                     cost=cost)
 
 
 def _ratio(first: float | None, last: float | None) -> float:
@@ -120,64 +133,102 @@ def _ratio(first: float | None, last: float | None) -> float:
     return first / last
 
 
+def _log10(value: float) -> float:
+    return math.log10(value) if math.isfinite(value) and value > 0 else math.nan
+
+
 def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
-    per_layer, summary = [], []
-    for (kind, act, init), rows in outputs.items():
+    sizes = SIZES[quick]
+    per_layer, summary, seeds = [], [], []
+    for (kind, act, init, rep), rows in outputs.items():
         if kind != "grid":
             continue
         hidden = [r for r in rows if r["layer"] <= DEPTH]
-        for r in hidden:
-            per_layer.append({"activation": act, "init": init, **r})
         first, last = hidden[0], hidden[-1]
-        summary.append({
-            "activation": act, "init": init, "init_label": init_label(init),
-            "act_std_first": first["act_std"], "act_std_last": last["act_std"],
-            "act_mean_last": last["act_mean"],
-            "delta_std_first": first["delta_std"], "delta_std_last": last["delta_std"],
-            "grad_ratio": _ratio(first["grad_norm"], last["grad_norm"]),
-            "grad_norm_first": first["grad_norm"], "grad_norm_last": last["grad_norm"],
-            "saturated_last": last["saturated"], "dead_last": last["dead"]})
+        row = {"activation": act, "init": init, "init_label": init_label(init),
+               "act_std_first": first["act_std"], "act_std_last": last["act_std"],
+               "act_mean_last": last["act_mean"],
+               "delta_std_first": first["delta_std"], "delta_std_last": last["delta_std"],
+               "grad_ratio": _ratio(first["grad_norm"], last["grad_norm"]),
+               "grad_norm_first": first["grad_norm"], "grad_norm_last": last["grad_norm"],
+               "saturated_last": last["saturated"], "dead_last": last["dead"]}
+        if (act, init) in CLAIMED:
+            seeds.append({"seed": rep, **row})
+        if rep == 0:
+            per_layer.extend({"activation": act, "init": init, **r} for r in hidden)
+            summary.append(row)
+
+    def per_seed(act: str, init: str, column: str) -> list[float]:
+        return [r[column] for r in seeds if (r["activation"], r["init"]) == (act, init)]
+
+    def sigmoid_ratios(width: int) -> list[float]:
+        if width == sizes["width"]:
+            return per_seed("sigmoid", "normal_1", "grad_ratio")
+        return [_ratio(rows[0]["grad_norm"], rows[DEPTH - 1]["grad_norm"])
+                for (kind, _, w, _rep), rows in outputs.items() if kind == "width"
+                and w == width]
+
     widths = []
-    for (kind, _act, width), rows in outputs.items():
-        if kind == "width":
-            ratio = _ratio(rows[0]["grad_norm"], rows[DEPTH - 1]["grad_norm"])
-            widths.append({"width": width, "grad_ratio": ratio,
-                           "per_layer_factor": ratio ** (1 / (DEPTH - 1))
-                           if math.isfinite(ratio) and ratio > 0 else math.nan})
+    for width in SIGMOID_WIDTHS:
+        logs = [_log10(r) for r in sigmoid_ratios(width)]
+        mean_log = float(np.mean(logs))  # NaN if any seed over- or underflowed
+        widths.append({"width": width, "grad_ratio": 10 ** mean_log,
+                       "per_layer_factor": 10 ** (mean_log / (DEPTH - 1)),
+                       "seeds": len(logs)})
+
+    def geometric(act: str, init: str, column: str) -> float:
+        return 10 ** float(np.mean([_log10(v) for v in per_seed(act, init, column)]))
+
+    def claim(text: str, quantity: str, act: str, init: str, column: str, direction: int,
+              margin: float, evidence: str, log: bool = True) -> Claim:
+        values = per_seed(act, init, column)
+        return Claim.from_samples(text, quantity, [_log10(v) for v in values] if log
+                                  else [v - 1 for v in values], direction=direction,
+                                  margin=margin, evidence=evidence)
+
+    width = sizes["width"]
+    n = sizes["seeds"]
+    narrow = [w for w in widths if w["width"] <= 32]
+    ratio_q = f"log10 of the weight-gradient norm ratio ‖dW₁‖ / ‖dW_{DEPTH}‖"
+    claims = [
+        claim("Sigmoid with the old default init U(±1/√n): gradients vanish (first/last "
+              "hidden layer weight-gradient norm ratio below 1e-3).", ratio_q, "sigmoid",
+              "legacy_uniform", "grad_ratio", -1, 3.0,
+              f"geometric mean over {n} seeds: ratio = "
+              f"{fmt(geometric('sigmoid', 'legacy_uniform', 'grad_ratio'))} over {DEPTH} "
+              f"layers"),
+        claim(f"ReLU keeps the signal with He init (std of the activations at layer {DEPTH} "
+              f"within a factor 3 of 1) ...", f"log10 std of the activations at layer {DEPTH}",
+              "relu", "he_normal", "act_std_last", 0, math.log10(3),
+              f"geometric mean over {n} seeds: "
+              f"{fmt(geometric('relu', 'he_normal', 'act_std_last'))}"),
+        claim(f"... and loses it with Glorot (std at layer {DEPTH} below 1e-3).",
+              f"log10 std of the activations at layer {DEPTH}", "relu", "glorot_uniform",
+              "act_std_last", -1, 3.0,
+              f"geometric mean over {n} seeds: "
+              f"{fmt(geometric('relu', 'glorot_uniform', 'act_std_last'))} — Glorot halves "
+              f"the variance at every ReLU layer, 2^-{DEPTH // 2} in std after {DEPTH}"),
+        claim("SELU with LeCun normal keeps unit variance through the depth.",
+              f"std of the activations at layer {DEPTH} − 1", "selu", "lecun_normal",
+              "act_std_last", 0, 0.2,
+              f"mean over {n} seeds: std = "
+              f"{fmt(float(np.mean(per_seed('selu', 'lecun_normal', 'act_std_last'))))}",
+              log=False),
+        claim("Sigmoid with N(0, 1) weights: vanishing gradients (ratio below 1e-3).",
+              ratio_q + f", width {width}", "sigmoid", "normal_1", "grad_ratio", -1, 3.0,
+              f"the measurement does not support the lecture at this width: geometric mean "
+              f"over {n} seeds {fmt(geometric('sigmoid', 'normal_1', 'grad_ratio'))} at width "
+              f"{width}, but " + ", ".join(f"{fmt(w['grad_ratio'])} at width {w['width']}"
+                                           for w in narrow)
+              + ". Large weights saturate the units (σ' ≈ 0) but multiply the error by "
+                "|W| ≈ √n: the backward factor per layer grows like √n."),
+    ]
     by = {(r["activation"], r["init"]): r for r in summary}
 
     def get(act: str, init: str, column: str) -> float:
         return by.get((act, init), {}).get(column, math.nan)
 
-    sig_legacy = get("sigmoid", "legacy_uniform", "grad_ratio")
-    sig_small = get("sigmoid", "normal_0.01", "grad_ratio")
-    sig_big = get("sigmoid", "normal_1", "grad_ratio")
-    width = SIZES[quick]["width"]
-    relu_he, relu_glorot = (get("relu", i, "act_std_last") for i in ("he_normal",
-                                                                       "glorot_uniform"))
-    selu_std = get("selu", "lecun_normal", "act_std_last")
     tanh_glorot = get("tanh", "glorot_uniform", "act_std_last")
-    narrow = [w for w in widths if w["width"] <= 32]
-    claims = [
-        Claim.boolean("Sigmoid with the old default init U(±1/√n): gradients vanish (first/last "
-              "hidden layer weight-gradient norm ratio below 1e-3).",
-              math.isfinite(sig_legacy) and sig_legacy < 1e-3,
-              f"ratio = {fmt(sig_legacy)} over {DEPTH} layers; with N(0, 0.01²): "
-              f"{fmt(sig_small)}"),
-        Claim.boolean("ReLU keeps the signal with He init and loses it with Glorot "
-              f"(std of the activations at layer {DEPTH}).",
-              relu_he > 0.3 and relu_glorot < 1e-3,
-              f"He: {fmt(relu_he)}, Glorot: {fmt(relu_glorot)} — Glorot halves the "
-              f"variance at every ReLU layer, 2^-{DEPTH // 2} in std after {DEPTH}"),
-        Claim.boolean("SELU with LeCun normal keeps unit variance through the depth.",
-              0.8 <= selu_std <= 1.2, f"std at layer {DEPTH} = {fmt(selu_std)}"),
-        Claim.boolean("Sigmoid with N(0, 1) weights: vanishing gradients (ratio below 1e-3).",
-              math.isfinite(sig_big) and sig_big < 1e-3,
-              f"only in narrow layers — ratio {fmt(sig_big)} at width {width} but "
-              + ", ".join(f"{fmt(w['grad_ratio'])} at width {w['width']}" for w in narrow)
-              + ". Large weights saturate the units (σ' ≈ 0) but multiply the error "
-                "by |W| ≈ √n: the backward factor per layer grows like √n."),
-    ]
     notes = [
         f"tanh with Glorot keeps a usable but shrinking signal (std {fmt(tanh_glorot)} at "
         f"layer {DEPTH}): Glorot's derivation assumes the linear regime of tanh.",
@@ -207,16 +258,23 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
         NAME, TITLE, {"quick": quick, "seed": seed, "depth": DEPTH,
                       "classes": CLASSES, "dtype": "float64",
                       "activations": list(ACTIVATIONS),
-                      "initializers": [i for i, *_ in INITIALIZERS], **SIZES[quick]},
-        [Table("summary", f"First and last ({DEPTH}th) hidden layer at initialization",
+                      "initializers": [i for i, *_ in INITIALIZERS], **sizes},
+        [Table("summary", f"First and last ({DEPTH}th) hidden layer at initialization "
+               f"(first seed; the claims use all {n} seeds: see the seeds table)",
                summary, formats=formats),
-         Table("sigmoid_width", "Sigmoid with N(0, 1) weights: gradient ratio by width",
-               widths, formats=formats),
-         Table("per_layer", "Per-layer statistics", per_layer, shown=False)],
-        numbers={"sigmoid + old default init: gradient ratio layer 1 / layer 50": sig_legacy,
-                 f"ReLU + He: activation std at layer {DEPTH}": relu_he,
-                 f"ReLU + Glorot: activation std at layer {DEPTH}": relu_glorot,
-                 f"SELU + LeCun: activation std at layer {DEPTH}": selu_std},
+         Table("sigmoid_width", f"Sigmoid with N(0, 1) weights: gradient ratio by width "
+               f"(geometric mean over {n} seeds)", widths, formats=formats),
+         Table("seeds", "The claimed configurations on every seed", seeds, formats=formats,
+               shown=False),
+         Table("per_layer", "Per-layer statistics (first seed)", per_layer, shown=False)],
+        numbers={f"sigmoid + old default init: gradient ratio layer 1 / layer {DEPTH}":
+                 geometric("sigmoid", "legacy_uniform", "grad_ratio"),
+                 f"ReLU + He: activation std at layer {DEPTH}":
+                 geometric("relu", "he_normal", "act_std_last"),
+                 f"ReLU + Glorot: activation std at layer {DEPTH}":
+                 geometric("relu", "glorot_uniform", "act_std_last"),
+                 f"SELU + LeCun: activation std at layer {DEPTH}":
+                 float(np.mean(per_seed("selu", "lecun_normal", "act_std_last")))},
         number_formats={f"SELU + LeCun: activation std at layer {DEPTH}": ".3f"},
         claims=claims, notes=notes)
 

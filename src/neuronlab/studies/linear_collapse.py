@@ -25,7 +25,17 @@ import numpy as np
 from neuronlab.layers import Dense
 from neuronlab.network import MLP, Sequential
 from neuronlab.studies import _train
-from neuronlab.studies._core import Claim, Key, Run, Study, StudyResult, Table, fmt, plan_runs
+from neuronlab.studies._core import (
+    Claim,
+    Key,
+    Run,
+    Study,
+    StudyResult,
+    Table,
+    fmt,
+    mean_std,
+    plan_runs,
+)
 
 NAME = "linear_collapse"
 TITLE = "Identity activations collapse to one linear map; two ReLUs make a step"
@@ -43,7 +53,8 @@ WIDTH = 16
 DATASET = "circles"
 STEEPNESS = (1.0, 4.0, 32.0)
 TOWERS = (4, 16, 64)
-SIZES = {False: {"epochs": 60, "grid": 401}, True: {"epochs": 25, "grid": 201}}
+SIZES = {False: {"epochs": 60, "grid": 401, "seeds": 5},
+         True: {"epochs": 25, "grid": 201, "seeds": 3}}
 OPTIMIZER = {"optimizer": "adam", "lr": 0.01, "batch_size": 32}
 
 
@@ -63,8 +74,10 @@ def collapse(model: Sequential) -> tuple[np.ndarray, np.ndarray]:
     return W, b
 
 
-def linear_versus_relu(activation: str, epochs: int, grid: int, seed: int) -> dict[str, Any]:
-    """Train a deep MLP on circles; for the identity network, check the collapse."""
+def linear_versus_relu(activation: str, epochs: int, grid: int, draw: bool,
+                       seed: int) -> dict[str, Any]:
+    """Train a deep MLP on circles; for the identity network, check the collapse.
+    With ``draw``, also the decision map on a grid and the test points (the figure)."""
     d = _train.dataset(DATASET)
     hidden = [WIDTH] * DEPTH
     out: dict[str, Any] = {}
@@ -75,22 +88,26 @@ def linear_versus_relu(activation: str, epochs: int, grid: int, seed: int) -> di
         W, b = collapse(probe)
         out["max_deviation_init"] = float(np.max(np.abs(probe.forward(X) - (X @ W + b))))
         out["scale_init"] = float(np.max(np.abs(X @ W + b)))
+        out["relative_deviation_init"] = out["max_deviation_init"] / out["scale_init"]
     model, trained = _train.train(DATASET, hidden, activation, "glorot_uniform",
                                   epochs=epochs, seed=seed, **OPTIMIZER)
     out.update(test_accuracy=trained["test_accuracy"], epochs=trained["epochs"])
-    # the decision map on a grid over the data, for the figure
+    # a grid over the data: the decision map of the figure, and where the trained
+    # identity network is compared with its single linear map
     lo, hi = d.X_train.min(axis=0) - 0.3, d.X_train.max(axis=0) + 0.3
     g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], grid // 4 + 1),
                          np.linspace(lo[1], hi[1], grid // 4 + 1))
     points = np.column_stack([g1.ravel(), g2.ravel()])
-    p = model.predict(points)[:, 1]
-    out["decision"] = [{"x1": a, "x2": c, "p1": q} for a, c, q in zip(*points.T, p, strict=True)]
-    out["points"] = [{"x1": a, "x2": c, "y": int(t)}
-                     for (a, c), t in zip(d.X_test, d.y_test, strict=True)]
     if activation == "identity":  # trained in float32: the collapse holds to rounding
         logits = Sequential(model.layers[:-1], model.dtype).forward(points)
         W, b = collapse(model)
         out["max_deviation_trained"] = float(np.max(np.abs(logits - (points @ W + b))))
+    if draw:
+        p = model.predict(points)[:, 1]
+        out["decision"] = [{"x1": a, "x2": c, "p1": q}
+                           for a, c, q in zip(*points.T, p, strict=True)]
+        out["points"] = [{"x1": a, "x2": c, "y": int(t)}
+                         for (a, c), t in zip(d.X_test, d.y_test, strict=True)]
     return out
 
 
@@ -129,69 +146,104 @@ def steps(grid: int, seed: int) -> dict[str, Any]:
 
 def plan(quick: bool, seed: int) -> list[Run]:
     sizes = SIZES[quick]
+    # the same seed for both activations: paired comparisons (same data, same draws)
     runs = plan_runs(NAME, seed, linear_versus_relu,
-                     {("circles", act): {"activation": act, "epochs": sizes["epochs"],
-                                         "grid": sizes["grid"]}
-                      for act in ("identity", "relu")},
-                     seed_key=lambda key: key[:1], cost=lambda key: 0.03 * sizes["epochs"])
+                     {("circles", act, rep): {"activation": act, "epochs": sizes["epochs"],
+                                              "grid": sizes["grid"], "draw": rep == 0}
+                      for act in ("identity", "relu") for rep in range(sizes["seeds"])},
+                     seed_key=lambda key: (key[0], key[2]),
+                     cost=lambda key: 0.03 * sizes["epochs"])
     runs += plan_runs(NAME, seed, steps, {("steps",): {"grid": sizes["grid"]}},
                       cost=lambda key: 0.05)
     return runs
 
 
 def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
-    lin, relu = outputs[("circles", "identity")], outputs[("circles", "relu")]
-    summary = [
-        {"network": f"{DEPTH} identity layers", "test_accuracy": lin["test_accuracy"],
-         "max_deviation_init": lin["max_deviation_init"],
-         "max_deviation_trained": lin["max_deviation_trained"]},
-        {"network": f"{DEPTH} ReLU layers", "test_accuracy": relu["test_accuracy"],
-         "max_deviation_init": None, "max_deviation_trained": None}]
+    reps = range(SIZES[quick]["seeds"])
+    lin, relu = outputs[("circles", "identity", 0)], outputs[("circles", "relu", 0)]
+    runs = [{"network": act, "seed": rep,
+             "test_accuracy": outputs[("circles", act, rep)]["test_accuracy"],
+             "relative_deviation_init":
+                 outputs[("circles", act, rep)].get("relative_deviation_init"),
+             "max_deviation_trained":
+                 outputs[("circles", act, rep)].get("max_deviation_trained")}
+            for act in ("identity", "relu") for rep in reps]
+
+    def accuracies(act: str) -> list[float]:
+        return [r["test_accuracy"] for r in runs if r["network"] == act]
+
+    summary = []
+    for act, label in (("identity", f"{DEPTH} identity layers"), ("relu", f"{DEPTH} ReLU layers")):
+        acc, acc_sd = mean_std(accuracies(act))
+        summary.append({"network": label, "test_accuracy": acc, "test_accuracy_std": acc_sd,
+                        "seeds": len(reps),
+                        "relative_deviation_init": max(
+                            (r["relative_deviation_init"] for r in runs
+                             if r["network"] == act), default=None) if act == "identity"
+                        else None})
     decision = [{"network": act, **row} for act, out in (("identity", lin), ("relu", relu))
                 for row in out["decision"]]
-    curves = [{"network": act, **row} for act, out in (("identity", lin), ("relu", relu))
-              for row in out["epochs"]]
+    curves = [{"network": act, "seed": rep, **row} for act in ("identity", "relu")
+              for rep in reps for row in outputs[("circles", act, rep)]["epochs"]]
     st = outputs[("steps",)]
     errors = st["errors"]
+    deviations = [r["relative_deviation_init"] for r in runs if r["network"] == "identity"]
+    gap = [r - i for r, i in zip(accuracies("relu"), accuracies("identity"), strict=True)]
+    n = np.log([e["steps"] for e in errors])
+    exponent = float(np.polyfit(n, np.log([e["max_error"] for e in errors]), 1)[0])
     claims = [
-        Claim.boolean(f"A deep network ({DEPTH} layers) with identity activations equals one linear "  # noqa: E501 (transitional)
-              f"map (the product of its weights reproduces it).",
-              lin["max_deviation_init"] < 1e-10,
-              f"max |f(X) − (X W + b)| = {fmt(lin['max_deviation_init'])} in float64 (outputs "
-              f"up to {lin['scale_init']:.2g}); after training in float32: "
-              f"{fmt(lin['max_deviation_trained'])}"),
-        Claim.boolean("… so it cannot fit two circles, which ReLUs separate.",
-              lin["test_accuracy"] < 0.7 and relu["test_accuracy"] > 0.9,
-              f"test accuracy {lin['test_accuracy']:.1%} (identity) vs "
-              f"{relu['test_accuracy']:.1%} (ReLU)"),
-        Claim.boolean("Two ReLUs make a step; sums of steps approximate a function with an error "
-              "that shrinks as steps are added.",
-              all(b["max_error"] < a["max_error"] for a, b in zip(errors, errors[1:],
-                                                                  strict=False)),
-              "max error " + ", ".join(f"{e['max_error']:.3f} with {e['steps']} steps"
-                                       for e in errors)),
+        Claim.from_samples(
+            f"A deep network ({DEPTH} layers) with identity activations equals one linear "
+            f"map (the product of its weights reproduces it).",
+            "max |f(X) − (X W + b)| / max |X W + b| at initialization (float64)",
+            deviations, direction=0, margin=1e-10,
+            evidence=f"largest relative deviation {max(deviations):.2g} over "
+                     f"{len(deviations)} networks; after training in float32 (seed 0): "
+                     f"max |f(X) − (X W + b)| = {fmt(lin['max_deviation_trained'])}"),
+        Claim.from_samples(
+            "… so it cannot fit two circles, which ReLUs separate.",
+            "test accuracy, ReLU − identity network (paired: same data and seed)", gap,
+            direction=+1, margin=0.2,
+            evidence=f"test accuracy {np.mean(accuracies('identity')):.1%} (identity) vs "
+                     f"{np.mean(accuracies('relu')):.1%} (ReLU), mean over "
+                     f"{len(gap)} seeds"),
+        Claim.exact(
+            "Two ReLUs make a step; sums of n steps approximate a function with an error "
+            "that falls like 1/n.",
+            f"exponent p of max error ∝ n^p (least squares on log-log over n = "
+            f"{', '.join(str(e['steps']) for e in errors)})", exponent,
+            direction=-1, margin=0.5,
+            evidence="max error " + ", ".join(f"{e['max_error']:.3f} with {e['steps']} steps"
+                                              for e in errors)
+                     + "; hand-set weights, no randomness"),
     ]
-    formats = {"test_accuracy": ".1%", "max_deviation_init": ".2e",
-               "max_deviation_trained": ".2e", "max_error": ".4f"}
+    formats = {"test_accuracy": ".1%", "test_accuracy_std": ".1%",
+               "relative_deviation_init": ".2e", "max_deviation_trained": ".2e",
+               "max_error": ".4f"}
     return StudyResult(
         NAME, TITLE, {"quick": quick, "seed": seed, "depth": DEPTH, "width": WIDTH,
                       "dataset": DATASET, "steepness": list(STEEPNESS), "towers": list(TOWERS),
                       **SIZES[quick], **OPTIMIZER},
-        [Table("collapse", "Deep identity network vs deep ReLU network on two circles",
-               summary, formats=formats),
+        [Table("collapse", "Deep identity network vs deep ReLU network on two circles (mean "
+               "± std over seeds; deviation: the largest over seeds)", summary,
+               formats=formats),
+         Table("runs", "Every run", runs, formats=formats, shown=False),
          Table("approximation", "Sum of two-ReLU steps approximating sin(2πx) + x/2",
                errors, formats=formats),
-         Table("decision", "Predicted probability of the inner circle on a grid", decision,
+         Table("decision", "Predicted probability of the inner circle on a grid (seed 0)",
+               decision,
                shown=False),
          Table("points", "The test points of two circles", relu["points"], shown=False),
          Table("curves", "Per-epoch loss and accuracy", curves, shown=False),
          Table("steps", "Step and approximation curves", st["curves"], shown=False)],
-        numbers={"identity net: max deviation from one linear map": lin["max_deviation_init"],
-                 "identity net: circles test accuracy": lin["test_accuracy"],
-                 "ReLU net: circles test accuracy": relu["test_accuracy"]},
-        number_formats={"identity net: max deviation from one linear map": ".1e",
-                        "identity net: circles test accuracy": ".1%",
-                        "ReLU net: circles test accuracy": ".1%"},
+        numbers={"identity net: relative deviation from one linear map": max(deviations),
+                 "identity net: circles test accuracy (mean over seeds)":
+                     summary[0]["test_accuracy"],
+                 "ReLU net: circles test accuracy (mean over seeds)":
+                     summary[1]["test_accuracy"]},
+        number_formats={"identity net: relative deviation from one linear map": ".1e",
+                        "identity net: circles test accuracy (mean over seeds)": ".1%",
+                        "ReLU net: circles test accuracy (mean over seeds)": ".1%"},
         claims=claims)
 
 

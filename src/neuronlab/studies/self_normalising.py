@@ -94,20 +94,29 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
     by = {r["config"]: r for r in summary}
     selu, shifted = by["selu"], by["selu_shifted_input"]
     m50, s50 = selu[f"mean_layer_{CHECK_LAYER}"], selu[f"std_layer_{CHECK_LAYER}"]
+    def distance(config: str, layer: int) -> list[float]:
+        """Per seed: how far (mean, std) of a layer's activations is from (0, 1)."""
+        rows = {(r["seed"], r["layer"]): r for r in per_layer if r["config"] == config}
+        return [max(abs(rows[(rep, layer)]["act_mean"]), abs(rows[(rep, layer)]["act_std"] - 1))
+                for rep in sorted({r["seed"] for r in per_layer})]
+
+    quantity = (f"distance of the layer-{CHECK_LAYER} activations from the fixed point, "
+                f"max(|mean|, |std − 1|)")
     claims = [
-        Claim.boolean(f"SELU + LeCun normal keeps mean ≈ 0 and std ≈ 1 at layer {CHECK_LAYER} and "
-              f"beyond.",
-              abs(m50) < 0.2 and 0.8 <= s50 <= 1.2
-              and 0.8 <= selu[f"std_layer_{DEPTH}"] <= 1.2,
-              f"layer {CHECK_LAYER}: mean {m50:+.3f}, std {s50:.3f}; layer {DEPTH}: mean "
-              f"{selu[f'mean_layer_{DEPTH}']:+.3f}, std {selu[f'std_layer_{DEPTH}']:.3f}"),
-        Claim.boolean("The fixed point attracts: inputs with mean 1 and std 2 are pulled back.",
-              abs(shifted[f"mean_layer_{CHECK_LAYER}"]) < 0.2
-              and 0.8 <= shifted[f"std_layer_{CHECK_LAYER}"] <= 1.2,
-              f"layer 1: mean {shifted['mean_layer_1']:+.2f}, std "
-              f"{shifted['std_layer_1']:.2f}; layer {CHECK_LAYER}: mean "
-              f"{shifted[f'mean_layer_{CHECK_LAYER}']:+.3f}, std "
-              f"{shifted[f'std_layer_{CHECK_LAYER}']:.3f}"),
+        Claim.from_samples(
+            f"SELU + LeCun normal keeps mean ≈ 0 and std ≈ 1 at layer {CHECK_LAYER} and "
+            f"beyond.", quantity, distance("selu", CHECK_LAYER), direction=0, margin=0.2,
+            evidence=f"layer {CHECK_LAYER}: mean {m50:+.3f}, std {s50:.3f}; layer {DEPTH}: "
+                     f"mean {selu[f'mean_layer_{DEPTH}']:+.3f}, std "
+                     f"{selu[f'std_layer_{DEPTH}']:.3f} (means over seeds)"),
+        Claim.from_samples(
+            "The fixed point attracts: inputs with mean 1 and std 2 are pulled back.",
+            quantity + ", from shifted inputs", distance("selu_shifted_input", CHECK_LAYER),
+            direction=0, margin=0.2,
+            evidence=f"layer 1: mean {shifted['mean_layer_1']:+.2f}, std "
+                     f"{shifted['std_layer_1']:.2f}; layer {CHECK_LAYER}: mean "
+                     f"{shifted[f'mean_layer_{CHECK_LAYER}']:+.3f}, std "
+                     f"{shifted[f'std_layer_{CHECK_LAYER}']:.3f} (means over seeds)"),
     ]
     notes = [f"Without SELU's constants ELU drifts (std {fmt(by['elu'][f'std_layer_{DEPTH}'])} "
              f"at layer {DEPTH}); ReLU + He keeps a std of "

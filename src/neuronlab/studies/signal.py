@@ -86,7 +86,7 @@ DATASET = "digits"
 SIZES = {
     False: {"depth": 50, "width": 512, "samples": 128, "seeds": 3, "ensemble": 512,
             "grid_w": 36, "grid_b": 21, "edge_b": 11, "train_depth": 20,
-            "train_width": 64, "epochs": 15, "train_seeds": 2},
+            "train_width": 64, "epochs": 15, "train_seeds": 3},
     True: {"depth": 20, "width": 128, "samples": 32, "seeds": 1, "ensemble": 256,
            "grid_w": 8, "grid_b": 4, "edge_b": 3, "train_depth": 8, "train_width": 32,
            "epochs": 3, "train_seeds": 1},
@@ -148,7 +148,8 @@ def ensemble(spec: tuple[str, Mapping[str, Any]], scale: float, depth: int, widt
     with np.errstate(over="ignore", invalid="ignore"):
         mean = q.mean(axis=0)
         spread = q.std(axis=0) / mean
-    return {"mean": mean.tolist(), "relative_spread": spread.tolist()}
+    return {"mean": mean.tolist(), "relative_spread": spread.tolist(),
+            "last": q[:, -1].tolist()}
 
 
 def phase(spec: tuple[str, Mapping[str, Any]], grid_w: int, grid_b: int, edge_b: int,
@@ -272,6 +273,8 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int,
     scales = sorted({key[2] for key in outputs if key[0] == "measured"})
 
     per_layer, summary = [], []
+    #: (label, scale) -> (q at the last layer of every sampled network, of every real one)
+    last_q: dict[tuple[str, float], tuple[list[float], list[float]]] = {}
     for label in labels:
         spec = specs[label]
         fn = _make(spec)
@@ -292,6 +295,7 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int,
                     "predicted": predicted[layer], "measured": m_mean[layer],
                     "measured_std": m_std[layer], "ensemble": sampled["mean"][layer],
                     "ensemble_spread": sampled["relative_spread"][layer]})
+            last_q[(label, s)] = (sampled["last"], [run[-1] for run in runs])
             summary.append({
                 "activation": label, "scale": s, "sigma_w": sigma_w,
                 "predicted_last": predicted[-1], "measured_last": m_mean[-1],
@@ -324,7 +328,10 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int,
             "test_accuracy": acc, "test_accuracy_std": spread,
             "stop_reasons": ", ".join(sorted({out["stop_reason"] for _, out in outs}))})
 
-    claims, notes, numbers = _claims(summary, edge_rows, train_summary, properties, sizes)
+    train_runs = {(key[1], key[2], key[3]): outputs[key]["test_accuracy"] for key in outputs
+                  if key[0] == "training"}
+    claims, notes, numbers = _claims(summary, edge_rows, train_summary, properties, sizes,
+                                     last_q, train_runs)
     formats = {c: ".4g" for c in ("gain", "pytorch_gain", "chi_at_gain", "edge_sigma_w",
                                    "slope_at_fixed_point", "max_slope", "saturated_below",
                                    "saturated_above")}
@@ -361,96 +368,127 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int,
 
 def _claims(summary: list[dict[str, Any]], edge: list[dict[str, Any]],
             train: list[dict[str, Any]], properties: list[dict[str, Any]],
-            sizes: Mapping[str, Any]) -> tuple[list[Claim], list[str], dict[str, Any]]:
+            sizes: Mapping[str, Any],
+            last_q: Mapping[tuple[str, float], tuple[list[float], list[float]]],
+            train_runs: Mapping[tuple[str, float, int], float],
+            ) -> tuple[list[Claim], list[str], dict[str, Any]]:
+    """The claims, decided over sampled networks (the ensemble), real networks (seeds)
+    or training seeds; the edge of chaos is an exact computation."""
     claims, notes, numbers = [], [], {}
+    L = sizes["depth"]
     at_gain = [r for r in summary if r["scale"] == 1.0]
     slope = {row["activation"]: row["slope_at_fixed_point"] for row in properties}
+    ensemble = (f"{sizes['ensemble']} networks of depth {L}, width {sizes['width']}, "
+                f"sampled exactly in distribution")
+    for r in at_gain:
+        label, v = r["activation"], _finite(slope.get(r["activation"]), math.nan)
+        sampled, _ = last_q[(label, 1.0)]
+        p = _finite(r["predicted_last"], math.nan)
+        if not (math.isfinite(v) and p > 0 and all(math.isfinite(q) and q > 0
+                                                   for q in sampled)):
+            notes.append(f"{label}: no claim about the recursion at the gain: the predicted "
+                         f"or a sampled q at layer {L} left the float64 range.")
+            continue
+        if v <= 1 + 1e-6:
+            claims.append(Claim.from_samples(
+                f"{label}: at the auto gain the mean-field recursion predicts the second "
+                f"moment of layer {L} (its fixed point q* = 1 is stable or marginal, V'(1) = "
+                f"{v:.3f}).",
+                f"q at layer {L} of each sampled network / predicted − 1", [q / p - 1 for q
+                                                                            in sampled],
+                direction=0, margin=0.1,
+                evidence=f"predicted q = {fmt(p)}, ensemble mean {fmt(r['ensemble_last'])}; "
+                         f"{ensemble}; single networks scatter by "
+                         f"{fmt(r['network_spread_last'], '.0%')} (relative std)"))
+        else:
+            drift = 1 if p > 1 else -1
+            claims.append(Claim.from_samples(
+                f"{label}: q* = 1 repels at the auto gain (V'(1) = {v:.3f} > 1), so the "
+                f"second moment drifts {'up' if drift > 0 else 'down'} with depth, as the "
+                f"recursion predicts (by more than a factor 2 at layer {L}).",
+                f"log10 q at layer {L} of each sampled network", [math.log10(q) for q in sampled],
+                direction=drift, margin=math.log10(2),
+                evidence=f"predicted q = {fmt(p)}, ensemble mean {fmt(r['ensemble_last'])}; "
+                         f"{ensemble}"))
     stable = [r for r in at_gain if _finite(slope.get(r["activation"])) <= 1 + 1e-6]
-    unstable = [r for r in at_gain if _finite(slope.get(r["activation"]), 0.0) > 1 + 1e-6]
     if stable:
-        worst = max(stable, key=lambda r: _finite(r["max_error_in_standard_errors"]))
-        claims.append(Claim.boolean(
-            "The mean-field recursion predicts every layer's second moment at "
-            "initialization: at the auto gain, for every activation whose fixed point "
-            "q* = 1 is stable or marginal (V'(1) <= 1), the ensemble mean agrees with it "
-            "at every layer within 5% or 3 standard errors.",
-            all(_finite(r["max_error_ensemble"]) <= 0.05
-                or _finite(r["max_error_in_standard_errors"]) <= 3 for r in stable),
-            f"worst: {worst['activation']}, {fmt(worst['max_error_ensemble'], '.1%')} "
-            f"({fmt(worst['max_error_in_standard_errors'], '.2g')} standard errors; "
-            f"{sizes['ensemble']} networks of depth {sizes['depth']}, width "
-            f"{sizes['width']})"))
+        worst = max(stable, key=lambda r: _finite(r["max_error_ensemble"]))
         numbers["largest ensemble deviation at the gain (stable q*)"] = \
             worst["max_error_ensemble"]
-    if unstable:
-        def drifted(r: dict[str, Any]) -> bool:
-            p, e = _finite(r["predicted_last"], math.nan), _finite(r["ensemble_last"], math.nan)
-            return p > 0 and e > 0 and abs(math.log(p)) > math.log(2) \
-                and math.log(p) * math.log(e) > 0
-        claims.append(Claim.boolean(
-            "For smooth ReLU-like activations q* = 1 repels at the gain (V'(1) > 1): "
-            "prediction and measurement both drift away from 1 with depth.",
-            all(drifted(r) for r in unstable),
-            "; ".join(f"{r['activation']}: V'(1) = {slope[r['activation']]:.3f}, layer "
-                      f"{sizes['depth']} q = {fmt(r['predicted_last'])} predicted, "
-                      f"{fmt(r['ensemble_last'])} ensemble" for r in unstable)))
     tanh = [r for r in at_gain if r["activation"] == "tanh"]
     if tanh:
         r = tanh[0]
-        claims.append(Claim.boolean(
-            "For tanh single real networks follow the prediction too (within 10% at "
-            "every layer, mean over seeds).",
-            _finite(r["max_error_measured"]) <= 0.10,
-            f"largest deviation {fmt(r['max_error_measured'], '.1%')} over "
-            f"{sizes['seeds']} network(s) of width {sizes['width']}"))
+        _, real = last_q[("tanh", 1.0)]
+        claims.append(Claim.from_samples(
+            f"For tanh single real networks follow the prediction too (within 10% at layer "
+            f"{L}).", f"q at layer {L} of each real network / predicted − 1",
+            [q / r["predicted_last"] - 1 for q in real], direction=0, margin=0.1,
+            evidence=f"largest deviation over the layers, mean over the networks: "
+                     f"{fmt(r['max_error_measured'], '.1%')}; {sizes['seeds']} network(s) of "
+                     f"width {sizes['width']}"))
     relu = [r for r in at_gain if r["activation"] == "relu"]
     if relu:
-        hanin = math.sqrt(math.exp(5 * sizes["depth"] / sizes["width"]) - 1)
+        hanin = math.sqrt(math.exp(5 * L / sizes["width"]) - 1)
         notes.append(
             f"Finite width: single ReLU networks scatter around the prediction by "
             f"{fmt(relu[0]['network_spread_last'], '.0%')} (relative std over the "
-            f"ensemble at layer {sizes['depth']}); Hanin & Rolnick's estimate "
+            f"ensemble at layer {L}); Hanin & Rolnick's estimate "
             f"sqrt(exp(5 L / n) - 1) is {hanin:.0%}. Saturating activations such as tanh "
             f"scatter far less: their signals decorrelate instead of aligning.")
-    relu_off = {r["scale"]: r for r in summary if r["activation"] == "relu"}
-    if 0.5 in relu_off and 2.0 in relu_off:
-        small, big = relu_off[0.5], relu_off[2.0]
-        L = sizes["depth"]
-        expected_small, expected_big = 0.25 ** (L - 1) * 0.5, 4.0 ** (L - 1) * 8
-        claims.append(Claim.boolean(
-            "Off the gain the variance changes geometrically: for ReLU at half the gain "
-            "each layer divides q by 4, at twice the gain it multiplies q by 4.",
-            _close_log(small["ensemble_last"], expected_small)
-            and _close_log(big["ensemble_last"], expected_big),
-            f"layer {L}: q = {fmt(small['ensemble_last'])} (predicted "
-            f"{expected_small:.3g}) and {fmt(big['ensemble_last'])} (predicted "
-            f"{expected_big:.3g})"))
+    if ("relu", 2.0) in last_q:
+        # ReLU is positively homogeneous and every scale uses the same draws, so the
+        # sampled q at 0.5 × the gain is exactly 4^-(2(L-1)) times that at 2 ×: one claim
+        sampled, _ = last_q[("relu", 2.0)]
+        expected = 4.0 ** (L - 1) * 8
+        rows = {r["scale"]: r for r in summary if r["activation"] == "relu"}
+        claims.append(Claim.from_samples(
+            "Off the gain the variance changes geometrically: for ReLU at twice the gain "
+            "each layer multiplies q by 4 (at half the gain it divides q by 4).",
+            f"log10 (q at layer {L} of each sampled network / {expected:.3g}), at 2 × the "
+            f"gain", [math.log10(q / expected) for q in sampled], direction=0,
+            margin=math.log10(3),
+            evidence=f"layer {L}: ensemble mean q = {fmt(rows[2.0]['ensemble_last'])} "
+                     f"(predicted {expected:.3g}) at 2 × the gain"
+                     + (f", {fmt(rows[0.5]['ensemble_last'])} (predicted "
+                        f"{0.25 ** (L - 1) * 0.5:.3g}) at 0.5 ×" if 0.5 in rows else "")
+                     + f"; {ensemble}; the same draws at both scales, so by ReLU's "
+                       f"homogeneity one measurement decides both"))
     tanh_edge = [r for r in edge if r["activation"] == "tanh" and r["sigma_b"] == 0.0]
     if tanh_edge:
         e0 = tanh_edge[0]["sigma_w"]
-        later = [r["sigma_w"] for r in edge if r["activation"] == "tanh"]
-        claims.append(Claim.boolean(
-            "tanh's edge of chaos: chi = 1 at sigma_w = 1 without bias (Poole et al. 2016), "
-            "moving to larger sigma_w as sigma_b grows.",
-            abs(e0 - 1) < 1e-3 and all(b >= a for a, b in zip(later, later[1:], strict=False)),
-            "sigma_w on the edge: " + ", ".join(f"{r['sigma_w']:.3f} (sigma_b "
-                                                f"{r['sigma_b']:.2g})" for r in edge
-                                                if r["activation"] == "tanh")))
+        line = [r for r in edge if r["activation"] == "tanh"]
+        shown = "sigma_w on the edge: " + ", ".join(f"{r['sigma_w']:.3f} (sigma_b "
+                                                    f"{r['sigma_b']:.2g})" for r in line)
+        claims.append(Claim.exact(
+            "tanh's edge of chaos: chi = 1 at sigma_w = 1 without bias (Poole et al. 2016).",
+            "sigma_w on the edge at sigma_b = 0, − 1", e0 - 1, direction=0, margin=1e-3,
+            evidence=shown))
+        claims.append(Claim.exact(
+            "... moving to larger sigma_w as sigma_b grows.",
+            "smallest increase of sigma_w on the edge between neighbouring sigma_b",
+            min(b["sigma_w"] - a["sigma_w"] for a, b in zip(line, line[1:], strict=False)),
+            direction=+1, margin=0.0, evidence=shown))
         numbers["tanh edge of chaos sigma_w (sigma_b = 0)"] = e0
     by = {(r["activation"], r["scale"]): r for r in train}
-    pairs = [(label, by[(label, 1.0)], [by[(label, s)] for s in TRAIN_SCALES
-                                         if s != 1.0 and (label, s) in by])
-             for label in dict.fromkeys(r["activation"] for r in train) if (label, 1.0) in by]
-    if pairs:
-        margin = 0.2
-        claims.append(Claim.boolean(
-            "Auto-initialized deep networks train where badly scaled ones do not: with "
-            "half or twice the gain the test accuracy is lower by at least 20 points.",
-            all(_finite(bad["test_accuracy"], 1.0) <= auto["test_accuracy"] - margin
-                for _, auto, bads in pairs for bad in bads),
-            "; ".join(f"{label}: auto {fmt(auto['test_accuracy'], '.0%')}, "
-                      + ", ".join(f"{bad['init']} {fmt(bad['test_accuracy'], '.0%')}"
-                                  for bad in bads) for label, auto, bads in pairs)))
+    for label in dict.fromkeys(r["activation"] for r in train):
+        bad_scales = [s for s in TRAIN_SCALES if s != 1.0 and (label, s) in by]
+        if (label, 1.0) not in by or not bad_scales:
+            continue
+        reps = sorted(rep for (lab, s, rep) in train_runs if (lab, s) == (label, 1.0))
+        # paired: every scale trains from the same seed (same split, batches, draws)
+        gap = [train_runs[(label, 1.0, rep)]
+               - max(train_runs[(label, s, rep)] for s in bad_scales) for rep in reps]
+        claims.append(Claim.from_samples(
+            f"{label}: an auto-initialized deep network trains where badly scaled ones do "
+            f"not (half or twice the gain: test accuracy lower by at least 20 points).",
+            "test accuracy, auto gain − the better of half and twice the gain (paired seeds)",
+            gap, direction=+1, margin=0.2,
+            evidence=f"auto {fmt(by[(label, 1.0)]['test_accuracy'], '.0%')}, "
+                     + ", ".join(f"{by[(label, s)]['init']} "
+                                 f"{fmt(by[(label, s)]['test_accuracy'], '.0%')}"
+                                 for s in bad_scales)
+                     + f" (means over {len(reps)} seeds; {sizes['train_depth']} layers of "
+                       f"{sizes['train_width']}, {sizes['epochs']} epochs)"))
     for row in properties:
         if row["activation"] == "tanh":
             numbers["tanh gain"] = row["gain"]
@@ -463,11 +501,6 @@ def _claims(summary: list[dict[str, Any]], edge: list[dict[str, Any]],
 
 def _finite(value: Any, default: float = math.inf) -> float:
     return float(value) if value is not None and math.isfinite(value) else default
-
-
-def _close_log(value: Any, expected: float, factor: float = 3.0) -> bool:
-    v = _finite(value, math.nan)
-    return v > 0 and abs(math.log(v / expected)) <= math.log(factor)
 
 
 _q = m.sup("q", m.row("(", "l", ")"))
