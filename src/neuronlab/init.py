@@ -54,7 +54,6 @@ SELU's 3/4) is in :mod:`neuronlab.meanfield`.
 
 from __future__ import annotations
 
-import difflib
 import math
 from typing import Any
 
@@ -62,6 +61,7 @@ import numpy as np
 
 from neuronlab import meanfield
 from neuronlab._registry import Registry
+from neuronlab._suggest import did_you_mean
 
 MODES = ("fan_in", "fan_out", "fan_avg")
 DISTRIBUTIONS = ("uniform", "normal", "truncated_normal")
@@ -134,10 +134,8 @@ def _check_number(owner: str, param: str, value: Any, positive: bool = False) ->
 
 def _check_choice(owner: str, param: str, value: Any, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
-        close = difflib.get_close_matches(str(value), allowed, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(f"{owner} {param} must be one of {', '.join(allowed)}; "
-                         f"got {value!r}.{hint}")
+                         f"got {value!r}.{did_you_mean(value, allowed)}")
     return value
 
 
