@@ -161,3 +161,45 @@ def test_no_cycle_is_reported_for_a_layered_package(tmp_path):
     src = _package(tmp_path, {"__init__.py": "from pkg import a, b\n",
                               "a.py": "import os\n", "b.py": "from pkg.a import x\n"})
     assert cycles(import_graph(src, "pkg")) == []
+
+
+def _public_functions(path: Path) -> list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
+    """(qualified name, node) of the public functions and methods of one module file."""
+    found = []
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef) and not child.name.startswith("_"):
+                visit(child, f"{prefix}{child.name}.")
+            elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) and (
+                    not child.name.startswith("_") or child.name in ("__init__", "__call__")):
+                found.append((prefix + child.name, child))
+
+    if not path.name.startswith("_") or path.name == "__init__.py":
+        visit(ast.parse(path.read_text(encoding="utf-8")), "")
+    return found
+
+
+def test_the_public_api_is_annotated():
+    # py.typed promises type checkers annotations: every public function and method has
+    # them on each parameter (self and cls aside) and on its return (``__init__`` aside)
+    missing = []
+    for path in sorted((SRC / PACKAGE).rglob("*.py")):
+        for name, fn in _public_functions(path):
+            a = fn.args
+            params = [*a.posonlyargs, *a.args, *a.kwonlyargs,
+                      *([a.vararg] if a.vararg else []), *([a.kwarg] if a.kwarg else [])]
+            bare = [p.arg for p in params if p.annotation is None and p.arg not in ("self", "cls")]
+            if fn.returns is None and fn.name != "__init__":
+                bare.append("return")
+            if bare:
+                missing.append(f"{path.relative_to(SRC)}: {name} {bare}")
+    assert missing == []
+
+
+def test_the_package_ships_py_typed():
+    import tomllib
+
+    assert (SRC / PACKAGE / "py.typed").is_file()
+    config = tomllib.loads((SRC.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "py.typed" in config["tool"]["setuptools"]["package-data"][PACKAGE]

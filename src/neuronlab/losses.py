@@ -211,18 +211,18 @@ class MSE(Loss):
             raise TypeError(f"mse half must be True or False, got {half!r}")
         self.half = bool(half)
 
-    def value(self, y_pred, y_true):
+    def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         y_pred, y_true = _check(y_pred, y_true, "mse")
         e = (y_pred - y_true).astype(np.float64, copy=False)
         return float(np.vdot(e, e)) * (0.5 if self.half else 1.0) / e.size
 
-    def gradient(self, y_pred, y_true):
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = _check(y_pred, y_true, "mse")
         e = y_pred - y_true
         e *= (1.0 if self.half else 2.0) / e.size
         return e
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"half": self.half}
 
 
@@ -237,12 +237,12 @@ class MAE(Loss):
     formula = "J = 1/(n m) sum_ik |y_hat_ik - y_ik|"
     gradient_formula = "dJ/dy_hat = sign(y_hat - y) / (n m)"
 
-    def value(self, y_pred, y_true):
+    def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         y_pred, y_true = _check(y_pred, y_true, "mae")
         e = y_pred - y_true
         return float(np.abs(e, out=e).sum(dtype=np.float64)) / e.size
 
-    def gradient(self, y_pred, y_true):
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = _check(y_pred, y_true, "mae")
         e = y_pred - y_true
         g = np.sign(e, out=e)
@@ -273,21 +273,21 @@ class Huber(Loss):
             raise ValueError(f"huber delta must be a positive finite number, got {delta!r}")
         self.delta = float(delta)
 
-    def value(self, y_pred, y_true):
+    def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         y_pred, y_true = _check(y_pred, y_true, "huber")
         r = np.abs((y_pred - y_true).astype(np.float64, copy=False))
         d = self.delta
         per_entry = np.where(r < d, 0.5 * r * r, d * (r - 0.5 * d))
         return float(per_entry.sum()) / r.size
 
-    def gradient(self, y_pred, y_true):
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = _check(y_pred, y_true, "huber")
         e = y_pred - y_true
         np.clip(e, -self.delta, self.delta, out=e)
         e *= 1.0 / e.size
         return e
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"delta": self.delta}
 
 
@@ -310,7 +310,7 @@ class BinaryCrossEntropy(Loss):
     formula = "J = -1/(n m) sum_ik [y log p + (1 - y) log(1 - p)]"
     gradient_formula = "dJ/dp = (p - y) / max(p (1 - p), 1e-12) / (n m)"
 
-    def value(self, y_pred, y_true):
+    def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         p, y = _check(y_pred, y_true, "binary_cross_entropy")
         _check_probabilities(p, "binary_cross_entropy")
         log_p = _clamped_log(p)
@@ -320,7 +320,7 @@ class BinaryCrossEntropy(Loss):
         log_p += log_q  # y log p + (1 - y) log(1 - p), entry by entry (no cancellation)
         return -float(log_p.sum(dtype=np.float64)) / p.size
 
-    def gradient(self, y_pred, y_true):
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         p, y = _check(y_pred, y_true, "binary_cross_entropy")
         _check_probabilities(p, "binary_cross_entropy")
         denom = p * (1 - p)
@@ -350,14 +350,14 @@ class BinaryCrossEntropyWithLogits(Loss):
     gradient_formula = "dJ/dz = (sigmoid(z) - y) / (n m)"
     from_logits = True
 
-    def value(self, y_pred, y_true):
+    def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         z, y = _check(y_pred, y_true, "binary_cross_entropy_with_logits")
         per_entry = np.maximum(z, 0)
         per_entry -= z * y
         per_entry += np.log1p(np.exp(-np.abs(z)))
         return float(per_entry.sum(dtype=np.float64)) / z.size
 
-    def gradient(self, y_pred, y_true):
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         z, y = _check(y_pred, y_true, "binary_cross_entropy_with_logits")
         g = _sigmoid_from(z, np.exp(-np.abs(z)))
         g -= y
@@ -399,12 +399,12 @@ class CrossEntropy(Loss):
         self._ln_base = _log_base(base)
         self.base = _base_config(base)
 
-    def value(self, y_pred, y_true):
+    def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         p, y = _check(y_pred, y_true, "cross_entropy")
         _check_probabilities(p, "cross_entropy")
         return -float(np.vdot(y, _clamped_log(p))) / (len(p) * self._ln_base)
 
-    def gradient(self, y_pred, y_true):
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         p, y = _check(y_pred, y_true, "cross_entropy")
         _check_probabilities(p, "cross_entropy")
         g = np.maximum(p, GRAD_EPS)
@@ -412,7 +412,7 @@ class CrossEntropy(Loss):
         g *= -1.0 / (len(p) * self._ln_base)
         return g
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"base": self.base}
 
 
@@ -442,13 +442,14 @@ class SoftmaxCrossEntropy(Loss):
         self._ln_base = _log_base(base)
         self.base = _base_config(base)
 
-    def value(self, y_pred, y_true):
+    def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         return self.value_and_gradient(y_pred, y_true)[0]
 
-    def gradient(self, y_pred, y_true):
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         return self.value_and_gradient(y_pred, y_true)[1]
 
-    def value_and_gradient(self, y_pred, y_true, *, out=None):
+    def value_and_gradient(self, y_pred: np.ndarray, y_true: np.ndarray, *,
+                           out: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """Both from one exponentiation: ``e = exp(z - max z)``, ``LSE = max z + ln sum e``."""
         z, y = _check(y_pred, y_true, "softmax_cross_entropy")
         g = np.subtract(z, z.max(axis=1, keepdims=True), out=out)  # <= 0: exp can't overflow
@@ -466,7 +467,7 @@ class SoftmaxCrossEntropy(Loss):
         g *= scale
         return j, g
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"base": self.base}
 
 
