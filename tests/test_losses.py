@@ -485,3 +485,65 @@ def test_properties_nonnegative_finite_shape_dtype(args):
     assert isinstance(j, float) and math.isfinite(j) and j >= 0
     assert g.shape == y_pred.shape and g.dtype == y_pred.dtype
     assert np.isfinite(g).all()
+
+
+# ----------------------------------------------------------------------------- sample weights
+
+
+def torch_per_sample(name, params, yp, yt):
+    """The reference J_i in PyTorch: reduction="none", then the loss's own reduction
+    over the outputs (mean for entry-wise losses, sum over the classes)."""
+    if name == "mse":
+        return F.mse_loss(yp, yt, reduction="none").mean(1) * (0.5 if params.get("half") else 1.0)
+    if name == "mae":
+        return F.l1_loss(yp, yt, reduction="none").mean(1)
+    if name == "huber":
+        return F.huber_loss(yp, yt, delta=params.get("delta", 1.0), reduction="none").mean(1)
+    if name == "binary_cross_entropy":
+        return F.binary_cross_entropy(yp, yt, reduction="none").mean(1)
+    if name == "binary_cross_entropy_with_logits":
+        return F.binary_cross_entropy_with_logits(yp, yt, reduction="none").mean(1)
+    if name == "cross_entropy":
+        return -(yt * torch.clamp(torch.log(yp), min=-100)).sum(1) / _ln_base(params)
+    if name == "softmax_cross_entropy":
+        return F.cross_entropy(yp, yt, reduction="none") / _ln_base(params)
+    raise AssertionError(name)
+
+
+@pytest.mark.parametrize(("name", "params"), CASES, ids=IDS)
+def test_weighted_value_and_gradient_match_pytorch(name, params):
+    """J = sum w_i J_i / sum w_i (and its gradient) against PyTorch's autograd; zero
+    weights give zero gradient rows; per_sample's mean is value."""
+    rng = np.random.default_rng(3)
+    y_pred, y_true = make_data(KIND[name], rng)
+    w = rng.integers(0, 4, len(y_pred)).astype(float)
+    w[0] = 0.0  # the row of extremes counts for nothing
+    loss = losses.get(name, **params)
+    yp = torch.tensor(y_pred, requires_grad=True)
+    per_sample = torch_per_sample(name, params, yp, torch.tensor(y_true))
+    j_ref = (per_sample * torch.tensor(w)).sum() / w.sum()
+    j_ref.backward()
+    j, g = loss.value_and_gradient(y_pred, y_true, sample_weight=w)
+    assert j == pytest.approx(j_ref.item(), rel=1e-12)
+    # PyTorch's BCE floors p (1 - p) at 1e-12 stored as float32: rtol 1e-8 there, as
+    # in test_value_and_gradient_match_pytorch_float64
+    rtol = 1e-8 if name == "binary_cross_entropy" else 1e-10
+    np.testing.assert_allclose(g, yp.grad.numpy(), rtol=rtol, atol=1e-15)
+    assert not g[0].any()
+    np.testing.assert_allclose(loss.per_sample(y_pred, y_true), per_sample.detach().numpy(),
+                               rtol=1e-12, atol=1e-15)
+    assert loss.per_sample(y_pred, y_true).mean() == pytest.approx(
+        loss.value(y_pred, y_true), rel=1e-12)
+
+
+@pytest.mark.parametrize(("name", "params"), CASES, ids=IDS)
+def test_unit_weights_change_nothing_float32(name, params):
+    rng = np.random.default_rng(4)
+    y_pred, y_true = (a.astype(np.float32) for a in make_data(KIND[name], rng, extremes=False))
+    loss = losses.get(name, **params)
+    j, g = loss.value_and_gradient(y_pred, y_true)
+    jw, gw = loss.value_and_gradient(y_pred, y_true, sample_weight=np.full(len(y_pred), 2.5))
+    assert gw.dtype == np.float32
+    # float32 products in another order: a few ulps of float32 (2^-23 ≈ 1.2e-7)
+    assert jw == pytest.approx(j, rel=1e-6)
+    np.testing.assert_allclose(gw, g, rtol=1e-6, atol=1e-12)

@@ -134,6 +134,11 @@ TORCH_SCHEDULERS = {
     "exponential": lambda opt, gamma: torch.optim.lr_scheduler.ExponentialLR(opt, gamma),
     "cosine": lambda opt, t_max, eta_min=0.0: torch.optim.lr_scheduler.CosineAnnealingLR(
         opt, T_max=t_max, eta_min=eta_min),
+    "invscaling": lambda opt, power_t=0.5, t_per_epoch=1: torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda e: 1 / (1 + t_per_epoch * e) ** power_t),
+    # without a call to reduce() the rate stays; reduce() is tested against scikit-learn
+    "on_demand": lambda opt, factor=0.2, min_lr=1e-6: torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda e: 1.0),
 }
 SCHEDULE_CASES = [
     ("constant", {}),
@@ -142,6 +147,9 @@ SCHEDULE_CASES = [
     ("exponential", {"gamma": 0.9}),
     ("cosine", {"t_max": 10}),
     ("cosine", {"t_max": 12, "eta_min": 0.01}),
+    ("invscaling", {}),
+    ("invscaling", {"power_t": 0.25, "t_per_epoch": 1797}),
+    ("on_demand", {}),
 ]
 
 
@@ -448,3 +456,74 @@ def test_sgd_decreases_a_convex_quadratic_for_small_lr(seed, n, frac):
         cur = J(w.value)
         assert cur <= prev - 0.5 * lr * gg + 1e-10 * (1 + abs(prev))
         prev = cur
+
+
+# ------------------------------------------------------------------ the velocity form
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_velocity_form_matches_scikit_learn_sgd_with_a_changing_rate(nesterov, dtype):
+    """momentum_form="velocity" is scikit-learn's SGDOptimizer (v ← μ v − η g), step for
+    step, while the rate changes every step (the gradient form differs then)."""
+    from sklearn.neural_network._stochastic_optimizers import SGDOptimizer
+
+    init, grads = _problem(2, 20)
+    params = [Parameter(x.astype(dtype)) for x in init]
+    theirs = [x.astype(dtype) for x in init]
+    ours = optim.SGD(params, lr=0.1, momentum=0.9, nesterov=nesterov,
+                     momentum_form="velocity")
+    ref = SGDOptimizer(theirs, learning_rate_init=0.1, momentum=0.9, nesterov=nesterov)
+    pytorch_form = optim.SGD([Parameter(x.copy()) for x in init], lr=0.1, momentum=0.9,
+                             nesterov=nesterov)
+    for k, step_grads in enumerate(grads):
+        lr = 0.1 / (k + 1) ** 0.5
+        ours.lr = ref.learning_rate = pytorch_form.lr = lr
+        for p, q, g in zip(params, pytorch_form.params, step_grads, strict=True):
+            p.grad[...] = g.astype(dtype)
+            q.grad[...] = g
+        ours.step()
+        pytorch_form.step()
+        ref.update_params(theirs, [g.astype(dtype) for g in step_grads])
+        _assert_close([p.value for p in params], theirs, TOL[dtype])
+    assert not np.allclose(pytorch_form.params[0].value, theirs[0], rtol=1e-3)
+
+
+def test_velocity_and_gradient_forms_agree_at_a_constant_rate():
+    init, grads = _problem(3, 15)
+    runs = []
+    for form in ("gradient", "velocity"):
+        params = [Parameter(x.copy()) for x in init]
+        opt = optim.SGD(params, lr=0.05, momentum=0.8, nesterov=True, momentum_form=form)
+        for step_grads in grads:
+            for p, g in zip(params, step_grads, strict=True):
+                p.grad[...] = g
+            opt.step()
+        runs.append([p.value for p in params])
+    _assert_close(runs[0], runs[1], 1e-12)
+
+
+def test_velocity_form_refuses_dampening_and_unknown_forms():
+    p = [Parameter(np.zeros(2))]
+    with pytest.raises(ValueError, match="momentum_form='velocity' needs dampening=0"):
+        optim.SGD(p, momentum=0.9, dampening=0.1, momentum_form="velocity")
+    with pytest.raises(ValueError, match="momentum_form must be 'gradient'.*'velocity'"):
+        optim.SGD(p, momentum=0.9, momentum_form="keras")
+
+
+def test_on_demand_reductions_follow_scikit_learn_s_adaptive_rate():
+    """reduce() at each stall: scikit-learn's SGDOptimizer.trigger_stopping sequence of
+    rates (÷5 while above 1e-6, then stop), as our schedule's rates."""
+    from sklearn.neural_network._stochastic_optimizers import SGDOptimizer
+
+    ref = SGDOptimizer([np.zeros(1)], learning_rate_init=0.1, lr_schedule="adaptive")
+    opt = optim.SGD([Parameter(np.zeros(1))], lr=0.1, schedule="on_demand")
+    for epoch in range(1, 20):
+        stop_ref = ref.trigger_stopping("stalled", verbose=False)
+        lowered = opt.schedule.reduce(opt.lr)
+        assert lowered is not stop_ref
+        opt.set_epoch(epoch)
+        assert opt.lr == pytest.approx(ref.learning_rate, rel=1e-12)
+    assert opt.schedule.reductions == 8  # 0.1 / 5^8 = 2.56e-7 <= 1e-6
+    with pytest.raises(ValueError, match="factor"):
+        optim.ReduceOnDemand(factor=1.0)

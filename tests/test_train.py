@@ -279,3 +279,98 @@ def test_blas_pools_are_looked_up_once_not_per_fit(monkeypatch, circles):
     monkeypatch.setitem(sys.modules, "a_new_module", type(sys)("a_new_module"))
     train()
     assert len(built) == before + 1
+
+
+# ----------------------------------------------------------------------------- sample_weight
+
+# Weighted sums and sums over repeated rows add the same float64 terms in another
+# order: a few ulps per step, far below 1e-10 relative after a few epochs.
+WEIGHTED_RTOL = 1e-10
+
+
+def _weighted_and_repeated(X, y, weights, layers, output, **kw):
+    """Full-batch fits (one batch each) of the weighted rows and of the repeated rows."""
+    runs = []
+    for rows, targets, w in ((X, y, weights),
+                             (np.repeat(X, weights, axis=0), np.repeat(y, weights, axis=0),
+                              None)):
+        net = MLP(layers, activation="tanh", output=output, seed=0, dtype=np.float64)
+        history = fit(net, rows, targets, lr=0.2, momentum=0.9, epochs=4, batch_size=10_000,
+                      shuffle=False, verbose=False, sample_weight=w, **kw)
+        runs.append((net, history))
+    return runs
+
+
+@pytest.mark.parametrize("loss, outputs", [("cross_entropy", 3), ("mse", 2),
+                                           ("binary_cross_entropy", 2), ("mae", 1)])
+def test_integer_weights_equal_repeated_rows(loss, outputs):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = rng.integers(0, outputs, 40) if loss == "cross_entropy" else \
+        rng.integers(0, 2, (40, outputs)).astype(float)
+    weights = rng.integers(0, 4, 40)  # zeros drop rows
+    output = {"cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}.get(loss)
+    (a, ha), (b, hb) = _weighted_and_repeated(X, y, weights, [3, 5, outputs], output,
+                                              loss=loss, l2=0.1)
+    np.testing.assert_allclose(ha["loss"], hb["loss"], rtol=WEIGHTED_RTOL)
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        np.testing.assert_allclose(p.value, q.value, rtol=WEIGHTED_RTOL, atol=1e-13)
+
+
+def test_zero_weight_batches_are_skipped_and_weights_reach_validation():
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(30, 2)), rng.integers(0, 2, 30)
+    weights = np.r_[np.zeros(10), np.ones(20)]  # the first batch of 10 weighs nothing
+    steps = []
+
+    class CountSteps(Callback):
+        def on_step_end(self, trainer, epoch, batch):
+            steps.append(batch)
+
+    net = MLP([2, 4, 2], seed=0)
+    history = fit(net, X, y, epochs=2, batch_size=10, shuffle=False, verbose=False,
+                  sample_weight=weights, callbacks=[CountSteps()],
+                  validation_data=(X, y, weights))
+    assert steps == [1, 2, 1, 2]
+    assert np.isfinite(history["loss"]).all()
+    per_sample = net.predict(X)[np.arange(30), y]
+    assert history["val_loss"][-1] == pytest.approx(-np.log(per_sample[10:]).mean(), rel=1e-6)
+
+
+@pytest.mark.parametrize("weights, error, match", [
+    (np.ones(29), ValueError, "different numbers of samples: 30 vs 29"),
+    (np.ones((30, 1)), ValueError, "must be 1-D"),
+    (-np.ones(30), ValueError, "must be >= 0, got -1.0 at index 0"),
+    (np.r_[np.inf, np.ones(29)], ValueError, "NaN or infinity"),
+    (np.zeros(30), ValueError, "all zero"),
+    (np.full(30, 1e308), ValueError, "sums to infinity"),
+    (np.array(["a"] * 30), TypeError, "numeric"),
+])
+def test_bad_sample_weight_is_refused(weights, error, match):
+    X, y = np.zeros((30, 2)), np.zeros(30, int)
+    with pytest.raises(error, match=match):
+        fit(MLP([2, 2], seed=0), X, y, sample_weight=weights, verbose=False)
+
+
+def test_validation_split_splits_the_weights_too():
+    X, y = np.random.default_rng(0).normal(size=(20, 2)), np.arange(20) % 2
+    one_weighted = np.r_[1.0, np.zeros(19)]  # whichever part holds it, the other weighs 0
+    with pytest.raises(ValueError, match="sample_weight is all zero on the (training|"
+                                         "validation) part of validation_split=0.5"):
+        fit(MLP([2, 2], seed=0), X, y, sample_weight=one_weighted, validation_split=0.5,
+            seed=0, verbose=False)
+    weights = np.arange(20.0)
+    weighted = fit(MLP([2, 2], seed=0), X, y, sample_weight=weights, validation_split=0.5,
+                   seed=0, epochs=1, verbose=False)
+    plain = fit(MLP([2, 2], seed=0), X, y, validation_split=0.5, seed=0, epochs=1,
+                verbose=False)
+    assert weighted["val_loss"] != plain["val_loss"]
+
+
+def test_first_epoch_continues_the_schedule():
+    X, y = np.random.default_rng(0).normal(size=(20, 2)), np.arange(20) % 2
+    net = MLP([2, 2], seed=0)
+    history = fit(net, X, y, lr=0.1, epochs=2, first_epoch=3, schedule="step", step_size=2,
+                  gamma=0.5, verbose=False)
+    assert history["epoch"] == [3, 4]
+    assert history["lr"] == [0.05, 0.025]

@@ -108,6 +108,43 @@ def check_targets(y: object, n_samples: int, n_outputs: int, name: str = "y") ->
     return y
 
 
+def check_sample_weight(sample_weight: object, n_samples: int,
+                        name: str = "sample_weight") -> np.ndarray:
+    """Weights of the samples as a float64 array of shape (n_samples,), or a clear error.
+
+    Each weight must be a finite number >= 0 and at least one must be positive: the
+    cost is the weighted mean ``sum_i w_i J_i / sum_i w_i`` (see :mod:`neuronlab.losses`),
+    so a weight of 2 counts a sample twice and a weight of 0 leaves it out.
+
+    Examples
+    --------
+    >>> check_sample_weight([1, 2, 0], 3)
+    array([1., 2., 0.])
+    """
+    w = np.asarray(sample_weight)
+    if w.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must be numeric, got dtype {w.dtype}")
+    if w.ndim != 1:
+        raise ValueError(f"{name} must be 1-D with one weight per sample, got shape {w.shape}")
+    _check_count(w, n_samples, name)
+    w = w.astype(np.float64)
+    if not np.isfinite(w).all():
+        raise ValueError(f"{name} contains NaN or infinity (first at index "
+                         f"{np.flatnonzero(~np.isfinite(w))[0]})")
+    if (w < 0).any():
+        first = np.flatnonzero(w < 0)[0]
+        raise ValueError(f"{name} must be >= 0, got {float(w[first])} at index {first}")
+    if not w.any():
+        raise ValueError(f"{name} is all zero: at least one sample must have a positive "
+                         "weight")
+    with np.errstate(over="ignore"):
+        total = w.sum()
+    if not np.isfinite(total):
+        raise ValueError(f"{name} sums to infinity in float64; divide the weights by a "
+                         "common factor (only their ratios matter)")
+    return w
+
+
 def _check_count(y: np.ndarray, n_samples: int, name: str) -> None:
     if len(y) != n_samples:
         raise ValueError(f"X and {name} have different numbers of samples: {n_samples} vs "

@@ -18,6 +18,16 @@ and ``gradient`` returns ``dJ/dy_pred`` (same shape and dtype as ``y_pred``), so
 - the categorical cross-entropies *sum* over the classes, ``J_i = -sum_k y_k log p_k``,
   because the classes form one distribution.
 
+Sample weights
+--------------
+``value_and_gradient(..., sample_weight=w)`` weights the samples (w_i >= 0, not all
+0): the cost is their weighted mean, as scikit-learn's MLP computes it,
+
+    J = sum_i w_i J_i / sum_i w_i,    dJ/dy_pred_i = w_i dJ_i/dy_pred_i / sum_i w_i,
+
+so an integer weight k counts a sample as k copies of it and a weight of 0 removes
+it from the batch.  ``per_sample`` gives the J_i (their plain mean is ``value``).
+
 Output activation and loss: the pairing written down
 ----------------------------------------------------
 With a softmax output and categorical cross-entropy, or a sigmoid output and binary
@@ -64,7 +74,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from neuronlab import activations
+from neuronlab import activations, data
 from neuronlab._registry import Registry
 
 #: log(p) is clamped from below at this value (PyTorch's BCELoss convention).
@@ -94,16 +104,47 @@ class Loss:
         """dJ/dy_pred, same shape and dtype as ``y_pred``."""
         raise NotImplementedError
 
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        """The cost J_i of each sample, float64 of shape (n_samples,); ``value`` is their
+        mean."""
+        raise NotImplementedError
+
     def value_and_gradient(self, y_pred: np.ndarray, y_true: np.ndarray, *,
-                           out: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+                           out: np.ndarray | None = None,
+                           sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """``(value, gradient)`` in one call, the gradient written into ``out`` if given
-        (an array of y_pred's shape).  The training step calls this; a loss that shares
-        work between the two overrides it."""
+        (an array of y_pred's shape).  With ``sample_weight`` (shape (n_samples,)) both
+        are those of the weighted mean (module docstring).  The training step calls
+        this; a loss that shares work between the two overrides it.
+
+        Examples
+        --------
+        >>> y_pred, y_true = np.array([[1.0], [3.0]]), np.zeros((2, 1))
+        >>> get("mse").value_and_gradient(y_pred, y_true, sample_weight=np.array([3.0, 1.0]))
+        (3.0, array([[1.5],
+               [1.5]]))
+        """
         gradient = self.gradient(y_pred, y_true)
         if out is not None:
             np.copyto(out, gradient)
             gradient = out
+        if sample_weight is not None:
+            return self._weighted(y_pred, y_true, gradient, sample_weight)
         return self.value(y_pred, y_true), gradient
+
+    def _weighted(self, y_pred: np.ndarray, y_true: np.ndarray, gradient: np.ndarray,
+                  sample_weight: object, per_sample: np.ndarray | None = None
+                  ) -> tuple[float, np.ndarray]:
+        """The weighted mean's value (from ``per_sample`` if the caller has it), and its
+        gradient from the unweighted one: each row dJ_i/n is scaled by n w_i / sum w
+        (in place)."""
+        w = data.check_sample_weight(sample_weight, len(gradient))
+        total = float(w.sum())
+        if per_sample is None:
+            per_sample = self.per_sample(y_pred, y_true)
+        value = float(np.dot(w, per_sample)) / total
+        gradient *= (w * (len(w) / total)).astype(gradient.dtype)[:, None]
+        return value, gradient
 
     def get_config(self) -> dict[str, Any]:
         """Hyper-parameters, such that ``type(self)(**get_config())`` rebuilds ``self``."""
@@ -222,6 +263,11 @@ class MSE(Loss):
         e *= (1.0 if self.half else 2.0) / e.size
         return e
 
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        y_pred, y_true = _check(y_pred, y_true, "mse")
+        e = (y_pred - y_true).astype(np.float64, copy=False)
+        return np.einsum("ik,ik->i", e, e) * ((0.5 if self.half else 1.0) / e.shape[1])
+
     def get_config(self) -> dict[str, Any]:
         return {"half": self.half}
 
@@ -248,6 +294,10 @@ class MAE(Loss):
         g = np.sign(e, out=e)
         g *= 1.0 / g.size
         return g
+
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        y_pred, y_true = _check(y_pred, y_true, "mae")
+        return np.abs(y_pred - y_true).mean(axis=1, dtype=np.float64)
 
 
 @REGISTRY.register("huber", "smooth_l1")
@@ -286,6 +336,12 @@ class Huber(Loss):
         np.clip(e, -self.delta, self.delta, out=e)
         e *= 1.0 / e.size
         return e
+
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        y_pred, y_true = _check(y_pred, y_true, "huber")
+        r = np.abs((y_pred - y_true).astype(np.float64, copy=False))
+        d = self.delta
+        return np.where(r < d, 0.5 * r * r, d * (r - 0.5 * d)).mean(axis=1)
 
     def get_config(self) -> dict[str, Any]:
         return {"delta": self.delta}
@@ -330,6 +386,16 @@ class BinaryCrossEntropy(Loss):
         g *= 1.0 / g.size
         return g
 
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        p, y = _check(y_pred, y_true, "binary_cross_entropy")
+        _check_probabilities(p, "binary_cross_entropy")
+        log_p = _clamped_log(p)
+        log_p *= y
+        log_q = _clamped_log(1 - p)
+        log_q *= 1 - y
+        log_p += log_q
+        return -log_p.mean(axis=1, dtype=np.float64)
+
 
 def _sigmoid_from(z: np.ndarray, e: np.ndarray) -> np.ndarray:
     """sigmoid(z) given e = exp(-|z|) (the stable split by sign, as in activations)."""
@@ -363,6 +429,13 @@ class BinaryCrossEntropyWithLogits(Loss):
         g -= y
         g *= 1.0 / g.size
         return g
+
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        z, y = _check(y_pred, y_true, "binary_cross_entropy_with_logits")
+        per_entry = np.maximum(z, 0)
+        per_entry -= z * y
+        per_entry += np.log1p(np.exp(-np.abs(z)))
+        return per_entry.mean(axis=1, dtype=np.float64)
 
 
 # ----------------------------------------------------------------------------- categorical
@@ -412,6 +485,11 @@ class CrossEntropy(Loss):
         g *= -1.0 / (len(p) * self._ln_base)
         return g
 
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        p, y = _check(y_pred, y_true, "cross_entropy")
+        _check_probabilities(p, "cross_entropy")
+        return -np.einsum("ik,ik->i", y, _clamped_log(p), dtype=np.float64) / self._ln_base
+
     def get_config(self) -> dict[str, Any]:
         return {"base": self.base}
 
@@ -448,23 +526,38 @@ class SoftmaxCrossEntropy(Loss):
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         return self.value_and_gradient(y_pred, y_true)[1]
 
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        z, y = _check(y_pred, y_true, "softmax_cross_entropy")
+        shifted = (z - z.max(axis=1, keepdims=True)).astype(np.float64, copy=False)
+        log_e_sum = np.log(np.exp(shifted).sum(axis=1))
+        return (y.sum(axis=1) * log_e_sum - np.einsum("ik,ik->i", y, shifted)) / self._ln_base
+
     def value_and_gradient(self, y_pred: np.ndarray, y_true: np.ndarray, *,
-                           out: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+                           out: np.ndarray | None = None,
+                           sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """Both from one exponentiation: ``e = exp(z - max z)``, ``LSE = max z + ln sum e``."""
         z, y = _check(y_pred, y_true, "softmax_cross_entropy")
         g = np.subtract(z, z.max(axis=1, keepdims=True), out=out)  # <= 0: exp can't overflow
         y_sum = y.sum(axis=1, keepdims=True)
-        y_dot_shifted = float(np.vdot(y, g))
+        # J = sum_i [y_sum_i ln e_sum_i - sum_k y_ik shifted_ik]: two non-negative terms,
+        # no cancellation; per sample (rows) only when weighted, else one dot product
+        y_dot_shifted = (np.einsum("ik,ik->i", y, g) if sample_weight is not None
+                         else np.vdot(y, g))
         np.exp(g, out=g)
         e_sum = g.sum(axis=1, keepdims=True)
-        # J = sum_i [y_sum_i ln e_sum_i] - sum_ik y_ik shifted_ik: two non-negative
-        # terms, no cancellation
+        if sample_weight is not None:
+            per_sample = (y_sum[:, 0] * np.log(e_sum[:, 0]) - y_dot_shifted) / self._ln_base
+        else:
+            j = (float(np.vdot(y_sum, np.log(e_sum))) - float(y_dot_shifted)) / (
+                len(z) * self._ln_base)
         scale = 1.0 / (len(z) * self._ln_base)
-        j = (float(np.vdot(y_sum, np.log(e_sum))) - y_dot_shifted) * scale
         y_sum /= e_sum
         g *= y_sum
         g -= y
         g *= scale
+        if sample_weight is not None:
+            return self._weighted(y_pred, y_true, g, sample_weight,
+                                  per_sample.astype(np.float64, copy=False))
         return j, g
 
     def get_config(self) -> dict[str, Any]:

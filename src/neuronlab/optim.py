@@ -66,6 +66,8 @@ __all__ = [
     "Constant",
     "CosineAnnealing",
     "ExponentialDecay",
+    "InverseScaling",
+    "ReduceOnDemand",
     "Optimizer",
     "RMSprop",
     "Schedule",
@@ -264,6 +266,87 @@ class CosineAnnealing(Schedule):
 
     def get_config(self) -> dict[str, Any]:
         return {"t_max": self.t_max, "eta_min": self.eta_min}
+
+
+@SCHEDULES.register("invscaling")
+class InverseScaling(Schedule):
+    """Divide the learning rate by a power of the time: η_e = η₀ / (1 + k e)^p.
+
+    With ``t_per_epoch`` k the samples of an epoch, ``t = k e`` counts the samples
+    seen before epoch e and this is scikit-learn's ``learning_rate="invscaling"``,
+    ``η₀ / (t + 1)^power_t``; with k = 1 it decays per epoch.
+
+    Parameters
+    ----------
+    power_t : float, default 0.5
+        The exponent p, >= 0.
+    t_per_epoch : int, default 1
+        Time units k per epoch (>= 1), e.g. the number of training samples.
+
+    Examples
+    --------
+    >>> s = InverseScaling(power_t=0.5, t_per_epoch=3)
+    >>> [s(1.0, e) for e in (0, 1, 5)]
+    [1.0, 0.5, 0.25]
+    """
+
+    def __init__(self, power_t: float = 0.5, t_per_epoch: int = 1) -> None:
+        self.power_t = _check_real("invscaling schedule", "power_t", power_t, 0.0)
+        self.t_per_epoch = _check_int("invscaling schedule", "t_per_epoch", t_per_epoch, 1)
+
+    def __call__(self, base_lr: float, epoch: int) -> float:
+        t = self.t_per_epoch * _check_epoch(epoch)
+        return float(base_lr) / (t + 1) ** self.power_t
+
+    def get_config(self) -> dict[str, Any]:
+        return {"power_t": self.power_t, "t_per_epoch": self.t_per_epoch}
+
+
+@SCHEDULES.register("on_demand")
+class ReduceOnDemand(Schedule):
+    """Multiply the learning rate by ``factor`` each time :meth:`reduce` is called.
+
+    η = η₀ · factor^k after k reductions, whatever the epoch.  The caller decides
+    when: scikit-learn's ``learning_rate="adaptive"`` is this schedule with
+    ``factor=0.2``, ``min_lr=1e-6``, reduced by its stopping rule whenever it would
+    otherwise stop (the loss stalled for ``n_iter_no_change`` epochs).  Like
+    PyTorch's ``ReduceLROnPlateau``, but the plateau is detected outside.  The count k
+    is state, not configuration: ``get_config`` leaves it out.
+
+    Parameters
+    ----------
+    factor : float, default 0.2
+        Multiplier per reduction, in (0, 1).
+    min_lr : float, default 1e-6
+        A rate at or below it is not reduced any more (:meth:`reduce` says False).
+
+    Examples
+    --------
+    >>> s = ReduceOnDemand(factor=0.5)
+    >>> s(1.0, 7), s.reduce(1.0), s(1.0, 8)
+    (1.0, True, 0.5)
+    """
+
+    def __init__(self, factor: float = 0.2, min_lr: float = 1e-6) -> None:
+        self.factor = _check_real("on_demand schedule", "factor", factor, 0.0, 1.0,
+                                  low_open=True, high_open=True)
+        self.min_lr = _check_real("on_demand schedule", "min_lr", min_lr, 0.0)
+        self.reductions = 0
+
+    def __call__(self, base_lr: float, epoch: int) -> float:
+        _check_epoch(epoch)
+        return float(base_lr) * self.factor ** self.reductions
+
+    def reduce(self, lr: float) -> bool:
+        """Lower the rate once more, unless the current rate ``lr`` is already at or
+        below ``min_lr``; True if it was lowered (from the next ``set_epoch`` on)."""
+        if lr <= self.min_lr:
+            return False
+        self.reductions += 1
+        return True
+
+    def get_config(self) -> dict[str, Any]:
+        return {"factor": self.factor, "min_lr": self.min_lr}
 
 
 # --------------------------------------------------------------------------- clipping
@@ -520,8 +603,8 @@ def get(spec: str | Optimizer, params: Sequence[Parameter] | None = None,
     --------
     >>> p = Parameter(np.zeros(3))
     >>> get("sgd", [p], lr=0.1, momentum=0.9)  # doctest: +NORMALIZE_WHITESPACE
-    SGD(lr=0.1, momentum=0.9, dampening=0.0, nesterov=False, weight_decay=0.0,
-        clip_norm=None, schedule=None)
+    SGD(lr=0.1, momentum=0.9, dampening=0.0, nesterov=False, momentum_form='gradient',
+        weight_decay=0.0, clip_norm=None, schedule=None)
     """
     if isinstance(spec, Optimizer):
         if params is not None and [id(p) for p in params] != [id(p) for p in spec.params]:
@@ -544,14 +627,25 @@ class SGD(Optimizer):
     """Stochastic gradient descent, with optional (Nesterov) momentum.
 
     Without momentum this is the lecture's step  w ← w − η ∇J.  With momentum μ a
-    velocity buffer b accumulates past gradients (PyTorch's formulation, Sutskever et
-    al. 2013), with b₁ = ∇J at the first step:
+    buffer accumulates the past, in one of two forms.  ``momentum_form="gradient"``
+    (PyTorch's; the default) accumulates gradients, with b₁ = ∇J at the first step,
+    and applies the current rate to the sum:
 
         b ← μ b + (1 − d) ∇J
         w ← w − η b                      (classical, Polyak 1964)
         w ← w − η (∇J + μ b)             (nesterov=True, Nesterov 1983)
 
-    Equal to ``torch.optim.SGD`` step for step.
+    ``momentum_form="velocity"`` (Sutskever et al. 2013; scikit-learn's MLP, Keras)
+    accumulates steps, each taken with the rate of its own time, from v₀ = 0:
+
+        v ← μ v − η ∇J
+        w ← w + v                        (classical)
+        w ← w + μ v − η ∇J               (nesterov=True)
+
+    At a constant rate the two take identical steps (v = −η b); they differ once η
+    changes (a schedule): a velocity keeps the old rates of its past steps.
+
+    With the gradient form, equal to ``torch.optim.SGD`` step for step.
 
     Parameters
     ----------
@@ -564,6 +658,8 @@ class SGD(Optimizer):
         d in [0, 1]; must be 0 with Nesterov momentum.
     nesterov : bool, default False
         Use Nesterov's look-ahead momentum (requires momentum > 0).
+    momentum_form : {"gradient", "velocity"}, default "gradient"
+        What the momentum buffer accumulates (above); "velocity" needs dampening = 0.
     weight_decay, clip_norm, schedule, **schedule_params
         See :class:`Optimizer`.
 
@@ -587,8 +683,9 @@ class SGD(Optimizer):
 
     def __init__(self, params: Sequence[Parameter], lr: float = 0.01, *,
                  momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False,
-                 weight_decay: float = 0.0, clip_norm: float | None = None,
-                 schedule: Schedule | str | None = None, **schedule_params: Any) -> None:
+                 momentum_form: str = "gradient", weight_decay: float = 0.0,
+                 clip_norm: float | None = None, schedule: Schedule | str | None = None,
+                 **schedule_params: Any) -> None:
         super().__init__(params, lr, weight_decay=weight_decay, clip_norm=clip_norm,
                          schedule=schedule, **schedule_params)
         self.momentum = _check_real("SGD", "momentum", momentum, 0.0, 1.0, high_open=True)
@@ -597,15 +694,36 @@ class SGD(Optimizer):
         if self.nesterov and (self.momentum == 0 or self.dampening != 0):
             raise ValueError("SGD: nesterov=True requires momentum > 0 and dampening = 0, "
                              f"got momentum={momentum!r}, dampening={dampening!r}")
+        if momentum_form not in ("gradient", "velocity"):
+            raise ValueError("SGD: momentum_form must be 'gradient' (PyTorch's) or "
+                             f"'velocity' (scikit-learn's, Keras's), got {momentum_form!r}")
+        if momentum_form == "velocity" and self.dampening:
+            raise ValueError("SGD: dampening is part of the 'gradient' momentum form; "
+                             f"momentum_form='velocity' needs dampening=0, got {dampening!r}")
+        self.momentum_form = momentum_form
 
     def _hyper_parameters(self) -> dict[str, Any]:
         return {"momentum": self.momentum, "dampening": self.dampening,
-                "nesterov": self.nesterov}
+                "nesterov": self.nesterov, "momentum_form": self.momentum_form}
 
     def _update(self, w, g, state, scratch, lr):
         s0, s1 = scratch
         g = self._decayed(w, g, s0)
         mu = self.momentum
+        if mu and self.momentum_form == "velocity":
+            v = state.get("velocity")
+            if v is None:
+                v = state["velocity"] = np.zeros_like(w)
+            np.multiply(v, mu, out=v)  # v ← μ v − η g
+            np.multiply(g, lr, out=s1)
+            np.subtract(v, s1, out=v)
+            if self.nesterov:  # w ← w + μ v − η g
+                np.multiply(v, mu, out=s0)
+                np.subtract(s0, s1, out=s1)
+                np.add(w, s1, out=w)
+            else:  # w ← w + v
+                np.add(w, v, out=w)
+            return
         if mu:
             b = state.get("momentum_buffer")
             if b is None:  # first step: b = ∇J

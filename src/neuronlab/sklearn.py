@@ -11,7 +11,8 @@ What neuronlab adds
 - ``activation``: every name of :mod:`neuronlab.activations` (scikit-learn's
   ``"identity"``, ``"logistic"``, ``"tanh"``, ``"relu"`` included), a formula in x
   without parameters (``"x * tanh(softplus(x))"``, see :mod:`neuronlab.formula`), or a
-  list with one of these per hidden layer.
+  list with one of these per hidden layer.  The bare name ``"formula"`` is refused:
+  write the formula itself.
 - ``initializer``: every name of :mod:`neuronlab.init`, an ``Initializer`` instance,
   or ``"auto"`` for scikit-learn's scheme (below).
 - ``output_activation``: ``"auto"`` picks scikit-learn's (softmax for several
@@ -34,9 +35,10 @@ How the pieces map
 ------------------
 The estimators are thin: ``neuronlab.MLP`` builds the network and
 ``neuronlab.train.fit`` runs every epoch; scikit-learn's stopping rule (``tol``,
-``n_iter_no_change``, the adaptive and inverse-scaling learning rates, early
-stopping on a validation score with the best weights restored) is a
-``train.Callback``.  ``coefs_[i]`` and ``intercepts_[i]`` *are* the arrays ``W`` and
+``n_iter_no_change``, early stopping on a validation score with the best weights
+restored) is a ``train.Callback``, and its learning rates are schedules of
+:mod:`neuronlab.optim` (``"invscaling"``; ``"on_demand"``, lowered by the stopping
+rule, for ``"adaptive"``).  ``coefs_[i]`` and ``intercepts_[i]`` *are* the arrays ``W`` and
 ``b`` of the i-th ``Dense`` layer (shape ``(fan_in, fan_out)``, scikit-learn's
 orientation); training updates them in place, so they stay current after further
 ``partial_fit`` calls (modify them in place, do not rebind them).
@@ -44,7 +46,18 @@ orientation); training updates them in place, so they stay current after further
 The loss minimised is scikit-learn's: half squared error (regression), log-loss
 (softmax or logistic output, fused on the logits), plus
 ``alpha / (2 n_batch) * sum ||W||^2`` on the weights of each batch.  ``loss_`` and
-``loss_curve_`` report it exactly as scikit-learn computes it.
+``loss_curve_`` report it exactly as scikit-learn computes it.  With ``sample_weight``
+each batch minimises scikit-learn's weighted form,
+``J = sum_i w_i J_i / sum_i w_i + alpha / (2 sum_i w_i) * sum ||W||^2`` (so an
+integer weight counts a sample that many times within its batch), ``loss_`` is the
+mean of the batch losses counted by their rows (scikit-learn's), and the
+early-stopping score is weighted.  Weights must be >= 0 (scikit-learn accepts
+negative ones); a batch whose weights are all 0 is skipped (scikit-learn raises
+ZeroDivisionError).
+
+``solver="sgd"`` takes scikit-learn's steps: its momentum accumulates steps
+(``v <- momentum v - lr grad``, :class:`neuronlab.optim.SGD` with
+``momentum_form="velocity"``), which matters once the rate changes.
 
 Known differences from scikit-learn
 -----------------------------------
@@ -52,14 +65,19 @@ Known differences from scikit-learn
   ``initializer="auto"`` the weights follow scikit-learn's rule: U(-l, l),
   l = sqrt(6 / (fan_in + fan_out)) (Glorot uniform), or sqrt(2 / (fan_in + fan_out))
   for logistic hidden units.
-- Momentum and Adam follow PyTorch's formulas (see :mod:`neuronlab.optim`): SGD
-  with (Nesterov) momentum takes identical steps at a constant learning rate; Adam's
-  ``epsilon`` is added to the bias-corrected root (PyTorch) rather than to the raw
-  one (scikit-learn), which differs by ``epsilon * sqrt(1 - beta_2^t)``; and
-  ``momentum`` must be < 1.
+- Adam follows PyTorch's formula (see :mod:`neuronlab.optim`): ``epsilon`` is added
+  to the bias-corrected root (PyTorch) rather than to the raw one (scikit-learn),
+  which differs by ``epsilon * sqrt(1 - beta_2^t)``; and ``momentum`` must be < 1.
+- ``warm_start`` gives each ``fit`` a fresh optimizer whose ``invscaling`` rate starts
+  again at ``learning_rate_init`` (scikit-learn continues it from ``t_`` after the
+  first epoch).  Over ``partial_fit`` calls the rate follows the epochs, with
+  ``t_per_epoch`` the rows of the first call: scikit-learn's rate exactly when every
+  call has as many rows.
 - For several regression outputs the gradient is the true gradient of the reported
   loss (scikit-learn's is ``n_outputs`` times larger).
-- ``sample_weight`` and sparse input are not supported yet.
+- Sparse input is not supported yet.
+- Predictions come in the wider of X's and the network's dtype (float64 X on a
+  float32 network: computed in float32, returned as float64), as scikit-learn's.
 - ``verbose`` shows neuronlab's progress bar instead of printing each iteration.
 """
 
@@ -85,7 +103,7 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from neuronlab import activations, formula, losses, optim, train
 from neuronlab import init as initializers
@@ -111,8 +129,13 @@ class _ActivationOptions(StrOptions):
         return f"{super().__str__()} or a formula in x such as 'x * sigmoid(x)'"
 
 
+#: Registry names that are not an activation by themselves: "formula" is the class of
+#: the written formulas, whose default expression x would silently be the identity.
+NOT_BY_NAME = frozenset({"formula"})
+
+
 def _activation_options() -> StrOptions:
-    return _ActivationOptions(set(activations.names()) | SKLEARN_ACTIVATIONS)
+    return _ActivationOptions((set(activations.names()) - NOT_BY_NAME) | SKLEARN_ACTIVATIONS)
 
 
 def _canonical_activation(name: str, parameter: str) -> str:
@@ -122,6 +145,9 @@ def _canonical_activation(name: str, parameter: str) -> str:
     if not isinstance(name, str):
         raise TypeError(f"{parameter} must hold activation names (str), got "
                         f"{type(name).__name__} {name!r}")
+    if name in NOT_BY_NAME:
+        raise ValueError(f"{parameter}={name!r} is not an activation: write the formula "
+                         f"itself, e.g. {parameter}='x * tanh(softplus(x))'")
     if name not in activations.REGISTRY and formula.is_formula(name, params=()):
         return name
     try:
@@ -208,8 +234,8 @@ class _BaseMLP(BaseEstimator):
         """Output activation (canonical name) and loss name for the first fit on ``Y``."""
         raise NotImplementedError
 
-    def _score_output(self, output: np.ndarray, y) -> float:
-        """Validation score (accuracy or R²) of network outputs against ``y``."""
+    def _score_output(self, output: np.ndarray, y, sample_weight=None) -> float:
+        """Validation score (accuracy or R², weighted) of network outputs against ``y``."""
         raise NotImplementedError
 
     # -- parameters ---------------------------------------------------------------------
@@ -254,7 +280,7 @@ class _BaseMLP(BaseEstimator):
         return int(np.clip(self.batch_size, 1, n_samples))
 
     # -- fitting ------------------------------------------------------------------------
-    def _fit(self, X, y, incremental: bool):
+    def _fit(self, X, y, sample_weight, incremental: bool):
         if self.solver == "lbfgs":
             raise ValueError(
                 "solver='lbfgs' is not available in neuronlab: it needs SciPy's L-BFGS-B "
@@ -267,6 +293,9 @@ class _BaseMLP(BaseEstimator):
         hidden = self._hidden_activations(len(sizes))
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, Y, y_score = self._validate_input(X, y, incremental, reset=first_pass)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                                 ensure_non_negative=True)
         rng = check_random_state(self.random_state)
         if first_pass:
             self._initialize(X, Y, sizes, hidden, rng)
@@ -278,13 +307,15 @@ class _BaseMLP(BaseEstimator):
         self._prepare_stopping_attributes()
         self.n_iter_ = 0  # epochs of this call (1 after partial_fit), as scikit-learn
 
-        X_val = y_val = None
+        X_val = y_val = w_val = None
         if self.early_stopping:
-            X, X_val, Y, _, _, y_val = self._validation_split(X, Y, y_score, rng)
+            X, X_val, Y, y_val, sample_weight, w_val = self._validation_split(
+                X, Y, y_score, sample_weight, rng)
         if not incremental or not hasattr(self, "_optimizer"):
-            self._optimizer = self._make_optimizer()
+            self._optimizer = self._make_optimizer(n_train=len(X))
+            self._optimizer_epochs = 0
 
-        rule = _StoppingRule(self, len(X), X_val, y_val)
+        rule = _StoppingRule(self, len(X), X_val, y_val, w_val)
         callbacks: list[train.Callback] = [rule]
         monitor = None
         if self.monitor:
@@ -299,7 +330,8 @@ class _BaseMLP(BaseEstimator):
             self._network, X, Y, loss=self._loss, optimizer=self._optimizer,
             epochs=1 if incremental else self.max_iter, batch_size=self._batch_size(len(X)),
             shuffle=self.shuffle, seed=int(rng.randint(_SEED_RANGE)),
-            l2=self.alpha / self._loss_scale, callbacks=callbacks, verbose=bool(self.verbose))
+            l2=self.alpha / self._loss_scale, callbacks=callbacks, verbose=bool(self.verbose),
+            sample_weight=sample_weight, first_epoch=self._optimizer_epochs)
         self.diagnostics_ = monitor
 
         if history.stop_reason == "diverged":
@@ -354,23 +386,48 @@ class _BaseMLP(BaseEstimator):
             self.best_loss_ = np.inf
             self.validation_scores_ = self.best_validation_score_ = None
 
-    def _validation_split(self, X, Y, y_score, rng):
+    def _validation_split(self, X, Y, y_score, sample_weight, rng):
+        """``X_train, X_val, Y_train, y_val, w_train, w_val`` (weights None if not given)."""
+        if self.validation_fraction == 0:
+            raise ValueError("early_stopping=True needs validation_fraction > 0 (the share "
+                             "of the samples held out to score each epoch), got 0.0")
         # as scikit-learn: stratified only for a classifier with one output (binary)
         stratify = Y if is_classifier(self) and Y.shape[1] == 1 else None
-        parts = train_test_split(X, Y, y_score, random_state=rng,
+        arrays = (X, Y, y_score) if sample_weight is None else (X, Y, y_score, sample_weight)
+        parts = train_test_split(*arrays, random_state=rng,
                                  test_size=self.validation_fraction, stratify=stratify)
         if parts[1].shape[0] < 2:
             raise ValueError("The validation set is too small. Increase "
                              "'validation_fraction' or the size of your dataset.")
-        return parts
+        X_train, X_val, Y_train, _, _, y_val = parts[:6]
+        w_train, w_val = parts[6:] if sample_weight is not None else (None, None)
+        for part, w in (("training", w_train), ("validation", w_val)):
+            if w is not None and not w.any():
+                raise ValueError(
+                    f"sample_weight is all zero on the {part} part of the early-stopping "
+                    f"split (validation_fraction={self.validation_fraction}); give more "
+                    "samples a positive weight or change random_state")
+        return X_train, X_val, Y_train, y_val, w_train, w_val
 
-    def _make_optimizer(self) -> optim.Optimizer:
+    def _make_optimizer(self, n_train: int) -> optim.Optimizer:
+        """The solver as a neuronlab optimizer.  SGD is scikit-learn's: its momentum form
+        (a velocity of past steps) and its rates as schedules: ``"invscaling"``,
+        ``learning_rate_init / (t + 1) ** power_t`` with t = ``n_train`` samples per
+        epoch over the epochs of this optimizer; ``"adaptive"``, divided by 5 (down to
+        1e-6) each time the stopping rule would stop."""
         params = self._network.parameters()
         scale = self._loss_scale
         if self.solver == "sgd":
+            schedule: dict[str, Any] = {}
+            if self.learning_rate == "invscaling":
+                schedule = {"schedule": "invscaling", "power_t": self.power_t,
+                            "t_per_epoch": n_train}
+            elif self.learning_rate == "adaptive":
+                schedule = {"schedule": "on_demand", "factor": 0.2, "min_lr": 1e-6 * scale}
             return optim.get("sgd", params, lr=self.learning_rate_init * scale,
-                             momentum=self.momentum,
-                             nesterov=bool(self.nesterovs_momentum and self.momentum > 0))
+                             momentum=self.momentum, momentum_form="velocity",
+                             nesterov=bool(self.nesterovs_momentum and self.momentum > 0),
+                             **schedule)
         extra: dict[str, Any] = {"eps": self.epsilon / scale}
         if self.solver in ("adam", "adamw"):
             extra["betas"] = (self.beta_1, self.beta_2)
@@ -378,9 +435,13 @@ class _BaseMLP(BaseEstimator):
 
     # -- prediction ---------------------------------------------------------------------
     def _forward(self, X) -> np.ndarray:
+        """Network outputs for X, computed in the network's dtype and returned in the
+        wider of X's and the network's (float64 X gives float64 predictions, as
+        scikit-learn's float32-fitted MLP does)."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        return self._network.predict(X.astype(self._network.dtype, copy=False))
+        output = self._network.predict(X.astype(self._network.dtype, copy=False))
+        return output.astype(np.result_type(X.dtype, output.dtype), copy=False)
 
 
 class _StoppingRule(train.Callback):
@@ -390,14 +451,15 @@ class _StoppingRule(train.Callback):
     the no-improvement count grows when the training loss is not below
     ``best_loss_ - tol`` (or, with early stopping, the validation score not above
     ``best_validation_score_ + tol``) and training stops once it exceeds
-    ``n_iter_no_change`` (the adaptive SGD rate is divided by 5 instead, down to
-    1e-6).  With early stopping the weights of the best validation score are restored
-    at the end.
+    ``n_iter_no_change`` (the adaptive SGD rate, a ``ReduceOnDemand`` schedule, is
+    divided by 5 instead, down to 1e-6).  With early stopping the weights of the best
+    validation score are restored at the end.
     """
 
     def __init__(self, est: _BaseMLP, n_train: int, X_val: np.ndarray | None,
-                 y_val: np.ndarray | None) -> None:
+                 y_val: np.ndarray | None, w_val: np.ndarray | None = None) -> None:
         self.est, self.n_train, self.X_val, self.y_val = est, n_train, X_val, y_val
+        self.w_val = w_val
         self.stopped = False
 
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
@@ -406,16 +468,13 @@ class _StoppingRule(train.Callback):
         est.loss_ = est._loss_scale * logs["loss"]
         est.t_ += self.n_train
         est.loss_curve_.append(est.loss_)
+        est._optimizer_epochs += 1
         self._update_no_improvement_count(trainer)
-        sgd_rate = est.solver == "sgd"
-        if sgd_rate and est.learning_rate == "invscaling":
-            trainer.optimizer.lr = (est._loss_scale * est.learning_rate_init
-                                    / (est.t_ + 1) ** est.power_t)
         if est._no_improvement_count > est.n_iter_no_change:
-            lr = trainer.optimizer.lr / est._loss_scale
-            if sgd_rate and est.learning_rate == "adaptive" and lr > 1e-6:
-                trainer.optimizer.lr /= 5.0
-                est._no_improvement_count = 0
+            schedule = trainer.optimizer.schedule
+            if isinstance(schedule, optim.ReduceOnDemand) and schedule.reduce(
+                    trainer.optimizer.lr):
+                est._no_improvement_count = 0  # adaptive: a smaller rate, not a stop
             else:
                 self.stopped = trainer.stop = True
 
@@ -429,8 +488,8 @@ class _StoppingRule(train.Callback):
             est.best_loss_ = min(est.best_loss_, est.loss_curve_[-1])
             return
         output = trainer.model.predict(self.X_val)
-        score = est._score_output(output, self.y_val) if np.isfinite(output).all() \
-            else np.nan
+        score = est._score_output(output, self.y_val, self.w_val) \
+            if np.isfinite(output).all() else np.nan
         est.validation_scores_.append(score)
         if score < est.best_validation_score_ + est.tol:
             est._no_improvement_count += 1
@@ -593,21 +652,22 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             max_fun=max_fun, initializer=initializer, output_activation=output_activation,
             dtype=dtype, monitor=monitor)
 
-    def fit(self, X: ArrayLike, y: ArrayLike) -> Self:
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> Self:
         """Fit the model to data ``X`` and labels ``y`` (1-D, or 2-D 0/1 for multi-label).
 
-        Returns ``self``.
+        ``sample_weight`` (shape (n_samples,), >= 0) weights each sample's loss (see
+        the class docstring).  Returns ``self``.
         """
         self._validate_params()
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False)
 
-    def partial_fit(self, X: ArrayLike, y: ArrayLike,
+    def partial_fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None,
                     classes: ArrayLike | None = None) -> Self:
         """One epoch over ``(X, y)``, continuing from the current weights and optimizer
         state (Adam's moments, momentum, learning rate).
 
-        ``classes`` (all labels that will ever be seen) is required on the first call.
-        Returns ``self``.
+        ``classes`` (all labels that will ever be seen) is required on the first call;
+        ``sample_weight`` as in ``fit``.  Returns ``self``.
         """
         self._validate_params()
         if _check_partial_fit_first_call(self, classes):
@@ -616,7 +676,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 self._label_binarizer.fit(y)
             else:
                 self._label_binarizer.fit(classes)
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True)
 
     def _validate_input(self, X: ArrayLike, y: ArrayLike, incremental: bool,
                         reset: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -670,8 +730,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             output = output.ravel()
         return self._label_binarizer.inverse_transform(output)
 
-    def _score_output(self, output: np.ndarray, y: np.ndarray) -> float:
-        return accuracy_score(y, self._labels(output))
+    def _score_output(self, output: np.ndarray, y: np.ndarray,
+                      sample_weight: np.ndarray | None = None) -> float:
+        return accuracy_score(y, self._labels(output), sample_weight=sample_weight)
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted class labels, shape (n_samples,) or (n_samples, n_labels)."""
@@ -700,7 +761,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
+        # a softmax output cannot fit multi-label targets (its labels are exclusive)
+        tags.classifier_tags.multi_label = self.output_activation != "softmax"
         return tags
 
 
@@ -758,16 +820,18 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             max_fun=max_fun, initializer=initializer, output_activation=output_activation,
             dtype=dtype, monitor=monitor)
 
-    def fit(self, X: ArrayLike, y: ArrayLike) -> Self:
-        """Fit the model to data ``X`` and targets ``y`` (1-D or 2-D). Returns ``self``."""
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> Self:
+        """Fit the model to data ``X`` and targets ``y`` (1-D or 2-D), each sample's loss
+        weighted by ``sample_weight`` (shape (n_samples,), >= 0). Returns ``self``."""
         self._validate_params()
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False)
 
-    def partial_fit(self, X: ArrayLike, y: ArrayLike) -> Self:
+    def partial_fit(self, X: ArrayLike, y: ArrayLike,
+                    sample_weight: ArrayLike | None = None) -> Self:
         """One epoch over ``(X, y)``, continuing from the current weights and optimizer
-        state. Returns ``self``."""
+        state; ``sample_weight`` as in ``fit``. Returns ``self``."""
         self._validate_params()
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True)
 
     def _validate_input(self, X: ArrayLike, y: ArrayLike, incremental: bool,
                         reset: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -786,8 +850,10 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         choice = "identity" if self.output_activation == "auto" else self.output_activation
         return _canonical_activation(choice, "output_activation"), "mse"
 
-    def _score_output(self, output: np.ndarray, y: np.ndarray) -> float:
-        return r2_score(y, output.ravel() if output.shape[1] == 1 else output)
+    def _score_output(self, output: np.ndarray, y: np.ndarray,
+                      sample_weight: np.ndarray | None = None) -> float:
+        return r2_score(y, output.ravel() if output.shape[1] == 1 else output,
+                        sample_weight=sample_weight)
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted targets, shape (n_samples,) or (n_samples, n_outputs)."""

@@ -121,21 +121,26 @@ def accuracy(y_pred: np.ndarray, y_true: np.ndarray) -> float:
 
 
 def backprop(model: Sequential, loss: losses.Loss, x: np.ndarray, y: np.ndarray,
-             training: bool = True, fused: losses.Loss | None = None) -> tuple[float, np.ndarray]:
+             training: bool = True, fused: losses.Loss | None = None,
+             sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     """One forward and backward pass: every parameter's ``.grad`` is set for J = loss(model(x), y).
 
     With a ``fused`` loss (``losses.fused(model.output_activation, loss)``, e.g. softmax +
     cross-entropy) the gradient is taken on the logits, ``dJ/dz = (ŷ − y) / n``, and the
-    output activation's own backward is skipped.  Returns the loss and the output.
+    output activation's own backward is skipped.  With ``sample_weight`` J is the
+    weighted mean ``sum_i w_i J_i / sum_i w_i`` (see :mod:`neuronlab.losses`).
+    Returns the loss and the output.
     """
     a = model.forward(x, training=training)
     last = model.layers[-1]
     if fused is not None:
         z = last.z  # logits: the input of the output activation
-        value, grad = fused.value_and_gradient(z, y, out=last.buffer("dJ/dz", z.shape, z.dtype))
+        value, grad = fused.value_and_gradient(z, y, out=last.buffer("dJ/dz", z.shape, z.dtype),
+                                               sample_weight=sample_weight)
         model.backward(grad, skip_output_activation=True)
     else:
-        value, grad = loss.value_and_gradient(a, y, out=last.buffer("dJ/da", a.shape, a.dtype))
+        value, grad = loss.value_and_gradient(a, y, out=last.buffer("dJ/da", a.shape, a.dtype),
+                                              sample_weight=sample_weight)
         model.backward(grad)
     return float(value), a
 
@@ -151,25 +156,34 @@ class Trainer:
         self.weights = [p for p in model.parameters() if p.name == "W"]
         self.stop = False
 
-    def step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    def step(self, x: np.ndarray, y: np.ndarray,
+             sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """Forward, loss, backward (no update); returns the batch loss and the output.
 
         With ``l2 > 0`` the batch loss gains ``l2 / (2 n) * sum ||W||^2`` over the weight
         matrices (not the biases) and each weight gradient ``l2 / n * W``, where n is
-        the batch size: scikit-learn's ``alpha`` penalty.
+        the batch size, or the sum of the batch's ``sample_weight``: scikit-learn's
+        ``alpha`` penalty.
         """
-        value, a = backprop(self.model, self.loss, x, y, fused=self.fused)
+        value, a = backprop(self.model, self.loss, x, y, fused=self.fused,
+                            sample_weight=sample_weight)
         if self.l2:
-            scale = self.l2 / len(x)
+            n = len(x) if sample_weight is None else float(sample_weight.sum())
+            scale = self.l2 / n
             for W in self.weights:
                 value += 0.5 * scale * float(np.vdot(W.value, W.value))
                 W.grad += scale * W.value
         return value, a
 
-    def evaluate(self, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
-        """Loss (and accuracy for classification) in inference mode."""
+    def evaluate(self, X: np.ndarray, y: np.ndarray,
+                 sample_weight: np.ndarray | None = None) -> dict[str, float]:
+        """Loss (weighted by ``sample_weight`` if given) and, for classification, the
+        accuracy (unweighted) in inference mode."""
         a = self.model.predict(X)
-        out = {"loss": float(self.loss.value(a, y))}
+        if sample_weight is None:
+            out = {"loss": float(self.loss.value(a, y))}
+        else:
+            out = {"loss": float(np.average(self.loss.per_sample(a, y), weights=sample_weight))}
         if _is_classification(self.loss):
             out["accuracy"] = accuracy(a, y)
         return out
@@ -193,7 +207,8 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
         validation_split: float = 0.0, validation_data: tuple[object, object] | None = None,
         early_stopping: bool = False, patience: int = 10, min_delta: float = 0.0,
         l2: float = 0.0, callbacks: Sequence[Callback] = (), verbose: bool = True,
-        threads: int | str | None = "auto", **optimizer_params: Any) -> History:
+        threads: int | str | None = "auto", sample_weight: object = None,
+        first_epoch: int = 0, **optimizer_params: Any) -> History:
     """Train ``model`` on ``(X, y)`` by mini-batch gradient descent; returns the History.
 
     Parameters
@@ -207,10 +222,21 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
         ``**optimizer_params`` (momentum, weight_decay, clip_norm, schedule ...) go to it.
     epochs, batch_size : passes over the data and samples per gradient step.
     shuffle, seed : the batch order is a seeded permutation per epoch.
-    validation_split : fraction of (X, y) held out (seeded) to measure ``val_loss``.
-    validation_data : an explicit ``(X_val, y_val)`` instead.
+    validation_split : fraction of (X, y) held out (seeded) to measure ``val_loss``
+        (with their ``sample_weight``).
+    validation_data : an explicit ``(X_val, y_val)`` or ``(X_val, y_val, w_val)`` instead.
     l2 : L2 penalty on the weight matrices (not biases), ``l2 / (2 n) ||W||^2`` per batch
-        of n samples, as scikit-learn's ``alpha``.
+        of n samples (n the batch's weight sum with ``sample_weight``), as
+        scikit-learn's ``alpha``.
+    sample_weight : (n_samples,) weights w_i >= 0, not all 0.  Each batch minimises the
+        weighted mean ``J = sum_i w_i J_i / sum_i w_i`` (scikit-learn's MLP), so within a
+        batch an integer weight counts a sample that many times; a batch whose weights
+        are all 0 is skipped (no step).  ``history["loss"]`` stays the mean of the
+        batch losses counted by their rows, as scikit-learn's ``loss_curve_``; the
+        accuracy is unweighted.
+    first_epoch : the number of the first epoch (0 for a new training): the schedule
+        of the learning rate (``optimizer.set_epoch``), callbacks and History rows
+        continue the numbering of an earlier ``fit`` of the same optimizer.
     early_stopping, patience, min_delta : stop when the validation loss (training loss
         without validation) has not improved by ``min_delta`` for ``patience`` epochs;
         the best weights are restored.  A NaN loss never counts as an improvement.
@@ -238,7 +264,7 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
     True
     """
     for label, value, low in (("epochs", epochs, 1), ("batch_size", batch_size, 1),
-                              ("patience", patience, 1)):
+                              ("patience", patience, 1), ("first_epoch", first_epoch, 0)):
         if not isinstance(value, int | np.integer) or value < low:
             raise ValueError(f"{label} must be an integer >= {low}, got {value!r}")
     if not (np.isfinite(l2) and l2 >= 0):
@@ -251,8 +277,9 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
     loss_fn = losses.get(loss if loss is not None else default_loss(model))
     X = data.check_X(X, model.n_inputs).astype(model.dtype, copy=False)
     Y = targets(model, loss_fn, y, len(X))
+    W = None if sample_weight is None else data.check_sample_weight(sample_weight, len(X))
     rng = np.random.default_rng(seed)
-    X, Y, X_val, Y_val = _validation(X, Y, model, loss_fn, validation_split, validation_data, rng)
+    train, val = _validation(X, Y, W, model, loss_fn, validation_split, validation_data, rng)
     opt = optim.get(optimizer, params=model.parameters(), lr=lr, **optimizer_params) \
         if isinstance(optimizer, str) else optim.get(optimizer)
     history = History()
@@ -260,8 +287,9 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
     if threads == "auto":
         threads = 1 if _largest_product(model, min(batch_size, len(X))) < SMALL_PRODUCT else None
     with _blas_threads(threads):
-        _Loop(trainer, X, Y, X_val, Y_val, callbacks, verbose).run(
-            epochs, batch_size, shuffle, rng, early_stopping, patience, min_delta)
+        _Loop(trainer, train, val, callbacks, verbose).run(
+            range(first_epoch, first_epoch + epochs), batch_size, shuffle, rng,
+            early_stopping, patience, min_delta)
     return history
 
 
@@ -303,33 +331,59 @@ def _blas_pools() -> Any:
     return _pools[1]
 
 
-def _validation(X, Y, model, loss_fn, split, validation_data, rng):
+@dataclass
+class _Rows:
+    """Inputs, targets and (optional) sample weights of the same samples."""
+
+    X: np.ndarray
+    Y: np.ndarray
+    W: np.ndarray | None = None
+
+    def take(self, idx: np.ndarray) -> _Rows:
+        return _Rows(self.X[idx], self.Y[idx], None if self.W is None else self.W[idx])
+
+
+def _validation(X, Y, W, model, loss_fn, split, validation_data, rng
+                ) -> tuple[_Rows, _Rows | None]:
+    """The training rows and the validation rows (None without validation)."""
+    rows = _Rows(X, Y, W)
     if validation_data is not None:
         if split:
             raise ValueError("give either validation_split or validation_data, not both")
+        if not isinstance(validation_data, tuple | list) or len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be (X_val, y_val) or (X_val, y_val, "
+                             f"w_val), got {type(validation_data).__name__}")
         X_val = data.check_X(validation_data[0], model.n_inputs, "X_val").astype(model.dtype)
-        return X, Y, X_val, targets(model, loss_fn, validation_data[1], len(X_val), "y_val")
+        Y_val = targets(model, loss_fn, validation_data[1], len(X_val), "y_val")
+        W_val = None if len(validation_data) == 2 or validation_data[2] is None else \
+            data.check_sample_weight(validation_data[2], len(X_val), "w_val")
+        return rows, _Rows(X_val, Y_val, W_val)
     if not split:
-        return X, Y, None, None
+        return rows, None
     n_val = int(round(split * len(X)))
     if n_val < 1 or n_val >= len(X):
         raise ValueError(f"validation_split={split} leaves {n_val} validation and "
                          f"{len(X) - n_val} training samples; both must be at least 1")
     order = rng.permutation(len(X))
-    val, train = order[:n_val], order[n_val:]
-    return X[train], Y[train], X[val], Y[val]
+    val, train = rows.take(order[:n_val]), rows.take(order[n_val:])
+    for part, name in ((train, "the training part"), (val, "the validation part")):
+        if part.W is not None and not part.W.any():
+            raise ValueError(f"sample_weight is all zero on {name} of validation_split="
+                             f"{split}; give those samples weight or use validation_data")
+    return train, val
 
 
 class _Loop:
     """The epoch/batch loop of one fit call, with its bookkeeping of the best weights."""
 
-    def __init__(self, trainer: Trainer, X, Y, X_val, Y_val, callbacks, verbose) -> None:
-        self.t, self.X, self.Y, self.X_val, self.Y_val = trainer, X, Y, X_val, Y_val
+    def __init__(self, trainer: Trainer, train: _Rows, val: _Rows | None, callbacks,
+                 verbose) -> None:
+        self.t, self.X, self.Y, self.W, self.val = trainer, train.X, train.Y, train.W, val
         self.callbacks, self.verbose = list(callbacks), verbose
         self.params = trainer.model.parameters()
         self.classification = _is_classification(trainer.loss)
         single_label = self.classification and not trainer.loss.name.startswith("binary")
-        self.labels = Y.argmax(axis=1) if single_label else None  # once, not per step
+        self.labels = self.Y.argmax(axis=1) if single_label else None  # once, not per step
         self.best_weights = self._snapshot()
         self.last_finite = self.best_weights
 
@@ -340,7 +394,8 @@ class _Loop:
         for p, w in zip(self.params, weights, strict=True):
             p.value[...] = w
 
-    def run(self, epochs, batch_size, shuffle, rng, early_stopping, patience, min_delta):
+    def run(self, epochs: range, batch_size, shuffle, rng, early_stopping, patience,
+            min_delta):
         # A diverging run overflows; the guard below detects the non-finite loss or
         # weights and restores the last finite ones, so the warnings are not needed.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
@@ -353,35 +408,40 @@ class _Loop:
         # one batch buffer each, reused every step (no per-step allocation of inputs)
         x_buffer = np.empty((min(batch_size, len(self.X)), self.X.shape[1]), self.X.dtype)
         y_buffer = np.empty((len(x_buffer), self.Y.shape[1]), self.Y.dtype)
+        w_buffer = None if self.W is None else np.empty(len(x_buffer), self.W.dtype)
         count = _Correct(self.labels, len(x_buffer)) if self.classification else None
         best, waited = np.inf, 0
-        progress = _Progress(epochs * n_batches, self.verbose)
+        progress = _Progress(len(epochs) * n_batches, self.verbose)
         for cb in self.callbacks:
             cb.on_train_begin(t)
         try:
-            for epoch in range(epochs):
+            for epoch in epochs:
                 start = time.perf_counter()
                 t.optimizer.set_epoch(epoch)
                 for cb in self.callbacks:
                     cb.on_epoch_begin(t, epoch)
                 order = rng.permutation(len(self.X)) if shuffle else np.arange(len(self.X))
-                total, correct = 0.0, 0
+                total, correct, counted = 0.0, 0, 0
                 for batch in range(n_batches):
                     idx = order[batch * batch_size:(batch + 1) * batch_size]
+                    w = None if w_buffer is None else _gather(self.W, idx, w_buffer)
+                    if w is not None and not w.any():
+                        progress.advance(epoch, None)
+                        continue  # all weights 0: no samples, no step
                     x = _gather(self.X, idx, x_buffer)
                     y = _gather(self.Y, idx, y_buffer)
-                    value, a = t.step(x, y)
+                    value, a = t.step(x, y, w)
                     if not np.isfinite(value):
                         return self._diverged(epoch, batch)
                     for cb in self.callbacks:
                         cb.on_step_end(t, epoch, batch)
                     t.optimizer.step()
                     total += value * len(idx)
+                    counted += len(idx)
                     if count is not None:
                         correct += count(a, y, idx)
                     progress.advance(epoch, value)
-                logs = self._epoch_logs(epoch, total / len(self.X), correct / len(self.X),
-                                        start)
+                logs = self._epoch_logs(epoch, total / counted, correct / counted, start)
                 if not all(np.isfinite(p.value).all() for p in self.params):
                     return self._diverged(epoch, n_batches - 1)
                 self.last_finite = self._snapshot()
@@ -416,8 +476,9 @@ class _Loop:
         logs = {"epoch": epoch, "loss": train_loss, "lr": self.t.optimizer.lr}
         if self.classification:
             logs["accuracy"] = train_accuracy
-        if self.X_val is not None:
-            for key, value in self.t.evaluate(self.X_val, self.Y_val).items():
+        if self.val is not None:
+            weighted = () if self.val.W is None else (self.val.W,)
+            for key, value in self.t.evaluate(self.val.X, self.val.Y, *weighted).items():
                 logs[f"val_{key}"] = value
         logs["time"] = time.perf_counter() - start
         return logs
@@ -477,10 +538,11 @@ class _Progress:
             self.task = self.bar.add_task("training", total=total, status="")
             self.bar.start()
 
-    def advance(self, epoch: int, loss: float) -> None:
+    def advance(self, epoch: int, loss: float | None) -> None:
+        """One step done (``loss`` None for a skipped batch: the status is kept)."""
         if self.bar is not None:
-            self.bar.update(self.task, advance=1, description=f"epoch {epoch + 1}",
-                            status=f"loss {loss:.4f}")
+            status = {} if loss is None else {"status": f"loss {loss:.4f}"}
+            self.bar.update(self.task, advance=1, description=f"epoch {epoch + 1}", **status)
 
     def epoch_done(self, logs: dict[str, float]) -> None:
         if self.bar is not None:

@@ -56,10 +56,12 @@ ul.claims li { display: flex; gap: .75rem; align-items: flex-start; padding: .6r
   border-radius: 8px; margin: .4rem 0; }
 ul.claims li.holds { background: var(--good-bg); }
 ul.claims li.fails { background: var(--bad-bg); }
+ul.claims li.inconclusive { background: #fff7e0; }
 .badge { flex: none; font-weight: 700; font-size: .75rem; padding: .12rem .5rem;
   border-radius: 999px; color: #fff; margin-top: .15rem; }
 .holds .badge { background: var(--good); }
 .fails .badge { background: var(--bad); }
+.inconclusive .badge { background: #9a6a00; }
 .claim-text { font-weight: 600; }
 .evidence { color: #333; font-size: .92rem; }
 .scoreboard td.study { white-space: nowrap; }
@@ -132,12 +134,17 @@ def _numbers(study: str, numbers: dict[str, Any], formats: dict[str, str]) -> st
     return f'<div class="numbers">{cards}</div>'
 
 
+VERDICT_CLASS = {"reproduced": "holds", "not reproduced": "fails",
+                 "inconclusive": "inconclusive"}
+VERDICT_MARK = {"reproduced": "✓", "not reproduced": "✗", "inconclusive": "?"}
+
+
 def _claims(claims: list[dict[str, Any]]) -> str:
     if not claims:
         return ""
     items = "".join(
-        f'<li class="{"holds" if c["holds"] else "fails"}" data-holds="{str(c["holds"]).lower()}">'
-        f'<span class="badge">{"reproduced" if c["holds"] else "not reproduced"}</span>'
+        f'<li class="{VERDICT_CLASS[c["verdict"]]}" data-verdict="{escape(c["verdict"])}">'
+        f'<span class="badge">{escape(c["verdict"])}</span>'
         f'<div><div class="claim-text">{escape(c["text"])}</div>'
         f'<div class="evidence">{escape(c["evidence"])}</div></div></li>' for c in claims)
     return f'<ul class="claims">{items}</ul>'
@@ -188,11 +195,11 @@ def render(doc: dict[str, Any], lectures: dict[str, str],
     rows = []
     for i, s in enumerate(studies, start=1):
         for c in s["claims"]:
-            mark = "✓" if c["holds"] else "✗"
+            mark = VERDICT_MARK[c["verdict"]]
             rows.append(f'<tr><td class="study"><a href="#{escape(s["name"])}">{i}. '
                         f'{escape(s["name"])}</a></td><td>{mark}</td>'
                         f"<td>{escape(c['text'])}</td></tr>")
-    held = sum(c["holds"] for s in studies for c in s["claims"])
+    held = sum(c["verdict"] == "reproduced" for s in studies for c in s["claims"])
     total = sum(len(s["claims"]) for s in studies)
     scoreboard = (f'<section class="card" id="summary"><h2>Claims checked: {held} of {total} '
                   f"reproduced</h2><p>Each study below tests statements from the lectures "

@@ -28,6 +28,9 @@ def _numeric(table: dict[str, Any], column: str) -> bool:
                for r in table["rows"])
 
 
+MARK = {"reproduced": "✅", "not reproduced": "❌", "inconclusive": "❔"}
+
+
 def render(doc: dict[str, Any], lectures: dict[str, str],
            figure_files: dict[str, list[tuple[str, str]]]) -> str:
     """Markdown for ``doc``; ``figure_files[study]`` lists ``(caption, relative path)``."""
@@ -37,12 +40,12 @@ def render(doc: dict[str, Any], lectures: dict[str, str],
            f"{doc.get('seed')} · {'quick' if doc.get('quick') else 'default'} sizes · "
            f"{doc.get('seconds', 0):.0f} s of computation", "",
            "```bash", doc.get("command", ""), "```", ""]
-    held = sum(c["holds"] for s in studies for c in s["claims"])
+    held = sum(c["verdict"] == "reproduced" for s in studies for c in s["claims"])
     total = sum(len(s["claims"]) for s in studies)
     if total:
         out += [f"## Claims checked: {held} of {total} reproduced", ""]
         for i, s in enumerate(studies, start=1):
-            out += [f"- {'✅' if c['holds'] else '❌'} ({i}. {s['name']}) {c['text']}"
+            out += [f"- {MARK[c['verdict']]} ({i}. {s['name']}) {c['text']}"
                     for c in s["claims"]]
         out.append("")
     for i, s in enumerate(studies, start=1):
@@ -52,7 +55,7 @@ def render(doc: dict[str, Any], lectures: dict[str, str],
         if s["numbers"]:
             out.append("")
         for c in s["claims"]:
-            out += [f"{'✅ reproduced' if c['holds'] else '❌ not reproduced'}: "
+            out += [f"{MARK[c['verdict']]} {c['verdict']}: "
                     f"**{c['text']}** — {c['evidence']}", ""]
         for k, (caption, path) in enumerate(figure_files.get(s["name"], []), start=1):
             out += [f"![Figure {i}.{k}]({path})", "", f"*Figure {i}.{k}. {caption}*", ""]

@@ -144,17 +144,162 @@ class Table:
                    dict(d.get("formats", {})), tuple(d.get("timing", ())))
 
 
-@dataclass
+VERDICTS = ("reproduced", "not reproduced", "inconclusive")
+
+
+def interval(samples: Sequence[float], level: float = 0.95,
+             method: str = "t") -> tuple[float, float, float]:
+    """Mean of per-seed ``samples`` and a two-sided confidence interval at ``level``.
+
+    ``method="t"``: Student's t interval, mean ± t_{(1+level)/2, n-1} · s / √n (s with
+    ddof = 1); the right default for the handful of seeds a study affords.
+    ``method="bootstrap"``: percentile interval of the mean over 10 000 resamples drawn
+    with a fixed generator (the same samples give the same interval).  With a single
+    sample the interval is unbounded: one seed decides nothing.
+
+    Examples
+    --------
+    >>> mean, low, high = interval([1.0, 2.0, 3.0])
+    >>> mean, round(low, 3), round(high, 3)
+    (2.0, -0.484, 4.484)
+    """
+    values = np.asarray([float(v) for v in samples], dtype=np.float64)
+    if values.size == 0 or not np.all(np.isfinite(values)):
+        raise ValueError(f"a claim needs finite per-seed samples, got {samples!r}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level!r}")
+    mean = float(values.mean())
+    if values.size == 1:
+        return mean, -math.inf, math.inf
+    if method == "t":
+        from scipy.stats import t
+
+        half = float(t.ppf((1 + level) / 2, values.size - 1)
+                     * values.std(ddof=1) / math.sqrt(values.size))
+        return mean, mean - half, mean + half
+    if method == "bootstrap":
+        rng = np.random.default_rng(0)
+        means = values[rng.integers(0, values.size, (10_000, values.size))].mean(axis=1)
+        low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+        return mean, float(low), float(high)
+    raise ValueError(f"method must be 't' or 'bootstrap', got {method!r}")
+
+
+def decide(low: float, high: float, direction: int, margin: float) -> str:
+    """The verdict of an interval ``[low, high]`` on an effect.
+
+    ``direction=+1``: the lecture predicts an effect of at least ``margin``; reproduced
+    when ``low >= margin``, not reproduced when ``high < margin`` (the effect is the
+    other way, or smaller than the smallest that matters), inconclusive otherwise.
+    ``direction=-1`` mirrors it.  ``direction=0``: the lecture predicts *no* effect;
+    reproduced when the interval lies inside ``(-margin, margin)``, not reproduced when
+    it lies wholly outside, inconclusive otherwise.
+
+    Examples
+    --------
+    >>> decide(0.2, 0.4, +1, 0.1), decide(-0.1, 0.05, +1, 0.1), decide(0.0, 0.3, +1, 0.1)
+    ('reproduced', 'not reproduced', 'inconclusive')
+    >>> decide(-0.01, 0.02, 0, 0.05), decide(0.1, 0.2, 0, 0.05)
+    ('reproduced', 'not reproduced')
+    """
+    if direction not in (-1, 0, 1):
+        raise ValueError(f"direction must be -1, 0 or +1, got {direction!r}")
+    if not margin >= 0:
+        raise ValueError(f"margin must be a non-negative number, got {margin!r}")
+    if direction == 0:
+        if -margin < low and high < margin:
+            return "reproduced"
+        if low >= margin or high <= -margin:
+            return "not reproduced"
+        return "inconclusive"
+    low, high = (low, high) if direction > 0 else (-high, -low)
+    if low >= margin:
+        return "reproduced"
+    if high < margin:
+        return "not reproduced"
+    return "inconclusive"
+
+
+@dataclass(frozen=True)
 class Claim:
-    """A statement from the lecture or a paper, whether this run reproduced it, and the
-    number that shows it."""
+    """A statement from the lecture or a paper, decided by an interval over seeds.
+
+    Declared before measuring: the ``quantity`` measured (in words, with its unit and
+    which arm is subtracted from which), the ``direction`` the lecture predicts (+1: the
+    quantity is positive, -1: negative, 0: no effect) and the ``margin``, the smallest
+    effect that matters.  Measured: ``effect`` (the mean over ``seeds`` per-seed
+    values, paired differences where the seeds pair) and its interval
+    ``[low, high]`` at ``level`` by ``method``.  ``verdict`` follows from those by
+    :func:`decide`.  Build claims with :meth:`from_samples` (seeds) or :meth:`exact`
+    (a deterministic computation, whose interval is its value).
+
+    Examples
+    --------
+    >>> c = Claim.from_samples("He trains where Glorot stalls", "accuracy, He - Glorot",
+    ...                        [0.5, 0.6, 0.55, 0.62], direction=+1, margin=0.1)
+    >>> c.verdict, c.seeds
+    ('reproduced', 4)
+    """
 
     text: str
-    holds: bool
-    evidence: str
+    quantity: str
+    direction: int
+    margin: float
+    effect: float | None
+    low: float | None
+    high: float | None
+    seeds: int
+    verdict: str
+    evidence: str = ""
+    level: float = 0.95
+    method: str = "t"
+
+    def __post_init__(self) -> None:
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
+
+    @classmethod
+    def from_samples(cls, text: str, quantity: str, samples: Sequence[float], *,
+                     direction: int, margin: float, evidence: str = "",
+                     level: float = 0.95, method: str = "t") -> Claim:
+        """Decide a claim from per-seed values of the quantity."""
+        effect, low, high = interval(samples, level, method)
+        return cls(text, quantity, direction, float(margin), effect, low, high,
+                   len(samples), decide(low, high, direction, margin), evidence, level,
+                   method)
+
+    @classmethod
+    def exact(cls, text: str, quantity: str, value: float, *, direction: int,
+              margin: float, evidence: str = "") -> Claim:
+        """Decide a claim about a deterministic computation (no seed changes it)."""
+        value = float(value)
+        return cls(text, quantity, direction, float(margin), value, value, value, 1,
+                   decide(value, value, direction, margin), evidence, 1.0, "exact")
+
+    @classmethod
+    def boolean(cls, text: str, holds: bool, evidence: str) -> Claim:
+        """Transitional: a claim decided by a rule without an interval (to be retired
+        by the verdicts work; every claim must carry its interval)."""
+        return cls(text, "", 1, 0.0, None, None, None, 1,
+                   "reproduced" if holds else "not reproduced", evidence, 1.0, "rule")
+
+    @property
+    def holds(self) -> bool:
+        return self.verdict == "reproduced"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "holds": bool(self.holds), "evidence": self.evidence}
+        return clean({"text": self.text, "quantity": self.quantity,
+                      "direction": self.direction, "margin": self.margin,
+                      "effect": self.effect, "interval": [self.low, self.high],
+                      "level": self.level, "method": self.method, "seeds": self.seeds,
+                      "verdict": self.verdict, "evidence": self.evidence})
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Claim:
+        low, high = d["interval"]
+        return cls(d["text"], d["quantity"], d["direction"], d["margin"], d["effect"],
+                   low, high, d["seeds"], d["verdict"], d.get("evidence", ""),
+                   d.get("level", 0.95), d.get("method", "t"))
 
 
 @dataclass
@@ -209,7 +354,7 @@ class StudyResult:
         return cls(d["name"], d["title"], dict(d["config"]),
                    [Table.from_dict(t) for t in d["tables"]], dict(d.get("numbers", {})),
                    dict(d.get("number_formats", {})),
-                   [Claim(**c) for c in d.get("claims", [])], list(d.get("notes", [])),
+                   [Claim.from_dict(c) for c in d.get("claims", [])], list(d.get("notes", [])),
                    list(d.get("timing_notes", [])), d.get("seconds") or 0.0)
 
     def deterministic(self) -> dict[str, Any]:

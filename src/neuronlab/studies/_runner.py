@@ -111,5 +111,6 @@ def main(name: str, argv: Sequence[str] | None = None) -> int:
     print(f"{result.title}: {sum(c.holds for c in result.claims)}/{len(result.claims)} "
           f"claims reproduced in {result.seconds:.1f} s of runs")
     for claim in result.claims:
-        print(f"  [{'held' if claim.holds else 'NOT held'}] {claim.text} ({claim.evidence})")
+        print(f"  [{claim.verdict}] {claim.text}" + (f" ({claim.evidence})" if claim.evidence
+                                                       else ""))
     return 0

@@ -195,12 +195,12 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
     claims = []
     if "sigmoid" in by_name:
         s = by_name["sigmoid"]["max_slope"]
-        claims.append(Claim("Sigmoid's slope never exceeds 1/4, so every sigmoid layer "
+        claims.append(Claim.boolean("Sigmoid's slope never exceeds 1/4, so every sigmoid layer "
                             "shrinks the backward signal by at least 4 (before weights).",
                             abs(s - 0.25) < 1e-6, f"max σ'(z) = {s:.6f}"))
     if "tanh" in by_name:
         row = by_name["tanh"]
-        claims.append(Claim("tanh is zero-centred and sigmoid is not.",
+        claims.append(Claim.boolean("tanh is zero-centred and sigmoid is not.",
                             row["zero_centred"] and not by_name.get("sigmoid", row)
                             .get("zero_centred", True),
                             f"tanh(0) = 0 with range {row['observed_range']}; sigmoid range "

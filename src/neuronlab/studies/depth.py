@@ -158,19 +158,19 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
     tanh_glorot = get("tanh", "glorot_uniform", "act_std_last")
     narrow = [w for w in widths if w["width"] <= 32]
     claims = [
-        Claim("Sigmoid with the old default init U(±1/√n): gradients vanish (first/last "
+        Claim.boolean("Sigmoid with the old default init U(±1/√n): gradients vanish (first/last "
               "hidden layer weight-gradient norm ratio below 1e-3).",
               math.isfinite(sig_legacy) and sig_legacy < 1e-3,
               f"ratio = {fmt(sig_legacy)} over {DEPTH} layers; with N(0, 0.01²): "
               f"{fmt(sig_small)}"),
-        Claim("ReLU keeps the signal with He init and loses it with Glorot "
+        Claim.boolean("ReLU keeps the signal with He init and loses it with Glorot "
               f"(std of the activations at layer {DEPTH}).",
               relu_he > 0.3 and relu_glorot < 1e-3,
               f"He: {fmt(relu_he)}, Glorot: {fmt(relu_glorot)} — Glorot halves the "
               f"variance at every ReLU layer, 2^-{DEPTH // 2} in std after {DEPTH}"),
-        Claim("SELU with LeCun normal keeps unit variance through the depth.",
+        Claim.boolean("SELU with LeCun normal keeps unit variance through the depth.",
               0.8 <= selu_std <= 1.2, f"std at layer {DEPTH} = {fmt(selu_std)}"),
-        Claim("Sigmoid with N(0, 1) weights: vanishing gradients (ratio below 1e-3).",
+        Claim.boolean("Sigmoid with N(0, 1) weights: vanishing gradients (ratio below 1e-3).",
               math.isfinite(sig_big) and sig_big < 1e-3,
               f"only in narrow layers — ratio {fmt(sig_big)} at width {width} but "
               + ", ".join(f"{fmt(w['grad_ratio'])} at width {w['width']}" for w in narrow)

@@ -103,14 +103,14 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
     increasing = all(b > a for a, b in zip(relu, relu[1:], strict=False))
     pairs = ", ".join(f"{lr:g}: {v:.0%}" for lr, v in zip(lrs, relu, strict=True))
     claims = [
-        Claim("The fraction of dead ReLU units after training rises with the learning rate.",
+        Claim.boolean("The fraction of dead ReLU units after training rises with the learning rate.",  # noqa: E501 (transitional)
               increasing, f"dead fraction by learning rate (Adam) — {pairs}"),
-        Claim("Leaky ReLU has fewer dead units (none: its gradient never vanishes).",
+        Claim.boolean("Leaky ReLU has fewer dead units (none: its gradient never vanishes).",
               all(lk < r for lk, r in zip(leaky, relu, strict=True) if r > 0),
               f"leaky ReLU dead fraction {max(leaky):.0%} at every learning rate; "
               f"nearly inactive (saturated) units at lr {lrs[-1]:g}: "
               f"{curve('leaky_relu', 'saturated')[-1]:.0%}, which can still recover"),
-        Claim("A small positive bias at initialization (0.01) lowers the dead fraction.",
+        Claim.boolean("A small positive bias at initialization (0.01) lowers the dead fraction.",
               sum(bias01) < sum(relu),
               "dead fraction with bias 0 / 0.01 / 0.1 at each learning rate: "
               + "; ".join(f"{a:.0%} / {b:.0%} / {c:.0%}"

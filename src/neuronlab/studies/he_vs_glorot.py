@@ -96,7 +96,7 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
                         "seeds": len(mine)})
     he, glorot = summary
     chance = 1 / 10
-    claims = [Claim(f"A {DEPTH}-layer ReLU MLP trains with He initialization and stalls near "
+    claims = [Claim.boolean(f"A {DEPTH}-layer ReLU MLP trains with He initialization and stalls near "  # noqa: E501 (transitional)
                     f"chance ({chance:.0%}) with Glorot.",
                     he["test_accuracy"] > 0.5 and glorot["test_accuracy"] < 0.2,
                     f"test accuracy He {he['test_accuracy']:.1%} ± "

@@ -154,17 +154,17 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
     st = outputs[("steps",)]
     errors = st["errors"]
     claims = [
-        Claim(f"A deep network ({DEPTH} layers) with identity activations equals one linear "
+        Claim.boolean(f"A deep network ({DEPTH} layers) with identity activations equals one linear "  # noqa: E501 (transitional)
               f"map (the product of its weights reproduces it).",
               lin["max_deviation_init"] < 1e-10,
               f"max |f(X) − (X W + b)| = {fmt(lin['max_deviation_init'])} in float64 (outputs "
               f"up to {lin['scale_init']:.2g}); after training in float32: "
               f"{fmt(lin['max_deviation_trained'])}"),
-        Claim("… so it cannot fit two circles, which ReLUs separate.",
+        Claim.boolean("… so it cannot fit two circles, which ReLUs separate.",
               lin["test_accuracy"] < 0.7 and relu["test_accuracy"] > 0.9,
               f"test accuracy {lin['test_accuracy']:.1%} (identity) vs "
               f"{relu['test_accuracy']:.1%} (ReLU)"),
-        Claim("Two ReLUs make a step; sums of steps approximate a function with an error "
+        Claim.boolean("Two ReLUs make a step; sums of steps approximate a function with an error "
               "that shrinks as steps are added.",
               all(b["max_error"] < a["max_error"] for a, b in zip(errors, errors[1:],
                                                                   strict=False)),

@@ -95,13 +95,13 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
     selu, shifted = by["selu"], by["selu_shifted_input"]
     m50, s50 = selu[f"mean_layer_{CHECK_LAYER}"], selu[f"std_layer_{CHECK_LAYER}"]
     claims = [
-        Claim(f"SELU + LeCun normal keeps mean ≈ 0 and std ≈ 1 at layer {CHECK_LAYER} and "
+        Claim.boolean(f"SELU + LeCun normal keeps mean ≈ 0 and std ≈ 1 at layer {CHECK_LAYER} and "
               f"beyond.",
               abs(m50) < 0.2 and 0.8 <= s50 <= 1.2
               and 0.8 <= selu[f"std_layer_{DEPTH}"] <= 1.2,
               f"layer {CHECK_LAYER}: mean {m50:+.3f}, std {s50:.3f}; layer {DEPTH}: mean "
               f"{selu[f'mean_layer_{DEPTH}']:+.3f}, std {selu[f'std_layer_{DEPTH}']:.3f}"),
-        Claim("The fixed point attracts: inputs with mean 1 and std 2 are pulled back.",
+        Claim.boolean("The fixed point attracts: inputs with mean 1 and std 2 are pulled back.",
               abs(shifted[f"mean_layer_{CHECK_LAYER}"]) < 0.2
               and 0.8 <= shifted[f"std_layer_{CHECK_LAYER}"] <= 1.2,
               f"layer 1: mean {shifted['mean_layer_1']:+.2f}, std "

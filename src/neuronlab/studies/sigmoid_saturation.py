@@ -103,20 +103,20 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
     others = [by[a] for a in CONFIGS if a != "sigmoid"]
     epochs = SIZES[quick]["epochs"]
     claims = [
-        Claim("With the old default init the top sigmoid hidden layer is driven towards 0 "
+        Claim.boolean("With the old default init the top sigmoid hidden layer is driven towards 0 "
               "while the lower layers stay near 1/2.",
               sig["top_mean_end"] < 0.5 * sig["top_mean_start"]
               and sig["lower_mean_end"] > 0.4,
               f"top layer mean activation {sig['top_mean_start']:.2f} → "
               f"{sig['top_mean_end']:.2f} in {epochs} epochs; layers 1-{DEPTH - 1}: "
               f"{sig['lower_mean_end']:.2f}"),
-        Claim("The lower layers get vanishing gradients (first/top hidden layer gradient "
+        Claim.boolean("The lower layers get vanishing gradients (first/top hidden layer gradient "
               "ratio below 1e-3 at the start).",
               sig["grad_ratio_first_top"] < 1e-3,
               f"‖dW₁‖ / ‖dW₅‖ = {fmt(sig['grad_ratio_first_top'])}, ‖dW₁‖ / ‖dW_out‖ = "
               f"{fmt(sig['grad_ratio_first_output'])} (tanh + Glorot: "
               f"{fmt(by['tanh']['grad_ratio_first_top'])})"),
-        Claim("tanh + Glorot and ReLU + He train where sigmoid + old default does not.",
+        Claim.boolean("tanh + Glorot and ReLU + He train where sigmoid + old default does not.",
               all(o["test_accuracy"] > 0.8 for o in others) and sig["test_accuracy"] < 0.5,
               "test accuracy " + ", ".join(f"{r['activation']} {r['test_accuracy']:.1%}"
                                            for r in summary)),

@@ -370,7 +370,7 @@ def _claims(summary: list[dict[str, Any]], edge: list[dict[str, Any]],
     unstable = [r for r in at_gain if _finite(slope.get(r["activation"]), 0.0) > 1 + 1e-6]
     if stable:
         worst = max(stable, key=lambda r: _finite(r["max_error_in_standard_errors"]))
-        claims.append(Claim(
+        claims.append(Claim.boolean(
             "The mean-field recursion predicts every layer's second moment at "
             "initialization: at the auto gain, for every activation whose fixed point "
             "q* = 1 is stable or marginal (V'(1) <= 1), the ensemble mean agrees with it "
@@ -388,7 +388,7 @@ def _claims(summary: list[dict[str, Any]], edge: list[dict[str, Any]],
             p, e = _finite(r["predicted_last"], math.nan), _finite(r["ensemble_last"], math.nan)
             return p > 0 and e > 0 and abs(math.log(p)) > math.log(2) \
                 and math.log(p) * math.log(e) > 0
-        claims.append(Claim(
+        claims.append(Claim.boolean(
             "For smooth ReLU-like activations q* = 1 repels at the gain (V'(1) > 1): "
             "prediction and measurement both drift away from 1 with depth.",
             all(drifted(r) for r in unstable),
@@ -398,7 +398,7 @@ def _claims(summary: list[dict[str, Any]], edge: list[dict[str, Any]],
     tanh = [r for r in at_gain if r["activation"] == "tanh"]
     if tanh:
         r = tanh[0]
-        claims.append(Claim(
+        claims.append(Claim.boolean(
             "For tanh single real networks follow the prediction too (within 10% at "
             "every layer, mean over seeds).",
             _finite(r["max_error_measured"]) <= 0.10,
@@ -418,7 +418,7 @@ def _claims(summary: list[dict[str, Any]], edge: list[dict[str, Any]],
         small, big = relu_off[0.5], relu_off[2.0]
         L = sizes["depth"]
         expected_small, expected_big = 0.25 ** (L - 1) * 0.5, 4.0 ** (L - 1) * 8
-        claims.append(Claim(
+        claims.append(Claim.boolean(
             "Off the gain the variance changes geometrically: for ReLU at half the gain "
             "each layer divides q by 4, at twice the gain it multiplies q by 4.",
             _close_log(small["ensemble_last"], expected_small)
@@ -430,7 +430,7 @@ def _claims(summary: list[dict[str, Any]], edge: list[dict[str, Any]],
     if tanh_edge:
         e0 = tanh_edge[0]["sigma_w"]
         later = [r["sigma_w"] for r in edge if r["activation"] == "tanh"]
-        claims.append(Claim(
+        claims.append(Claim.boolean(
             "tanh's edge of chaos: chi = 1 at sigma_w = 1 without bias (Poole et al. 2016), "
             "moving to larger sigma_w as sigma_b grows.",
             abs(e0 - 1) < 1e-3 and all(b >= a for a, b in zip(later, later[1:], strict=False)),
@@ -444,7 +444,7 @@ def _claims(summary: list[dict[str, Any]], edge: list[dict[str, Any]],
              for label in dict.fromkeys(r["activation"] for r in train) if (label, 1.0) in by]
     if pairs:
         margin = 0.2
-        claims.append(Claim(
+        claims.append(Claim.boolean(
             "Auto-initialized deep networks train where badly scaled ones do not: with "
             "half or twice the gain the test accuracy is lower by at least 20 points.",
             all(_finite(bad["test_accuracy"], 1.0) <= auto["test_accuracy"] - margin

@@ -99,7 +99,7 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
     relu_family = ("relu", "leaky_relu", "elu", "selu")
     best_relu = max(acc("digits", deep, a) for a in relu_family)
     sig_deep, sig_shallow = acc("digits", deep, "sigmoid"), acc("digits", min(DEPTHS), "sigmoid")
-    claims = [Claim(f"At {deep} layers the saturating sigmoid falls behind the ReLU family "
+    claims = [Claim.boolean(f"At {deep} layers the saturating sigmoid falls behind the ReLU family "
                     f"(digits).",
                     sig_deep < best_relu - 0.1,
                     f"test accuracy sigmoid {sig_shallow:.1%} at {min(DEPTHS)} layers, "

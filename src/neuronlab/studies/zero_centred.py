@@ -150,12 +150,12 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
     sig, tanh = hidden("sigmoid"), hidden("tanh")
     zs, zt = summary
     claims = [
-        Claim("After a sigmoid layer ~100% of the neurons have incoming weight gradients of "
+        Claim.boolean("After a sigmoid layer ~100% of the neurons have incoming weight gradients of "  # noqa: E501 (transitional)
               "one sign (per sample); after tanh, not.",
               sig > 0.99 and tanh < 0.5,
               f"layers fed by sigmoid: {sig:.1%}; by tanh: {tanh:.1%} (mini-batch of 32: "
               f"{hidden('sigmoid', 'batch_32'):.1%} and {hidden('tanh', 'batch_32'):.1%})"),
-        Claim("With positive inputs SGD zig-zags: every step moves both weights the same "
+        Claim.boolean("With positive inputs SGD zig-zags: every step moves both weights the same "
               "way and reaching w* takes more steps.",
               zs["same_sign_steps"] == 1.0 and zs["steps_to_reach"] > zt["steps_to_reach"],
               f"same-sign steps {zs['same_sign_steps']:.0%} (sigmoid inputs) vs "
