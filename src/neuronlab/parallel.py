@@ -103,6 +103,11 @@ def map_unordered(fn: Callable[[T], R], items: Iterable[T], jobs: int = 1,
         return
     from joblib import Parallel, delayed
 
-    n_jobs = jobs if scheduler is not None else effective_jobs(jobs, len(items))
-    with backend(n_jobs, scheduler):
-        yield from Parallel(return_as="generator_unordered")(delayed(fn)(i) for i in items)
+    tasks = (delayed(fn)(item) for item in items)
+    if scheduler is None:  # loky named here, not through parallel_config: the generator is
+        # consumed by the caller, outside any configuration block
+        n_jobs = effective_jobs(jobs, len(items))
+        yield from Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered")(tasks)
+        return
+    with backend(jobs, scheduler):
+        yield from Parallel(return_as="generator_unordered")(tasks)
