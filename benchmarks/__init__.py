@@ -16,10 +16,11 @@ scaling       time per epoch vs width, depth and batch size, with fitted exponen
 memory        peak memory of a training run, each framework in its own subprocess
 allocations   tracemalloc per training step in steady state; arrays made anew each step
 breakdown     where a training step's time goes (instrumented run, cProfile, threads)
+playground    frames per second the playground sends (6 x 8 network, 50 x 50 maps)
 
 Timings are never asserted anywhere: ``tests/test_benchmarks.py`` only checks that
 ``--quick`` runs and writes every section.
 """
 
 SECTIONS = ("training", "floor", "inference", "activations", "diagnostics", "scaling",
-            "memory", "allocations", "breakdown")
+            "memory", "allocations", "breakdown", "playground")

@@ -28,7 +28,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description="neuronlab vs PyTorch CPU vs scikit-learn: training, floor, inference, "
-                    "activations, diagnostics, scaling, memory, allocations, breakdown.")
+                    "activations, diagnostics, scaling, memory, allocations, breakdown; "
+                    "the playground's frame rate.")
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes and one or two repeats (a smoke run, seconds)")
     parser.add_argument("--only", action="append", choices=SECTIONS, metavar="SECTION",
@@ -146,6 +147,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         picked = [config_by_name(n, quick) for n in names]
         timed_section("breakdown", lambda: run_breakdown(
             picked, slow_repeats, threads, quick, args.seed, log))
+
+    if "playground" in selected:
+        from benchmarks.playground import run_playground
+
+        timed_section("playground", lambda: run_playground(quick, repeats, log))
 
     results["targets"] = report.targets(results)
     report.print_all(results, console)

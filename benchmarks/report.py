@@ -63,6 +63,11 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         for name, row in allocations.items():
             add(f"{name}: no array of known size allocated per step (fresh arrays)",
                 row["fresh_arrays_per_step"], row["fresh_arrays_per_step"] == 0)
+    playground = results.get("playground")
+    if _ok(playground):
+        fps = playground["end_to_end"]["fps"]
+        add("playground: >= 30 frames/s of state (6 x 8 network, 50 x 50 maps)", fps,
+            fps >= 30)
     return rows
 
 
@@ -253,9 +258,24 @@ def _targets(rows: list[dict[str, Any]], console: Console) -> None:
     console.print(table)
 
 
+def _playground(results: dict[str, Any], console: Console) -> None:
+    table = Table(title=f"playground: {results['config']}")
+    for col in ("frame ms", "step µs", "frame share of 1/30 s", "frames/s received",
+                "× target 30", "frames/s built", "kB/frame", "steps/s"):
+        table.add_column(col, justify="right")
+    p, e = results["in_process"], results["end_to_end"]
+    table.add_row(f"{1e3 * p['frame_s']['median']:.2f}", f"{1e6 * p['step_s']['median']:.0f}",
+                  f"{100 * p['frame_share_of_budget']:.0f}%", f"{e['fps']:.1f}",
+                  _x(e["fps_vs_target"]), f"{e.get('built_fps') or 0:.1f}",
+                  f"{(e['frame_bytes'] or 0) / 1e3:.0f}",
+                  f"{e['steps_per_s'] or 0:.0f}")
+    console.print(table)
+
+
 PRINTERS = {"training": _training, "floor": _floor, "inference": _inference,
             "activations": _activations, "diagnostics": _diagnostics, "scaling": _scaling,
-            "memory": _memory, "allocations": _allocations, "breakdown": _breakdown}
+            "memory": _memory, "allocations": _allocations, "breakdown": _breakdown,
+            "playground": _playground}
 
 
 def print_all(results: dict[str, Any], console: Console | None = None) -> None:
@@ -410,6 +430,17 @@ def markdown(results: dict[str, Any]) -> str:
               str(r["fresh_arrays_per_step"]), f"{r['fresh_bytes_per_step'] / 1024:.1f}",
               f"{r['cached_bytes'] / 1024:.1f}", f"{r['page_faults_per_step']:.1f}",
               str(len(r["float64_arrays"]))] for k, r in al.items()]))
+    pg = results.get("playground")
+    if _ok(pg):
+        p, e = pg["in_process"], pg["end_to_end"]
+        out.append(f"\n#### Playground ({pg['config']})\n")
+        out.append(_md_table(
+            ["frame ms", "step µs", "frame share of 1/30 s", "frames/s received",
+             "frames/s built", "kB/frame", "steps/s"],
+            [[f"{1e3 * p['frame_s']['median']:.2f}", f"{1e6 * p['step_s']['median']:.0f}",
+              f"{100 * p['frame_share_of_budget']:.0f}%", f"{e['fps']:.1f}",
+              f"{e.get('built_fps') or 0:.1f}",
+              f"{(e['frame_bytes'] or 0) / 1e3:.0f}", f"{e['steps_per_s'] or 0:.0f}"]]))
     bd = results.get("breakdown")
     if _ok(bd):
         for k, r in bd.items():

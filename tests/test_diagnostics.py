@@ -407,3 +407,26 @@ def test_a_formula_layer_is_named_by_its_label_or_expression(digits):
     fit(labelled, digits.X_train[:64], digits.y_train[:64], epochs=1, batch_size=32,
         verbose=False, callbacks=[monitor])
     assert [row["activation"] for row in monitor.table()] == ["silu", "tanh(x)", "softmax"]
+
+
+# -- unit_flags: the per-unit form of dead and saturated --------------------------------
+
+
+@pytest.mark.parametrize("activation, bias", [("relu", -1.5), ("sigmoid", 9.0),
+                                              ("tanh", 5.0), ("elu", -7.0)])
+def test_unit_flags_agree_with_the_layer_fractions(activation, bias):
+    from neuronlab.network import MLP
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(0, 3, (64, 5))
+    y = rng.integers(0, 3, 64)
+    net = MLP([5, 16, 16, 3], activation=activation, init="he_normal", bias_init=bias, seed=2)
+    rows = diagnostics.layer_statistics(net, X, y)
+    flags = diagnostics.unit_flags(net, X, y)
+    assert [f["layer"] for f in flags] == [row["layer"] for row in rows]
+    for row, flag in zip(rows, flags, strict=True):
+        assert flag["dead"].shape == (row["units"],)
+        assert flag["dead"].mean() == pytest.approx(row["dead"])
+        if np.isfinite(row["saturated"]):
+            assert flag["saturated"].mean() == pytest.approx(row["saturated"])
+    assert any(f["dead"].any() or f["saturated"].any() for f in flags)  # the cases bite

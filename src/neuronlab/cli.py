@@ -301,6 +301,27 @@ def cmd_activation(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_playground(args: argparse.Namespace) -> int:
+    """Serve the playground page until Ctrl-C."""
+    import webbrowser
+
+    from neuronlab.playground import server
+
+    sock = server.bind(args.host, args.port)
+    url = server.url_of(sock)
+    if args.host not in server.LOOPBACK:
+        print(f"warning: listening on {args.host}, not only on this computer: anyone who "
+              f"can reach it may use the playground", file=sys.stderr)
+    print(f"neuronlab playground: {url}  (Ctrl-C to stop)", flush=True)
+    if not args.no_browser:
+        webbrowser.open(url)
+    try:
+        server.serve(sock, args.host)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="neuronlab",
@@ -328,6 +349,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 "a page with its plots and signal propagation")
     _activation_args(activation)
     activation.set_defaults(func=cmd_activation)
+    playground = sub.add_parser("playground", help="a local web page where you watch "
+                                "backpropagation happen (train, step through one sample)")
+    playground.add_argument("--port", type=int, default=0,
+                            help="port to listen on (default: a free one)")
+    playground.add_argument("--host", default="127.0.0.1",
+                            help="address to listen on (default: 127.0.0.1, this computer "
+                                 "only)")
+    playground.add_argument("--no-browser", action="store_true",
+                            help="print the URL without opening a browser")
+    playground.set_defaults(func=cmd_playground)
     args = parser.parse_args(argv)
     try:
         return getattr(args, "func", cmd_train)(args)

@@ -137,7 +137,7 @@ __all__ = [
     "COLUMNS", "DEAD_FRACTION", "EXPLODING_RATIO", "HIST_BINS", "HIST_SPAN", "HIST_VALUES",
     "REMEDIES", "SATURATED_FRACTION", "SATURATED_SAMPLES", "SATURATION_SLOPE", "SAMPLE_EVERY",
     "STATUSES", "VANISHING_RATIO", "Monitor", "Verdict", "layer_statistics",
-    "plot", "print_layer_table", "print_table", "verdicts",
+    "plot", "print_layer_table", "print_table", "unit_flags", "verdicts",
 ]
 
 # -- thresholds -------------------------------------------------------------------------
@@ -746,6 +746,55 @@ def layer_statistics(model: Sequential, X: object, y: object = None,
     >>> [round(row["grad_norm"] / rows[-1]["grad_norm"], 3) for row in rows]  # vanishing
     [0.004, 0.035, 0.185, 1.0]
     """
+    layers, n = _one_pass(model, X, y, loss, bins)
+    rows = []
+    with np.errstate(all="ignore"):
+        for layer in layers:
+            rows.append(_ordered({"epoch": None, "step": None, "steps": 1,
+                                  "samples": n, "lr": None, **layer.row()}))
+    return rows
+
+
+def unit_flags(model: Sequential, X: object, y: object = None,
+               loss: str | losses.Loss | None = None) -> list[dict[str, Any]]:
+    """Which units of each layer are dead or saturated, on one pass over ``(X, y)``.
+
+    The per-unit form of the ``dead`` and ``saturated`` columns of
+    :func:`layer_statistics` (same definitions, same pass): a unit is *dead* when its
+    output is 0 and its delta is 0 on every sample of ``X``, *saturated* when
+    ``|g'(z)|`` is at most ``SATURATION_SLOPE`` of the maximum slope on at least
+    ``SATURATED_SAMPLES`` of them.  Every parameter's ``.grad`` and the layers' caches
+    are overwritten; the weights are not touched.
+
+    Returns
+    -------
+    list of dict, one per layer (1..L): ``layer``, ``dead`` and ``saturated`` (boolean
+    arrays of shape ``(units,)``; saturated is all False where undefined, e.g. softmax).
+
+    Examples
+    --------
+    >>> from neuronlab.network import MLP
+    >>> net = MLP([2, 3, 1], activation="relu", output=None, bias_init=-100.0, seed=0)
+    >>> flags = unit_flags(net, np.ones((4, 2)), np.zeros(4))
+    >>> flags[0]["dead"].tolist(), flags[0]["saturated"].tolist()
+    ([True, True, True], [True, True, True])
+    """
+    layers, n = _one_pass(model, X, y, loss, HIST_BINS)
+    out = []
+    for layer in layers:
+        dead = np.zeros(layer.units, dtype=bool)
+        dead[layer.pending] = True
+        if layer.constant_slope is None:
+            saturated = layer.flat >= SATURATED_SAMPLES * layer.sampled_n
+        else:
+            saturated = np.zeros(layer.units, dtype=bool)
+        out.append({"layer": layer.number, "dead": dead, "saturated": saturated})
+    return out
+
+
+def _one_pass(model: Sequential, X: object, y: object, loss: str | losses.Loss | None,
+              bins: int) -> tuple[list[_Layer], int]:
+    """The layers' accumulators after one forward (and, with targets, backward) pass."""
     X = data.check_X(X, model.n_inputs).astype(model.dtype, copy=False)
     fused = None
     if y is not None:
@@ -756,13 +805,10 @@ def layer_statistics(model: Sequential, X: object, y: object = None,
     else:
         model.forward(X)
     layers = _layers(model, bins, fused is not None)
-    rows = []
     with np.errstate(all="ignore"):
         for layer in layers:
             layer.accumulate(with_grad=y is not None)
-            rows.append(_ordered({"epoch": None, "step": None, "steps": 1,
-                                  "samples": len(X), "lr": None, **layer.row()}))
-    return rows
+    return layers, len(X)
 
 
 # -- verdicts ---------------------------------------------------------------------------

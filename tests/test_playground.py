@@ -1,0 +1,512 @@
+"""The playground: message schema, data, the session's numbers against the engine,
+the server over HTTP and WebSocket, and the page in a real headless browser."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+
+import numpy as np
+import pytest
+
+from neuronlab import train as training
+from neuronlab.layers import Activation, Dense
+from neuronlab.playground import datasets, schema
+from neuronlab.playground.schema import MessageError, parse_message, validate_config
+from neuronlab.playground.session import Session
+
+# -- the schema -------------------------------------------------------------------------
+
+
+def test_a_config_gets_defaults_and_keeps_what_was_given():
+    config = validate_config({"dataset": "moons", "lr": 0.1,
+                              "layers": [{"width": 3, "activation": "x * tanh(x)"}]})
+    assert config["dataset"] == "moons" and config["lr"] == 0.1
+    assert config["layers"] == [{"width": 3, "activation": "x * tanh(x)"}]
+    assert set(config) == set(schema.FIELDS)
+
+
+@pytest.mark.parametrize("message, says", [
+    ("{not json", "not valid JSON"),
+    ("[1, 2]", "must be a JSON object"),
+    ('{"type": "fly"}', "unknown message type 'fly'"),
+    ('{"type": "play", "speed": 3}', "unknown field 'speed' in a 'play' message"),
+    ('{"type": "trace"}', "needs the field 'sample'"),
+    ('{"type": "trace", "sample": "3"}', "sample must be an integer"),
+    ('{"type": "trace", "sample": true}', "sample must be an integer"),
+    ('{"type": "config", "config": {"dataset": "mnist"}}', "dataset must be one of"),
+    ('{"type": "config", "config": {"colour": 1}}', "unknown field 'colour' in config"),
+    ('{"type": "config", "config": {"lr": NaN}}', "lr must be between"),
+    ('{"type": "config", "config": {"lr": -1}}', "lr must be between"),
+    ('{"type": "config", "config": {"features": []}}', "features must be a non-empty"),
+    ('{"type": "config", "config": {"features": ["x1", "x1"]}}', "must not repeat"),
+    ('{"type": "config", "config": {"features": ["x3"]}}', "unknown feature 'x3'"),
+    ('{"type": "config", "config": {"layers": [{"width": 99, "activation": "relu"}]}}',
+     "width of hidden layer 1 must be between 1 and 16"),
+    ('{"type": "config", "config": {"layers": [{"width": 2}]}}', "activation of hidden layer 1"),
+    ('{"type": "config", "config": {"layers": [{"width": 2, "activation": "relu", "k": 2}]}}',
+     "unknown field 'k' in hidden layer 1"),
+    (json.dumps({"type": "config", "config": {"layers": [{"width": 2, "activation": "relu"}]
+                                              * (schema.MAX_LAYERS + 1)}}),
+     f"at most {schema.MAX_LAYERS} hidden layers"),
+    (json.dumps({"type": "config", "config": {"layers": [
+        {"width": 2, "activation": "x+" * schema.MAX_FORMULA_LENGTH + "x"}]}}),
+     f"at most {schema.MAX_FORMULA_LENGTH}"),
+    ('{"type": "csv", "text": 3}', "csv text must be a string"),
+    (json.dumps({"type": "csv", "text": "1,2,0\n" * (schema.MAX_CSV_BYTES // 6 + 1)}),
+     "bytes refused"),
+    ("x" * (schema.MAX_MESSAGE_BYTES + 1), "bytes refused"),
+])
+def test_bad_messages_are_refused_with_what_to_change(message, says):
+    with pytest.raises(MessageError) as info:
+        parse_message(message)
+    assert says in str(info.value)
+
+
+def test_every_message_type_has_a_handler_in_the_session():
+    handled = {"config", "csv", "play", "pause", "step", "reset", "trace"}
+    assert set(schema.MESSAGES) == handled
+
+
+# -- the data ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(datasets.GENERATORS))
+def test_generated_sets_fill_the_square_with_their_targets(name):
+    points, targets = datasets.generate(name, 201, 0.1, seed=3)
+    assert points.shape == (201, 2) and targets.shape == (201,)
+    assert np.abs(points).max() <= datasets.DOMAIN
+    if name == "plane":
+        assert len(np.unique(targets)) > 2
+    else:
+        assert set(np.unique(targets).tolist()) == {0.0, 1.0}
+    again, _ = datasets.generate(name, 201, 0.1, seed=3)
+    np.testing.assert_array_equal(points, again)  # seeded
+
+
+def test_features_are_computed_from_the_point():
+    point = np.array([[0.5, -2.0]])
+    row = datasets.features(point, list(schema.FEATURES))[0]
+    expected = [0.5, -2.0, 0.25, 4.0, -1.0, np.sin(0.5), np.sin(-2.0)]
+    np.testing.assert_allclose(row, expected, rtol=1e-6)  # float32 of float64 values
+
+
+def test_a_csv_is_read_scaled_and_typed():
+    points, labels, regression = datasets.read_csv("x1,x2,y\n1,0,-1\n0,2,1\n-1,1,1\n0,0,-1\n")
+    assert not regression and labels.tolist() == [0.0, 1.0, 1.0, 0.0]
+    assert np.abs(points).max() == datasets.DOMAIN
+    _, targets, regression = datasets.read_csv("0,0,0.5\n1,1,2\n2,0,1\n0,2,3\n")
+    assert regression and targets.tolist() == [0.5, 2.0, 1.0, 3.0]
+
+
+@pytest.mark.parametrize("text, says", [
+    ("1,2\n3,4\n", "line 1 has 2 columns"),
+    ("x1,x2,y\n1,2,0\n1,b,1\n", "line 3 holds a value that is not a number"),
+    ("1,2,0\n1,nan,1\n1,1,1\n2,2,0\n", "line 2 holds NaN"),
+    ("1,2,0\n", "at least 4"),
+    ("", "at least 4"),
+    ("1,1,0\n" * (schema.MAX_CSV_ROWS + 1), f"more than {schema.MAX_CSV_ROWS} rows"),
+])
+def test_a_bad_csv_says_which_line_is_wrong(text, says):
+    with pytest.raises(MessageError) as info:
+        datasets.read_csv(text)
+    assert says in str(info.value)
+
+
+# -- the session: its numbers are the engine's ------------------------------------------
+
+DEEP = {"dataset": "circles", "seed": 4, "features": ["x1", "x2", "x1*x2"],
+        "layers": [{"width": 5, "activation": "tanh"}, {"width": 4, "activation": "elu"},
+                   {"width": 3, "activation": "x * sigmoid(x)"}]}
+
+
+@pytest.fixture
+def session():
+    s = Session(lambda: None)  # its thread idles: the test drives it from outside
+    yield s
+    s.close()
+
+
+def engine_pass(model, loss, x, y):
+    """What fit computes for one sample: train.backprop (forward, fused loss, backward)."""
+    fused = training.Trainer(model, loss, None, training.History()).fused
+    value, _ = training.backprop(model, loss, x, y, training=False, fused=fused)
+    dense = [layer for layer in model.layers if isinstance(layer, Dense)]
+    return value, dense
+
+
+@pytest.mark.parametrize("dataset", ["circles", "plane"])  # classification, regression
+def test_the_step_through_shows_the_engine_numbers(session, dataset):
+    session.build(validate_config({**DEEP, "dataset": dataset}))
+    for _ in range(5):
+        session._train_step()
+    sample = 7
+    trace = session.trace(sample)
+    x, y = session.X_train[sample:sample + 1], session.Y_train[sample:sample + 1]
+    value, dense = engine_pass(session.model, session.loss, x, y)
+    # the same model, sample and arithmetic: equal up to float32 rounding of the same
+    # operations (the trace's backward runs layer by layer as Sequential.backward does)
+    assert trace["loss"] == pytest.approx(value, rel=1e-6)
+    for shown, layer in zip(trace["layers"], dense, strict=True):
+        np.testing.assert_allclose(shown["delta"], layer.delta[0], rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(shown["dW"], layer.W.grad, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(shown["a_prev"], layer.a_prev[0], rtol=1e-6)
+    # the lecture's relations hold between the shown numbers
+    layers = trace["layers"]
+    for below, above in zip(layers[:-1], layers[1:], strict=True):
+        e = np.array(above["delta"]) @ np.array(above["W"]).T  # e = delta_next W^T
+        np.testing.assert_allclose(below["e"], e, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(above["a_prev"], below["a"], rtol=1e-6)
+    for layer in layers:
+        dW = np.outer(layer["a_prev"], layer["delta"])  # dJ/dW = a_prev^T delta
+        np.testing.assert_allclose(layer["dW"], dW, rtol=1e-5, atol=1e-8)
+
+
+def test_a_frame_reports_flags_verdicts_and_maps(session):
+    session.build(validate_config({"layers": [{"width": 3, "activation": "relu"}] * 2,
+                                   "seed": 1}))
+    frame = json.loads(json.dumps(session.frame()))
+    assert len(frame["layers"]) == 3 and len(frame["maps"]) == 2
+    grid = datasets.GRID * datasets.GRID
+    import base64
+    assert len(base64.b64decode(frame["maps"][0])) == 3 * grid
+    layer = frame["layers"][0]
+    assert layer["status"] in ("dead", "saturated", "exploding", "vanishing", "healthy")
+    assert len(layer["dead"]) == 3 and len(layer["z_hist"]) > 0
+    assert len(base64.b64decode(layer["dW"])) == 4 * 2 * 3  # float32, fan_in x fan_out
+
+
+def test_a_diverging_run_stops_with_a_message(session):
+    session.build(validate_config({"dataset": "plane", "lr": 10.0, "optimizer": "sgd",
+                                   "layers": [{"width": 8, "activation": "relu"}] * 3,
+                                   "features": ["x1", "x2", "x1^2", "x2^2"]}))
+    with pytest.raises(MessageError, match="diverged"):
+        with np.errstate(all="ignore"):
+            for _ in range(500):
+                session._train_step()
+
+
+# -- the server -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def url():
+    """A real server on a free loopback port, in a thread."""
+    from neuronlab.playground.server import running
+
+    with running() as address:
+        yield address
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}),
+                                    timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def connect(url: str, **kwargs):
+    from websockets.sync.client import connect
+
+    return connect(url.replace("http", "ws", 1) + "ws", open_timeout=10, **kwargs)
+
+
+def test_http_serves_the_page_its_files_and_options(url):
+    status, page = get(url)
+    assert status == 200 and "neuronlab playground" in page
+    assert "http" not in page  # no script or style from the internet
+    assert get(url + "static/app.js")[0] == 200
+    options = json.loads(get(url + "api/options")[1])
+    assert "relu" in options["activations"] and options["limits"]["width"] == schema.MAX_WIDTH
+    assert get(url + "static/%2e%2e/__init__.py")[0] == 404
+    assert get(url + "static/..%2f__init__.py")[0] == 404
+
+
+def test_the_page_may_load_nothing_from_elsewhere(url):
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=10) as response:
+        policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy
+
+
+def test_sessions_are_capped(url):
+    from websockets.exceptions import ConnectionClosed
+
+    from neuronlab.playground.server import MAX_SESSIONS
+
+    with contextlib.ExitStack() as stack:
+        pages = [stack.enter_context(connect(url)) for _ in range(MAX_SESSIONS)]
+        for ws in pages:
+            ws.send('{"type": "step"}')
+            receive(ws, "frame")
+        with pytest.raises(ConnectionClosed) as info, connect(url) as extra:
+            extra.recv(timeout=10)
+        assert info.value.rcvd.code == 1013 and "pages at once" in info.value.rcvd.reason
+    with connect(url) as again:  # a closed page frees its place
+        again.send('{"type": "step"}')
+        receive(again, "frame")
+
+
+def test_http_refuses_other_host_names(url):
+    assert get(url, {"Host": "evil.example"})[0] == 400  # DNS rebinding
+
+
+def receive(ws, kind, limit=200):
+    for _ in range(limit):
+        message = json.loads(ws.recv(timeout=20))
+        if message["type"] == kind:
+            return message
+    raise AssertionError(f"no {kind!r} message")
+
+
+def test_websocket_session_survives_bad_messages(url):
+    with connect(url) as ws:
+        ws.send(json.dumps({"type": "config", "config": {"dataset": "xor", "seed": 2}}))
+        layout = receive(ws, "layout")
+        assert layout["config"]["dataset"] == "xor"
+        assert receive(ws, "frame")["step"] == 0
+        for bad in ("{", '{"type": "nope"}', '{"type": "config", "config": {"lr": "fast"}}',
+                    json.dumps({"type": "config", "config": {"layers": [
+                        {"width": 2, "activation": "__import__('os').system('ls')"}]}}),
+                    json.dumps({"type": "csv", "text": "not,a\ncsv"}),
+                    json.dumps({"type": "trace", "sample": 10**5})):
+            ws.send(bad)
+            assert receive(ws, "error")["message"]
+        ws.send(b"\x00\x01")
+        assert "binary" in receive(ws, "error")["message"]
+        ws.send('{"type": "step"}')
+        assert receive(ws, "frame")["step"] == 1  # still serving, the same network
+        ws.send('{"type": "trace", "sample": 0}')
+        assert receive(ws, "trace")["layers"]
+        # the learning rate changes while training goes on; the data set starts over
+        ws.send(json.dumps({"type": "config", "config": {**layout["config"], "lr": 0.3}}))
+        assert receive(ws, "config")["config"]["lr"] == 0.3
+        ws.send('{"type": "step"}')
+        assert receive(ws, "frame")["step"] == 2
+        ws.send(json.dumps({"type": "config", "config": {**layout["config"], "noise": 0.2}}))
+        assert receive(ws, "layout")["config"]["noise"] == 0.2
+        assert receive(ws, "frame")["step"] == 0
+
+
+def test_websocket_a_diverging_run_pauses_with_a_message(url):
+    diverging = {"dataset": "plane", "lr": 10.0, "features": ["x1", "x2", "x1^2", "x2^2"],
+                 "layers": [{"width": 8, "activation": "relu"}] * 3}
+    with connect(url) as ws:
+        ws.send(json.dumps({"type": "config", "config": diverging}))
+        receive(ws, "layout")
+        ws.send('{"type": "play"}')
+        assert "lower the learning rate" in receive(ws, "error", limit=2000)["message"]
+        ws.send('{"type": "reset"}')
+        receive(ws, "layout")
+        assert receive(ws, "frame")["step"] == 0  # the session goes on
+
+
+def test_websocket_reports_an_unsafe_formula_by_layer(url):
+    with connect(url) as ws:
+        ws.send(json.dumps({"type": "config", "config": {"layers": [
+            {"width": 2, "activation": "relu"}, {"width": 2, "activation": "x.__class__"}]}}))
+        message = receive(ws, "error")["message"]
+        assert message.startswith("hidden layer 2:") and "not allowed" in message
+
+
+def test_websocket_takes_a_csv_and_trains_on_it(url):
+    rows = "\n".join(f"{x},{y},{int(x * y > 0)}" for x, y in
+                     np.random.default_rng(0).uniform(-1, 1, (40, 2)))
+    with connect(url) as ws:
+        ws.send(json.dumps({"type": "config", "config": {"dataset": "csv"}}))
+        assert "no CSV uploaded" in receive(ws, "error")["message"]
+        ws.send(json.dumps({"type": "csv", "text": rows}))
+        loaded = receive(ws, "csv")
+        assert loaded["rows"] == 40 and not loaded["regression"]
+        ws.send(json.dumps({"type": "config", "config": {"dataset": "csv"}}))
+        assert receive(ws, "layout")["config"]["dataset"] == "csv"
+
+
+def test_websocket_refuses_other_origins(url):
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+    with pytest.raises((ConnectionClosed, InvalidStatus)) as info:
+        with connect(url, origin="http://evil.example") as ws:
+            ws.recv(timeout=10)
+    if isinstance(info.value, InvalidStatus):  # refused before the handshake completed
+        assert info.value.response.status_code == 403
+    else:
+        assert info.value.rcvd.code == 1008
+
+
+def test_a_page_that_never_reads_does_not_hold_up_the_server(url):
+    with connect(url, close_timeout=1) as slow:
+        slow.send(json.dumps({"type": "play"}))
+        time.sleep(0.5)  # frames pile up unread
+        assert get(url + "api/options")[0] == 200
+        with connect(url) as other:
+            other.send('{"type": "step"}')
+            while receive(other, "frame")["step"] != 1:  # the first frame may show step 0
+                pass
+
+
+# -- the page in a real browser ---------------------------------------------------------
+
+
+def _pixels_of(page, selector: str, rgb: tuple[int, int, int]) -> int:
+    """Pixels of a canvas painted in exactly ``rgb`` (a bar's colour, not the axes')."""
+    return page.evaluate("""([sel, rgb]) => {
+        const c = document.querySelector(sel);
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4)
+            if (d[i] === rgb[0] && d[i + 1] === rgb[1] && d[i + 2] === rgb[2]
+                && d[i + 3] === 255) n++;
+        return n; }""", [selector, list(rgb)])
+
+
+DELTA_BAR = (0x6a, 0x1b, 0x9a)  # app.js: the delta view's bars
+FIRST_LAYER_BAR = (0x1b, 0x9e, 0x77)  # app.js: LAYER_COLOURS[0], layer 1's gradient bar
+
+
+def test_the_page_trains_steps_through_and_reports_errors(browser, tmp_path):
+    from neuronlab.playground.server import running
+
+    errors: list[str] = []
+    with running() as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url + "#layers=6:tanh|4:tanh&seed=3")
+        page.wait_for_selector("#node-2-3")  # the layout arrived
+        page.select_option("#activation-1", "elu")  # an activation ...
+        page.wait_for_function("() => window.playground.config.layers[0].activation === 'elu'"
+                               " && window.playground.frame")
+        page.click("#dataset-xor")  # ... and a data set
+        page.wait_for_function("() => window.playground.layout.config.dataset === 'xor'")
+        assert "dataset=xor" in page.url and "6%3Aelu" in page.url  # the state is in the URL
+        page.click("#play")
+        page.wait_for_function("() => Number(document.querySelector('#step-count').dataset.step)"
+                               " >= 50", timeout=20000)
+        page.click("#play")  # pause
+        page.wait_for_function("() => !window.playground.frame.playing")
+        curve = page.evaluate("window.playground.frame.curve")
+        assert curve[-1][0] >= 50 and curve[-1][1] < curve[0][1]  # the training loss fell
+        assert _pixels_of(page, "#delta-view", DELTA_BAR) > 200  # 6 + 4 + 1 unit bars
+        assert _pixels_of(page, "#grad-bars", FIRST_LAYER_BAR) > 200
+        assert page.locator("#status-1").text_content() in schema_statuses()
+        page.screenshot(path=str(tmp_path / "playground.png"))  # the README's picture
+
+        # step through one sample of a fresh network and compare with the engine
+        page.click("#reset")
+        page.wait_for_function("() => window.playground.frame"
+                               " && window.playground.frame.step === 0")
+        page.fill("#trace-sample", "5")
+        page.click("#trace")
+        page.wait_for_selector("#trace-layer-3")
+        for _ in range(4):
+            page.click("#trace-next")
+        assert "backward" in page.text_content("#trace-phase")
+        config = page.evaluate("window.playground.layout.config")
+        check_trace_table(page, config, sample=5)
+        page.screenshot(path=str(tmp_path / "step-through.png"), full_page=True)
+
+        # a bad CSV and an unsafe formula: clear messages, and the server keeps serving
+        page.set_input_files("#csv-file", files=[{"name": "bad.csv", "mimeType": "text/csv",
+                                                  "buffer": b"x1,x2,label\n1,2\n"}])
+        page.wait_for_function("() => document.querySelector('#message').className === 'error'")
+        assert "CSV line 2 has 2 columns" in page.text_content("#message")
+        page.select_option("#activation-2", "formula…")
+        page.fill("#formula-2", "__import__('os').system('touch /tmp/x')")
+        page.press("#formula-2", "Enter")
+        page.wait_for_function("() => document.querySelector('#message').textContent"
+                               ".includes('hidden layer 2')")
+        assert "not allowed" in page.text_content("#message")
+        page.click("#step")
+        page.wait_for_function("() => window.playground.frame.step === 1")
+        page.screenshot(path=str(tmp_path / "errors.png"))
+        page.close()
+    assert errors == []
+
+
+def schema_statuses() -> tuple[str, ...]:
+    from neuronlab import diagnostics
+
+    return diagnostics.STATUSES
+
+
+def check_trace_table(page, config: dict, sample: int) -> None:
+    """The numbers the page shows for ``sample`` are those of train.backprop on the same
+    freshly built network (the page prints 6 significant digits: rtol 1e-5)."""
+    reference = Session(lambda: None)
+    try:
+        reference.build(validate_config(config))
+        x = reference.X_train[sample:sample + 1]
+        y = reference.Y_train[sample:sample + 1]
+        value, dense = engine_pass(reference.model, reference.loss, x, y)
+        activations = [layer for layer in reference.model.layers if isinstance(layer, Activation)]
+        shown = page.evaluate("""() => [...document.querySelectorAll('#trace-table td[data-q]')]
+            .map(td => [td.dataset.q, Number(td.dataset.layer), Number(td.dataset.unit),
+                        td.dataset.in === undefined ? -1 : Number(td.dataset.in),
+                        td.textContent])""")
+        assert float(page.text_content("#trace-loss")) == pytest.approx(value, rel=1e-5)
+        arrays = []  # per layer: what fit's backprop left in the caches, by quantity
+        for i, d in enumerate(dense):
+            act = activations[i] if i < len(activations) else None
+            below_output = i + 1 < len(dense)
+            arrays.append({
+                "z": act.z[0] if act is not None else None,
+                "a": act.a[0] if act is not None else None,
+                "delta": d.delta[0], "db": d.b.grad, "dW": d.W.grad,
+                # e = dJ/da = delta_next W_next^T (none at a fused output)
+                "e": (dense[i + 1].delta @ dense[i + 1].W.value.T)[0] if below_output else None,
+            })
+        checked = 0
+        for q, layer, unit, row, text in shown:
+            expected = arrays[layer - 1][q]
+            if expected is None:
+                assert text == ""
+                continue
+            value = expected[row, unit] if q == "dW" else expected[unit]
+            # 6 significant digits shown; e is recomputed here by a product: float32 rounding
+            assert float(text) == pytest.approx(float(value), rel=1e-5, abs=1e-7), (q, layer,
+                                                                                    unit)
+            checked += 1
+        assert checked > 40
+    finally:
+        reference.close()
+
+
+# -- the command and the package's place -------------------------------------------------
+
+
+def test_the_command_prints_the_url_and_serves_it():
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "neuronlab.cli", "playground", "--no-browser",
+                             "--host", "0.0.0.0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("neuronlab playground: http://0.0.0.0:"), line
+        port = int(line.split(":")[3].split("/")[0])
+        assert get(f"http://127.0.0.1:{port}/api/options")[0] == 200
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert "warning: listening on 0.0.0.0" in err
+
+
+def test_only_the_command_line_imports_the_playground():
+    from pathlib import Path
+
+    import neuronlab
+
+    root = Path(neuronlab.__file__).parent
+    importers = sorted(str(path.relative_to(root)) for path in root.rglob("*.py")
+                       if "neuronlab.playground" in path.read_text()
+                       and path.parent.name != "playground")
+    assert importers == ["cli.py"]
