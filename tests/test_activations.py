@@ -23,6 +23,7 @@ from hypothesis.extra import numpy as hnp
 
 from neuronlab import activations
 from neuronlab.activations import REGISTRY, SELU_ALPHA, SELU_SCALE, Activation, get, names
+from neuronlab.network import MLP
 from reference import TORCH
 
 NAMES = names()
@@ -759,3 +760,64 @@ def test_out_gives_the_same_bits_as_a_fresh_result(name, params, dtype):
 def test_out_of_the_wrong_shape_is_refused():
     with pytest.raises(ValueError, match="out has shape"):
         get("gelu").forward(np.zeros(3, np.float16), out=np.zeros(4, np.float16))
+
+
+# ---------------------------------------------------------------- edges (issue 12, cause 8)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mish_at_minus_infinity_is_its_limit_without_warnings(dtype):
+    # before: 0 * -inf = NaN with "invalid value" warnings (errors under this suite)
+    z = np.array([-np.inf, -1e30, np.inf], dtype=dtype)
+    g = get("mish")
+    a = g.forward(z)
+    np.testing.assert_array_equal(a, [0.0, 0.0, np.inf])
+    assert np.signbit(a[0])  # approached from below: -0, as PyTorch's mish(-1e30)
+    np.testing.assert_array_equal(g.derivative(z, a), [0.0, 0.0, 1.0])
+    reference = F.mish(torch.tensor([-1e30, 1e30], dtype=torch.float64))
+    np.testing.assert_array_equal(g.forward(np.array([-1e30, 1e30])), reference.numpy())
+
+
+@pytest.mark.parametrize("name", ["prelu", "swish"])
+def test_learnable_slope_of_a_float64_network_is_exactly_the_given_value(name):
+    # before, the shared slope was made in float32 and cast up: 0.10000000149011612
+    params = {"alpha": 0.1} if name == "prelu" else {"beta": 0.1, "learnable": True}
+    net64 = MLP([2, 3, 2], activation=name, dtype="float64", seed=0, **params)
+    (slope,) = net64.layers[1].fn.parameters()
+    assert slope.value.dtype == np.float64 and slope.value[0] == 0.1
+    net32 = MLP([2, 3, 2], activation=name, seed=0, **params)
+    (slope,) = net32.layers[1].fn.parameters()
+    assert slope.value.dtype == np.float32 and slope.value[0] == np.float32(0.1)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_float32_gelu_far_negative_tail_is_minus_zero(approximate):
+    # before: -1.4e-15 at -1e30 (the smallest subnormal erfc times z); PyTorch gives -0
+    g = get("gelu", approximate=approximate)
+    z = np.array([-1e30, -1e10, -20.0], dtype=np.float32)
+    a = g.forward(z)
+    reference = F.gelu(torch.from_numpy(z), approximate=approximate).numpy()
+    np.testing.assert_array_equal(a, reference)
+    assert np.all(a == 0) and np.all(np.signbit(a))
+    assert np.all(g.derivative(z, a) == 0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("name", "params"), [("elu", {}), ("elu", {"alpha": 0.5}),
+                                              ("selu", {}), ("celu", {"alpha": 2.0})])
+def test_exponential_linear_derivatives_keep_relative_accuracy_in_the_negative_tail(
+        name, params, dtype):
+    # before, g'(z) = g(z) + negcoef from the output cancelled where e^z < eps: SELU'(-17.2)
+    # in float32 was 1.19e-7 (exact 5.96e-8).  The reference is PyTorch's float64
+    # autograd (its backward from the input); the tolerance is 4 ulps of the dtype, the
+    # rounding of exp and of one product.
+    z = np.array([-1.0, -5.0, -17.2, -30.0, -60.0, -80.0], dtype=dtype)
+    g = get(name, **params)
+    d = g.derivative(z, g.forward(z))
+    t = torch.tensor(z.astype(np.float64), requires_grad=True)
+    TORCH[name](t, g).sum().backward()
+    exact = t.grad.numpy()
+    tiny = np.finfo(dtype).tiny  # below it, float32's subnormals hold fewer digits
+    keep = exact > tiny
+    np.testing.assert_allclose(d[keep], exact[keep], rtol=4 * np.finfo(dtype).eps)
+    assert np.all(d[~keep] <= tiny)

@@ -369,7 +369,7 @@ def test_cli_diagnose_errors_are_clear(tmp_path, capsys):
     assert main(["diagnose", str(bad), "--data", "iris"]) == 2
     assert "cannot load" in capsys.readouterr().err
     assert main(["diagnose", str(tmp_path / "missing.safetensors"), "--data", "iris"]) == 2
-    assert "No such file" in capsys.readouterr().err
+    assert "missing.safetensors does not exist" in capsys.readouterr().err
     path = tmp_path / "iris.safetensors"
     io.save(MLP([4, 8, 3], seed=0), path)
     assert main(["diagnose", str(path), "--data", "digits"]) == 2
@@ -407,6 +407,26 @@ def test_a_formula_layer_is_named_by_its_label_or_expression(digits):
     fit(labelled, digits.X_train[:64], digits.y_train[:64], epochs=1, batch_size=32,
         verbose=False, callbacks=[monitor])
     assert [row["activation"] for row in monitor.table()] == ["silu", "tanh(x)", "softmax"]
+
+
+@pytest.mark.parametrize("with_targets", [True, False])
+def test_layers_with_non_finite_weights_get_a_verdict_of_their_own(with_targets):
+    # before, a NaN bias left every layer "healthy" (the NaN statistics compared as false)
+    net = MLP([4, 8, 8, 3], activation="tanh", seed=0)
+    net.layers[2].b.value[0] = np.nan
+    X = np.random.default_rng(0).normal(size=(20, 4))
+    found = verdicts(layer_statistics(net, X, np.arange(20) % 3 if with_targets else None))
+    assert [v.status for v in found] == ["non_finite"] * 3
+    assert "weights or outputs hold NaN" in found[1].reason
+    assert "network's output holds NaN" in found[0].reason
+    assert diagnostics.STATUSES[0] == "non_finite"  # the most severe, first
+
+
+def test_layer_statistics_checks_its_input_after_the_cast():
+    X = np.zeros((4, 4))
+    X[2, 3] = 1e39  # finite in float64, inf in the float32 network
+    with pytest.raises(ValueError, match=r"X\[2, 3\] = 1e\+39 is beyond the range of float32"):
+        layer_statistics(MLP([4, 8, 3], seed=0), X)
 
 
 # -- unit_flags: the per-unit form of dead and saturated --------------------------------

@@ -104,6 +104,59 @@ def test_removable_singularity_and_intermediate_overflow_are_computed_exactly():
     np.testing.assert_allclose(a, [1e3, 0.0, 1e4], rtol=1e-15, atol=1e-300)
 
 
+def test_points_that_come_out_infinite_are_recomputed_like_nan_ones():
+    # 1/x = inf at 1e-310 (beyond float64's 1/tiny) while sin(x)/x -> 1 there; before, only
+    # NaN points were recomputed and sin(x)/x returned inf
+    sinc = from_formula("sin(x) / x")
+    assert sinc.forward(np.array([1e-310, -1e-310])).tolist() == [1.0, 1.0]
+    # a true overflow stays inf: exp(1000) is beyond float64
+    assert from_formula("exp(tanh(x)) * x + exp(x) * 0.5").forward(np.array(1e3)) == math.inf
+
+
+#: hostile formulas (a 1 KB model file can hold any of them): each is refused, with what
+#: is wrong, by a bound on the work (nesting, size, precision, argument size), never after
+#: minutes inside SymPy/mpmath as before
+HOSTILE = [
+    ("exp(sin(exp(x)))", r"cannot be evaluated at x = 794.3.*sin of a number beyond 2\*\*1024"),
+    ("sin(exp(x))", r"sin of a number beyond 2\*\*1024"),
+    ("tanh(exp(exp(x)))", r"an intermediate value is beyond exp\(2\*\*1024\)"),
+    ("exp(" * 7 + "x" + ")" * 7, r"nests 7 function calls inside each other, at most 6"),
+    ("exp(exp(exp(1000))) * x", r"the constant exp\(1000\) is out of range"),
+    ("sin(exp(exp(exp(5)))) * x", r"the constant exp\(exp\(exp\(5\)\)\) is out of range"),
+    ("-" * 120 + "x", r"more than 200 syntax nodes"),  # which also bounds the depth
+    ("+".join(f"tanh({i}*x)" for i in range(60)), r"more than 200 syntax nodes"),
+]
+
+
+@pytest.mark.parametrize(("text", "match"), HOSTILE)
+def test_hostile_formulas_are_refused_within_bounded_work(text, match, monkeypatch):
+    # exact evaluation runs only in neuronlab's own bounded mpmath contexts: record their
+    # precisions (the old code had no such bound and handed numbers to SymPy instead)
+    used: list[int] = []
+    context = formula._mp_context.__wrapped__
+
+    def recording(bits):
+        used.append(bits)
+        return context(bits)
+
+    monkeypatch.setattr(formula, "_mp_context", recording)
+    formula._compile.cache_clear()
+    formula._measured.cache_clear()
+    with pytest.raises(FormulaError, match=match):
+        from_formula(text)
+    assert max(used, default=0) <= formula.EXACT_PRECISIONS[-1] + 2 * formula.LIMIT_STEP_BITS
+
+
+def test_exact_evaluation_takes_limits_of_saturating_functions_of_huge_numbers():
+    # tanh and sigmoid of exp(exp(x)) at x = 710 (exp(x) beyond float64, exp(exp(x)) beyond
+    # mpmath's bound): their limits, not a refusal; exp itself gives inf there
+    x = formula._kit().sp.Symbol("x", real=True)
+    sp = formula._kit().sp
+    assert formula._exact_value(sp.tanh(sp.exp(sp.exp(x))), x, 710.0, {}) == 1.0
+    assert formula._exact_value(formula._kit().sigmoid(-sp.exp(sp.exp(x))), x, 710.0, {}) == 0.0
+    assert formula._exact_value(sp.log(sp.exp(sp.exp(x))), x, 710.0, {}) == math.inf
+
+
 def test_nan_in_nan_out_and_shapes():
     for text in ("x * tanh(softplus(x))", "max(x, 0)", "1 + 0*x + x"):
         g = from_formula(text)
@@ -162,7 +215,7 @@ REFUSED = [
     ("sqrt(x)", "not a real number at x = -0.001"),
     ("log(x)", "not a real number"),
     ("sqrt(abs(x))", r"derivative is infinite \(or beyond the float range\) at x = 0"),
-    ("x ^ 2 + 1 + exp(x) ^ 2 ^ 10", "derivative is infinite"),
+    ("x ^ 2 + 1 + exp(x) ^ 2 ^ 10", r"is infinite \(or beyond the float range\) at x = 0.7"),
     ("x * z", "one variable"),
     ("", "empty"),
 ]

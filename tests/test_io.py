@@ -485,6 +485,45 @@ def test_unbuildable_architecture_is_refused(saved, edit, message):
     assert str(path) in str(info.value)
 
 
+@pytest.mark.parametrize(("expression", "message"), [
+    ("exp(sin(exp(x)))", r"cannot be evaluated at x = 794.3.*sin of a number beyond"),
+    ("exp(" * 7 + "x" + ")" * 7, r"nests 7 function calls inside each other"),
+])
+def test_model_file_with_a_hostile_formula_is_refused(tmp_path, expression, message):
+    # a 1 KB file whose activation formula took SymPy minutes to evaluate: refused by the
+    # formula's bounds (see test_formula's hostile list), naming the file
+    model = MLP([3, 4, 2], activation="x * sigmoid(x)", seed=0)
+    path = tmp_path / "hostile.safetensors"
+    nio.save(model, path)
+    _edit_architecture(path, lambda a: a["layers"][1]["config"].update(expression=expression))
+    with pytest.raises(ValueError, match=message) as info:
+        nio.load(path)
+    assert str(path) in str(info.value) and "architecture cannot be rebuilt" in str(info.value)
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (50000.0, r"Maxout units must be an integer, got float 50000.0"),
+    (1e9, r"Maxout units must be an integer, got float 1000000000.0"),
+    (True, r"Maxout units must be an integer, got bool True"),
+    (-4, r"Maxout units must be an integer >= 1, got -4"),
+])
+def test_every_size_in_a_file_is_an_integer_in_range_before_anything_is_allocated(
+        tmp_path, monkeypatch, value, message):
+    # a float size slipped past the allocation guard (which multiplies the integers)
+    # and was int()-ed by Maxout: 613 MB from a 788-byte file, or a raw MemoryError
+    model = MLP([3, 4, 2], activation="maxout", seed=0)
+    path = tmp_path / "sizes.safetensors"
+    nio.save(model, path)
+    _edit_architecture(path, lambda a: a["layers"][0]["config"].update(units=value))
+    allocated = []  # the Dense layers built (Maxout's pieces are one): none may be
+    original = Dense.__init__
+    monkeypatch.setattr(Dense, "__init__",
+                        lambda self, *a, **k: allocated.append(a) or original(self, *a, **k))
+    with pytest.raises(ValueError, match=message) as info:
+        nio.load(path)
+    assert str(path) in str(info.value) and not allocated
+
+
 def _set_dtype(architecture, dtype):
     architecture["dtype"] = dtype
     for layer in architecture["layers"]:
@@ -514,6 +553,23 @@ def test_tensors_for_another_architecture_are_refused(saved, edit, message):
     _edit_architecture(path, edit)
     with pytest.raises(ValueError, match=message):
         nio.load(path)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_weights_are_never_saved_or_loaded_without_the_flag(tmp_path, saved, bad):
+    model, path = saved
+    before = path.read_bytes()
+    model.layers[0].b.value[1] = bad
+    with pytest.raises(ValueError, match=r"non-finite weights \(NaN or infinity\) in "
+                                         r"'layers.0.b' \(1 of 4\).*allow_nonfinite=True"):
+        nio.save(model, path)
+    assert path.read_bytes() == before  # nothing written
+    nio.save(model, path, allow_nonfinite=True)  # asked for explicitly: a diverged run
+    with pytest.raises(ValueError, match=rf"cannot load '{path}': it holds non-finite "
+                                         r"weights .* in 'layers.0.b'"):
+        nio.load(path)
+    loaded = nio.load(path, allow_nonfinite=True)
+    np.testing.assert_array_equal(loaded.layers[0].b.value, model.layers[0].b.value)
 
 
 def test_extra_tensor_is_refused(saved):

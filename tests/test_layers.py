@@ -81,10 +81,41 @@ def test_dropout_is_identity_at_inference_and_scales_in_training():
     np.testing.assert_array_equal(layer.backward(x), out)
 
 
-@pytest.mark.parametrize("bad", [0, -3, 2.5])
-def test_dense_rejects_bad_widths(bad):
-    with pytest.raises(ValueError, match="fan_in must be a positive integer"):
+@pytest.mark.parametrize(("bad", "error", "message"), [
+    (0, ValueError, r"fan_in must be an integer >= 1, got 0"),
+    (-3, ValueError, r"fan_in must be an integer >= 1, got -3"),
+    (2.5, TypeError, r"fan_in must be an integer, got float 2.5"),
+    (50000.0, TypeError, r"fan_in must be an integer, got float 50000.0"),  # no int() of it
+    (1e9, TypeError, r"fan_in must be an integer, got float 1000000000.0"),
+    (True, TypeError, r"fan_in must be an integer, got bool True"),
+])
+def test_dense_rejects_bad_widths(bad, error, message):
+    with pytest.raises(error, match=message):
         Dense(bad, 3)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"units": 50000.0}, TypeError, r"Maxout units must be an integer, got float 50000.0"),
+    ({"units": 1e9}, TypeError, r"Maxout units must be an integer, got float"),
+    ({"units": -2}, ValueError, r"Maxout units must be an integer >= 1, got -2"),
+    ({"units": 3, "k": True}, TypeError, r"Maxout k \(pieces per unit\) must be an integer, "
+                                         r"got bool"),
+    ({"units": 3, "k": 2.0}, TypeError, r"Maxout k \(pieces per unit\) must be an integer"),
+])
+def test_maxout_sizes_are_integers_checked_before_anything_is_allocated(kwargs, error,
+                                                                         message):
+    # before, units=50000.0 was int()-ed and allocated (613 MB from a 788-byte file)
+    with pytest.raises(error, match=message):
+        Maxout(4, **kwargs)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+@pytest.mark.parametrize("make", [lambda v: Dense(3, 4, bias_init=v),
+                                  lambda v: Maxout(3, 4, bias_init=v),
+                                  lambda v: Dropout(v)])
+def test_non_finite_settings_are_refused(make, value):
+    with pytest.raises(ValueError, match="must be a finite number"):
+        make(value)
 
 
 def test_dropout_rejects_bad_rate():

@@ -28,7 +28,9 @@ KIND = {
 
 # (name, hyper-parameters) covering every loss and every hyper-parameter.
 CASES = [
-    ("mse", {}), ("mse", {"half": True}), ("mae", {}), ("huber", {}), ("huber", {"delta": 0.5}),
+    ("mse", {}), ("mse", {"half": True}), ("mse", {"outputs": "sum"}),
+    ("mse", {"half": True, "outputs": "sum"}),
+    ("mae", {}), ("huber", {}), ("huber", {"delta": 0.5}),
     ("binary_cross_entropy", {}), ("binary_cross_entropy_with_logits", {}),
     ("cross_entropy", {}), ("cross_entropy", {"base": 2}),
     ("softmax_cross_entropy", {}), ("softmax_cross_entropy", {"base": 2}),
@@ -44,7 +46,10 @@ def _ln_base(params):
 def torch_loss(name, params, yp, yt):
     """The reference J in PyTorch (same averaging convention)."""
     if name == "mse":
-        return F.mse_loss(yp, yt) * (0.5 if params.get("half") else 1.0)
+        c = 0.5 if params.get("half") else 1.0
+        if params.get("outputs") == "sum":  # summed over outputs, averaged over samples
+            return F.mse_loss(yp, yt, reduction="sum") * c / len(yp)
+        return F.mse_loss(yp, yt) * c
     if name == "mae":
         return F.l1_loss(yp, yt)
     if name == "huber":
@@ -180,6 +185,8 @@ def test_gradient_matches_central_differences(name, params):
         y_pred = y_true + e
     if KIND[name].endswith("prob"):
         y_pred = np.clip(y_pred, 0.05, 0.95)
+    if KIND[name] == "categorical_prob":  # rows stay distributions (to 1e-6 once moved)
+        y_pred /= y_pred.sum(axis=1, keepdims=True)
     h = 1e-6
     numeric = np.zeros_like(y_pred)
     for idx in np.ndindex(y_pred.shape):
@@ -445,7 +452,7 @@ def test_inputs_are_not_modified():
 
 
 def test_integer_targets_keep_float32_gradients():
-    y_pred = np.full((2, 3), 0.25, dtype=np.float32)
+    y_pred = np.full((2, 3), 1 / 3, dtype=np.float32)
     y_true = np.array([[0, 1, 0], [1, 0, 0]])
     for name, params in CASES:
         g = losses.get(name, **params).gradient(y_pred, y_true)
@@ -472,6 +479,10 @@ def loss_inputs(draw):
         else st.floats(0, 1, width=width)
     y_pred = draw(hnp.arrays(dtype, shape, elements=pred))
     y_true = draw(hnp.arrays(dtype, shape, elements=target))
+    if kind == "categorical_prob":  # rows of probabilities are distributions
+        sums = y_pred.sum(axis=1, keepdims=True, dtype=np.float64)
+        y_pred = np.where(sums > 0, y_pred / np.where(sums > 0, sums, 1),
+                          1 / shape[1]).astype(dtype)
     return losses.get(name, **params), y_pred, y_true
 
 
@@ -487,6 +498,56 @@ def test_properties_nonnegative_finite_shape_dtype(args):
     assert np.isfinite(g).all()
 
 
+# ------------------------------------------------------------- edges (issue 12, cause 8)
+
+
+def test_lecture_two_output_cost_is_half_e_transpose_e():
+    # lecture 002: two outputs y_hat_1, y_hat_2, "J is still one": J = 1/2 e^T e
+    # = (e_1^2 + e_2^2) / 2 with e = y_hat - y, and dJ/dy_hat = e.  mse(half=True)
+    # averages over the outputs (J/2); outputs="sum" is the lecture's form.
+    y_hat, y = np.array([[0.8, 0.3]]), np.array([[1.0, 0.0]])
+    e = y_hat - y
+    lecture = losses.get("mse", half=True, outputs="sum")
+    assert lecture.value(y_hat, y) == pytest.approx((e @ e.T).item() / 2, rel=1e-15)
+    assert lecture.value(y_hat, y) == pytest.approx((0.2**2 + 0.3**2) / 2, rel=1e-15)
+    np.testing.assert_allclose(lecture.gradient(y_hat, y), e, rtol=1e-15)
+    assert losses.get("mse", half=True).value(y_hat, y) == pytest.approx(0.065 / 2)
+    # over a batch: the mean over samples of each sample's 1/2 e^T e (PyTorch: sum / n)
+    rng = np.random.default_rng(0)
+    y_hat, y = rng.normal(size=(5, 2)), rng.normal(size=(5, 2))
+    j, g = torch_value_and_grad("mse", {"half": True, "outputs": "sum"}, y_hat, y)
+    assert lecture.value(y_hat, y) == pytest.approx(j, rel=1e-14)
+    np.testing.assert_allclose(lecture.gradient(y_hat, y), g, rtol=1e-14)
+    with pytest.raises(ValueError, match="mse outputs must be 'mean'"):
+        losses.get("mse", outputs="total")
+
+
+@pytest.mark.parametrize("rows", [[[0.5, 0.4, 0.0]], [[0.9, 0.3, 0.1]], [[0.2, 0.2, 0.2]]])
+def test_cross_entropy_refuses_rows_that_are_not_distributions(rows):
+    # before, a row summing to 0.9 or 1.3 returned a number silently
+    ce = losses.get("cross_entropy")
+    y_pred, y_true = np.array(rows), np.array([[1.0, 0.0, 0.0]])
+    for call in (ce.value, ce.gradient):
+        with pytest.raises(ValueError, match=r"row 0 sums to .*normalise it"):
+            call(y_pred, y_true)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_accepts_softmax_rows_with_rounding(dtype):
+    rng = np.random.default_rng(0)
+    p = activations.get("softmax").forward(rng.normal(0, 5, (64, 1000)).astype(dtype))
+    y = np.eye(1000, dtype=dtype)[rng.integers(0, 1000, 64)]
+    assert math.isfinite(losses.get("cross_entropy").value(p, y))
+
+
+@pytest.mark.parametrize("base", [float("inf"), float("nan"), 1, 0, True])
+def test_cross_entropy_base_must_be_finite_positive_and_not_one(base):
+    # base=inf made log_b p = 0: a cost of 0 for every prediction, silently
+    for name in ("cross_entropy", "softmax_cross_entropy"):
+        with pytest.raises(ValueError, match="base must be 'e' or a finite positive number"):
+            losses.get(name, base=base)
+
+
 # ----------------------------------------------------------------------------- sample weights
 
 
@@ -494,7 +555,8 @@ def torch_per_sample(name, params, yp, yt):
     """The reference J_i in PyTorch: reduction="none", then the loss's own reduction
     over the outputs (mean for entry-wise losses, sum over the classes)."""
     if name == "mse":
-        return F.mse_loss(yp, yt, reduction="none").mean(1) * (0.5 if params.get("half") else 1.0)
+        per_entry = F.mse_loss(yp, yt, reduction="none") * (0.5 if params.get("half") else 1.0)
+        return per_entry.sum(1) if params.get("outputs") == "sum" else per_entry.mean(1)
     if name == "mae":
         return F.l1_loss(yp, yt, reduction="none").mean(1)
     if name == "huber":

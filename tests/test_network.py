@@ -54,10 +54,13 @@ def test_same_seed_same_network():
                               a.parameters()[0].value)
 
 
-@pytest.mark.parametrize("sizes, match", [([3], "sizes must be"), ([3, 0, 2], "sizes must be"),
-                                          ([3, 4.5, 2], "sizes must be")])
-def test_mlp_rejects_bad_sizes(sizes, match):
-    with pytest.raises(ValueError, match=match):
+@pytest.mark.parametrize("sizes, error, match", [
+    ([3], ValueError, "sizes must be"),
+    ([3, 0, 2], ValueError, r"sizes\[1\] must be an integer >= 1, got 0"),
+    ([3, 4.5, 2], TypeError, r"sizes\[1\] must be an integer, got float"),
+    ([3, True, 2], TypeError, r"sizes\[1\] must be an integer, got bool")])
+def test_mlp_rejects_bad_sizes(sizes, error, match):
+    with pytest.raises(error, match=match):
         MLP(sizes)
 
 
@@ -67,8 +70,22 @@ def test_mlp_rejects_unknown_activation_with_closest_match():
 
 
 def test_predict_checks_feature_count():
-    with pytest.raises(ValueError, match=r"shape \(n_samples, 3\), got \(2, 4\)"):
+    with pytest.raises(ValueError, match=r"X has 4 features but the model expects 3"):
         MLP([3, 4, 2]).predict(np.zeros((2, 4)))
+
+
+@pytest.mark.parametrize(("x", "error", "message"), [
+    ([[0.0, np.nan, 1.0]], ValueError, r"X contains NaN or infinity \(first at row 0, column 1\)"),
+    ([[0.0, 1.0, -np.inf]], ValueError, r"first at row 0, column 2"),
+    ([[0.0, 1j, 1.0]], TypeError, r"X must be numeric, got dtype complex128"),
+    ([[0.0, 1.0, 1e39]], ValueError, r"X\[0, 2\] = 1e\+39 is beyond the range of float32"),
+    ([0.0, 1.0, 2.0], ValueError, r"X must be 2-D"),
+])
+def test_predict_validates_as_fit_does(x, error, message):
+    # before, predict checked the shape only: NaN rows gave NaN outputs, complex input lost
+    # its imaginary part with a mere warning, 1e39 became inf in the float32 cast
+    with pytest.raises(error, match=message):
+        MLP([3, 4, 2], seed=0).predict(np.array(x))
 
 
 @pytest.mark.parametrize("activation", HIDDEN)
@@ -187,3 +204,12 @@ def test_seed_makes_random_activations_reproducible():
     runs = [MLP([3, 8, 2], activation="rrelu", seed=1).forward(x, training=True)
             for _ in range(2)]
     np.testing.assert_array_equal(runs[0], runs[1])
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+@pytest.mark.parametrize("setting", ["bias_init", "dropout", "alpha"])
+def test_mlp_refuses_non_finite_settings(setting, value):
+    # before, MLP(..., bias_init=nan) was accepted and trained NaN from the first step
+    activation = "leaky_relu" if setting == "alpha" else "relu"
+    with pytest.raises(ValueError, match="must be a finite number"):
+        MLP([3, 4, 2], activation=activation, **{setting: value})

@@ -1,26 +1,27 @@
 """The report: ``neuronlab study --quick`` end to end — the HTML parses, every figure
-decodes as a PNG, every study has its section, and the numbers in the HTML tables, the
-key numbers, the CSV files and results.json are the same; the Markdown form; atomic
-writes."""
+is an SVG, every study has its section, and the numbers in the HTML tables, the key
+numbers, the CSV files (in the folder and inside the page) and results.json are the
+same; the summary; the Markdown form; atomic writes; and the page in a real browser at
+1400 and 400 px."""
 
 from __future__ import annotations
 
 import base64
 import csv
-import io
 import json
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
+from xml.etree import ElementTree
 
-import matplotlib.image
 import pytest
 
 from neuronlab import report, studies
 from neuronlab.cli import main
 from neuronlab.report import format_value
+from neuronlab.report._format import csv_text
+from neuronlab.report._html import EMBED_CSV_LIMIT
 from neuronlab.studies import StudyResult, Table
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 class _Page(HTMLParser):
@@ -111,7 +112,8 @@ def quick_report(tmp_path_factory):
 def test_quick_study_report_end_to_end(quick_report, tmp_path):
     out = quick_report
     page = _Page()
-    page.feed((out / "report.html").read_text(encoding="utf-8"))
+    html = (out / "report.html").read_text(encoding="utf-8")
+    page.feed(html)
     doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
     names = studies.names()
 
@@ -123,17 +125,23 @@ def test_quick_study_report_end_to_end(quick_report, tmp_path):
     # self-contained: no scripts, no stylesheets or images fetched from elsewhere
     assert not page.external and "script" not in page.tags and "link" not in page.tags
 
-    # every figure decodes as a PNG image, and every study has one
+    # every figure is an SVG (vector: sharp at any size), and every study has one
     assert len(page.images) >= len(names)
     figured = {img["data-figure"].rsplit("-", 1)[0] for img in page.images}
     assert figured == set(names)
     for img in page.images:
         header, _, data = img["src"].partition(",")
-        assert header == "data:image/png;base64"
-        raw = base64.b64decode(data, validate=True)
-        assert raw.startswith(PNG_SIGNATURE)
-        pixels = matplotlib.image.imread(io.BytesIO(raw), format="png")
-        assert pixels.ndim == 3 and pixels.shape[0] > 100 and pixels.shape[1] > 100
+        if header == "data:image/png;base64":  # a heavy figure as a bitmap at 2x
+            raw = base64.b64decode(data, validate=True)
+            assert raw.startswith(b"\x89PNG")
+            assert int.from_bytes(raw[16:20], "big") >= 1200  # 2x (200 dpi) a 6-inch figure
+            continue
+        assert header == "data:image/svg+xml;charset=utf-8"
+        root = ElementTree.fromstring(unquote(data))
+        assert root.tag == "{http://www.w3.org/2000/svg}svg"
+        assert float(root.get("width").removesuffix("pt")) > 100
+    # the report stays small enough to mail
+    assert (out / "report.html").stat().st_size <= 5_000_000
 
     # the numbers in the HTML tables are those of results.json, shown with the formats
     by_name = {s["name"]: s for s in doc["studies"]}
@@ -175,20 +183,40 @@ def test_quick_study_report_end_to_end(quick_report, tmp_path):
                         assert got[column] == str(value)
 
     # the claims the tests assert on are reproduced in the quick run too
-    failed = {(s["name"], c["text"]) for s in doc["studies"] for c in s["claims"]
-              if c["verdict"] != "reproduced"}
-    assert all(name in ("depth", "dying_relu") for name, _ in failed), failed
+    failed = {(s["name"], c["text"], c["verdict"]) for s in doc["studies"]
+              for c in s["claims"] if c["verdict"] != "reproduced"}
+    expected = {  # the notes' own slips: these claims are about the notes, and fail
+        ("worked_numbers", "Lecture note 003's worked numbers are right (the engine gets "
+                           "the same, to the note's rounding).", "not reproduced"),
+        ("worked_numbers", "Lecture note 004's worked numbers are right (the engine gets "
+                           "the same, to the note's rounding).", "not reproduced")}
+    assert expected <= failed
+    # three seeds are too few to decide the batch-size claim in the quick run
+    allowed = {("gradient_descent", "inconclusive")}
+    assert all(name in ("depth", "dying_relu") or (name, verdict) in allowed
+               for name, text, verdict in failed - expected), failed
+    # the summary lists every claim with its verdict, effect and interval, linked
+    assert html.count('<td class="verdict">') == sum(len(s["claims"]) for s in doc["studies"])
+    # the small tables travel inside the page as CSV downloads, with the same text
+    for s in doc["studies"]:
+        for t in s["tables"]:
+            text = csv_text(t)
+            if len(text.encode("utf-8")) <= EMBED_CSV_LIMIT:
+                encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
+                assert f'download="{s["name"]}.{t["name"]}.csv" href="data:text/csv;' \
+                       f'charset=utf-8;base64,{encoded}"' in html
 
-    # the Markdown report renders from results.json alone, figures as PNG files
+    # the Markdown report renders from results.json alone, figures as SVG files
     md = report.write(report.load(out / "results.json"), tmp_path / "md", "md")
     text = md.read_text(encoding="utf-8")
     for s in doc["studies"]:
         assert f"## {names.index(s['name']) + 1}. {s['title']}" in text
         assert f"neuronlab study --only {s['name']} --seed 0 --quick" in text
+    svgs = sorted((tmp_path / "md" / "figures").glob("*.svg"))
     pngs = sorted((tmp_path / "md" / "figures").glob("*.png"))
-    assert len(pngs) == len(page.images)
-    assert all(p.read_bytes().startswith(PNG_SIGNATURE) for p in pngs)
-    for p in pngs:
+    assert len(svgs) + len(pngs) == len(page.images)
+    assert all(b"<svg" in p.read_bytes()[:2000] for p in svgs)
+    for p in svgs + pngs:
         assert f"figures/{p.name}" in text
     assert not list(tmp_path.rglob("*.tmp")) and not list(out.rglob("*.tmp"))
 
@@ -281,3 +309,52 @@ def test_a_folder_holding_other_files_is_not_replaced(tmp_path):
     with pytest.raises(ValueError, match="thesis.tex"):
         report.write([_tiny_result(0.25)], tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["thesis.tex"]
+
+
+# -- the page in a real browser ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [1400, 400])
+def test_the_report_in_a_real_browser(browser, quick_report, width):
+    """Chromium renders the quick report without console errors or network requests,
+    every figure is sharp (SVG, or a bitmap at least 1.5 times its displayed width), and
+    at 400 px nothing overflows sideways and the contents collapse."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    errors, requests = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto((quick_report / "report.html").as_uri(), wait_until="load")
+    assert errors == []
+    assert all(url.startswith(("file:", "data:")) for url in requests), requests
+    images = page.evaluate("""() => Array.from(document.images).map(i => ({
+        complete: i.complete, natural: i.naturalWidth, shown: i.clientWidth,
+        svg: i.src.startsWith("data:image/svg+xml")}))""")
+    assert images and all(i["complete"] and i["natural"] > 0 for i in images)
+    assert all(i["svg"] or i["natural"] >= 1.5 * i["shown"] for i in images), images
+    assert all(0 < i["shown"] <= width for i in images)
+    # the lectures: every note cited by number, formulas typeset as MathML
+    cited = set(page.eval_on_selector_all(".cites .note", "els => els.map(e => e.textContent)"))
+    assert cited >= {"000", "001", "002", "003", "004"}
+    widths = page.eval_on_selector_all("math", "els => els.map(e => e.getBoundingClientRect()"
+                                               ".width)")
+    assert len(widths) >= 5 and all(w > 0 for w in widths)
+    # a figure enlarges on click, without a script
+    label = page.locator("figure label").first
+    label.click()
+    assert label.evaluate("e => getComputedStyle(e).position") == "fixed"
+    label.click()
+    assert label.evaluate("e => getComputedStyle(e).position") != "fixed"
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    if width == 400:
+        assert overflow <= width
+        nav = page.locator("nav.toc")
+        assert not nav.is_visible()
+        page.locator("label.toc-button").click()
+        assert nav.is_visible()
+        wide = page.evaluate("""() => Array.from(document.querySelectorAll('.table-wrap'))
+            .some(w => w.scrollWidth > w.clientWidth)""")
+        assert wide  # wide tables scroll inside their own box, not the page
+    else:
+        assert page.locator("nav.toc").is_visible()
+    page.close()

@@ -49,7 +49,7 @@ def test_quick_study_claims_tables_and_figures():
 
     rendered = figures.render_study(result)
     assert len(rendered) == 4
-    assert all(png.startswith(b"\x89PNG") for _, png in rendered)
+    assert all(svg.lstrip().startswith(b"<?xml") and b"<svg" in svg for _, svg in rendered)
 
 
 def test_activation_card_for_a_formula_is_deterministic_across_jobs():

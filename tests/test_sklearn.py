@@ -593,6 +593,25 @@ def test_randomized_search_over_neuronlab_parameters():
     assert search.best_estimator_.coefs_[0].shape == (5, 8)
 
 
+@pytest.mark.parametrize("where", ["X", "y", "predict"])
+def test_values_beyond_float32_are_named_not_turned_into_inf(where):
+    # before, the estimator cast to float32 after validating: 1e39 became inf unnoticed
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 2)), rng.normal(size=30)
+    est = nl.MLPRegressor(dtype="float32", max_iter=2, random_state=0)
+    if where == "predict":
+        with pytest.warns(ConvergenceWarning):
+            est.fit(X, y)
+        X[3, 1] = 1e39
+        with pytest.raises(ValueError, match=r"X\[3, 1\] = 1e\+39 is beyond the range of "
+                                             r"float32"):
+            est.predict(X)
+        return
+    (X[3:4, 1:2] if where == "X" else y[3:4])[...] = 1e39
+    with pytest.raises(ValueError, match=rf"{where}\[3, \d\] = 1e\+39 is beyond the range"):
+        est.fit(X, y)
+
+
 # ----------------------------------------------------------------------------- sample_weight
 
 # Sums of the same float64 terms in another order (shuffled rows, duplicated rows)

@@ -96,12 +96,88 @@ def test_divergence_guard_stops_restores_and_reports(digits):
     history = fit(net, digits.X_train, y, loss="mse", lr=10.0, epochs=5, seed=0,
                   verbose=False)
     assert history.stop_reason == "diverged"
-    assert set(history.divergence) == {"epoch", "batch", "layer"}
+    assert set(history.divergence) == {"epoch", "batch", "layer", "restored"}
     assert history.divergence["epoch"] == 0 and "Dense" in history.divergence["layer"]
+    assert history.divergence["restored"] == "the initial weights"  # no epoch ended
     assert all(np.isfinite(p.value).all() for p in net.parameters())
     np.testing.assert_array_equal(net.parameters()[0].value,
                                   MLP([64, 32, 32, 10], output=None, init="normal",
                                       seed=0).parameters()[0].value)
+
+
+def test_early_stopping_ends_with_the_best_weights_even_when_patience_never_runs_out(circles):
+    # before, the best weights were restored only when patience ran out: here it never
+    # does, and the run ended with the last epoch's weights though best_epoch was earlier
+    net = MLP([2, 8, 2], seed=0)
+    seen = []
+
+    class Record(Callback):
+        def on_epoch_end(self, trainer, epoch, logs):
+            seen.append([p.value.copy() for p in trainer.model.parameters()])
+
+    history = fit(net, circles.X_train, circles.y_train, lr=5.0, epochs=15, seed=0,
+                  validation_split=0.3, early_stopping=True, patience=100,
+                  callbacks=[Record()], verbose=False)
+    assert history.stop_reason == "completed" and history.best_epoch < len(history) - 1
+    for p, best in zip(net.parameters(), seen[history.best_epoch], strict=True):
+        np.testing.assert_array_equal(p.value, best)
+
+
+def test_divergence_restores_and_names_the_last_finite_epoch(digits):
+    net = MLP([64, 32, 32, 10], activation="relu", output=None, init="normal", seed=0)
+    y = np.eye(10)[digits.y_train]
+    kept = []
+
+    class Blow(Callback):  # epoch 0 ends finite; epoch 1's first update makes a NaN
+        def on_epoch_end(self, trainer, epoch, logs):
+            kept.append([p.value.copy() for p in trainer.model.parameters()])
+
+        def on_step_end(self, trainer, epoch, batch):
+            if epoch == 1:
+                trainer.model.parameters()[0].grad[0, 0] = np.nan
+
+    history = fit(net, digits.X_train, y, loss="mse", lr=0.01, epochs=3, seed=0,
+                  callbacks=[Blow()], verbose=False)
+    assert history.stop_reason == "diverged"
+    assert history.divergence["restored"] == "the weights of epoch 0"
+    for p, w in zip(net.parameters(), kept[0], strict=True):
+        np.testing.assert_array_equal(p.value, w)
+
+
+def test_a_model_with_non_finite_weights_is_refused_before_training(circles):
+    # before, fit trained it, "restored the last finite weights" and they were still NaN
+    net = MLP([2, 8, 2], seed=0)
+    net.layers[0].b.value[3] = np.nan
+    with pytest.raises(ValueError, match=r"layer 0 \(Dense.*\) has non-finite weights \(b "
+                                         r"holds NaN or infinity\) before training"):
+        fit(net, circles.X_train, circles.y_train, epochs=1, verbose=False)
+
+
+@pytest.mark.parametrize("min_delta", [float("nan"), float("inf"), -0.1, True])
+def test_min_delta_must_be_a_finite_number_at_least_zero(circles, min_delta):
+    with pytest.raises(ValueError, match="min_delta must be a finite number >= 0"):
+        fit(MLP([2, 4, 2], seed=0), circles.X_train, circles.y_train, epochs=1,
+            early_stopping=True, min_delta=min_delta, verbose=False)
+
+
+@pytest.mark.parametrize(("where", "message"), [
+    ("X", r"X\[5, 1\] = 1e\+39 is beyond the range of float32 \(largest 3.4e\+38\)"),
+    ("y", r"y\[5, 0\] = 1e\+39 is beyond the range of float32"),
+    ("X_val", r"X_val\[5, 1\] = 1e\+39 is beyond the range of float32"),
+])
+def test_input_is_checked_after_the_cast_to_the_network_dtype(where, message):
+    # before, 1e39 passed the float64 check, overflowed to inf in the float32 cast and was
+    # reported as a divergence at layer 0
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 2)), rng.normal(size=20)
+    X_val, y_val = X.copy(), y.copy()
+    {"X": X, "y": y[:, None], "X_val": X_val}[where][5, -1 if where == "y" else 1] = 1e39
+    net = MLP([2, 4, 1], output=None, seed=0)
+    with pytest.raises(ValueError, match=message):
+        fit(net, X, y, epochs=1, validation_data=(X_val, y_val), verbose=False)
+    # a float64 network takes the same values
+    fit(MLP([2, 4, 1], output=None, dtype="float64", seed=0), X, y, epochs=1,
+        validation_data=(X_val, y_val), lr=1e-90, verbose=False)
 
 
 def test_ctrl_c_ends_cleanly_with_the_best_weights(circles):

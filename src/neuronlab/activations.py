@@ -458,7 +458,8 @@ def _erfc_small(x: np.ndarray) -> np.ndarray:
 
 def _erfcx_middle(y: np.ndarray) -> np.ndarray:
     """erfc(y) e^{y^2} = C(y) / D(y), made for 0.46875 <= y <= 4 (and, to 1e-9
-    relative, good on 0 <= y <= 10: enough for float32)."""
+    relative, good on 0 <= y <= 10: enough for float32; on (10, 11], where float32's
+    erfc is a subnormal or 0, its error does not show)."""
     num = _horner(y, (_ERF_C[8], *_ERF_C[:8]))
     num /= _horner(y, _ERF_D, monic=True)
     return num
@@ -493,14 +494,16 @@ def _erfc(x: np.ndarray) -> np.ndarray:
     ``x^2`` for ``|x| <= 0.46875``; ``erfc(|x|) = exp(-x^2) R(|x|)`` beyond, with one
     rational R for ``|x| <= 4`` and another in ``1/x^2`` above; ``erfc(-y) = 2 - erfc(y)``.
     About 1e-15 relative in float64 (the tests compare with ``math.erfc``).  float32
-    uses the middle rational alone on ``|x| <= 10`` (erfc(10) underflows float32), good
-    to 1e-9 there, so needs one pass over the data instead of three regions; its
-    relative error is below ``4e-7 (1 + x^2)`` (float32 rounding of ``exp(-x^2)``).
+    uses the middle rational alone on ``|x| <= 11`` (erfc(x) underflows float32 beyond
+    10.1: ``exp(-121)`` is 0, so erfc(x) is exactly 0 from there, and ``gelu(-1e30)`` is
+    -0 rather than -1e30 times the smallest subnormal), good to 1e-9 on ``|x| <= 10``,
+    so needs one pass over the data instead of three regions; its relative error is
+    below ``4e-7 (1 + x^2)`` (float32 rounding of ``exp(-x^2)``).
     """
     x = _as_float_array(x)
     y = np.abs(x)
     if x.dtype == np.float32:
-        np.clip(y, 0, 10, out=y)  # NaN stays NaN
+        np.clip(y, 0, 11, out=y)  # NaN stays NaN; exp(-11^2) underflows float32 to 0
         t = _erfcx_middle(y)
         y *= y
         np.negative(y, out=y)
@@ -1052,8 +1055,8 @@ class PReLU(Activation):
         self.properties = _leaky_properties(self.alpha)
         self.kinks = () if self.alpha == 1.0 else (0.0,)
         self.weight: Parameter | None = None
-        if self.shared:
-            self.weight = Parameter(np.full(1, self.alpha, dtype=np.float32), "alpha")
+        if self.shared:  # float64 until build() casts it: alpha exact in a float64 network
+            self.weight = Parameter(np.full(1, self.alpha, dtype=np.float64), "alpha")
 
     def build(self, n_units: int, dtype: np.dtype) -> None:
         dtype = np.dtype(dtype)
@@ -1193,9 +1196,13 @@ class _ExponentialLinear(Activation):
 
         g(z)  = scale z                          for z > 0
                 negcoef (e^{input_scale z} - 1)  for z <= 0
-        g'(z) = scale for z > 0, input_scale (g(z) + negcoef) for z <= 0
+        g'(z) = scale for z > 0, input_scale negcoef e^{input_scale z} for z <= 0
 
-    so the derivative at 0 is ``input_scale * negcoef`` (z <= 0 branch, PyTorch).
+    so the derivative at 0 is ``input_scale * negcoef`` (z <= 0 branch, PyTorch).  The
+    derivative is computed from z, not as ``input_scale (g(z) + negcoef)`` from the
+    output (PyTorch's backward), which cancels where ``e^z`` is below the dtype's
+    epsilon: ``selu'(-17.2)`` in float32 is 5.96e-8, not 1.19e-7.  That costs one
+    exponential more per backward pass (a few microseconds on a 32 x 256 batch).
     """
 
     def _set_shape(self, scale: float, negcoef: float, input_scale: float,
@@ -1221,10 +1228,11 @@ class _ExponentialLinear(Activation):
         return a
 
     def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        d = np.clip(a, -INF, 0)  # g(z) for z <= 0, 0 for z > 0
+        d = np.minimum(z, 0)  # NaN stays NaN
         if self._input_scale != 1.0:
             d *= self._input_scale
-        d += self._slope0
+        np.exp(d, out=d)  # e^{input_scale z} for z <= 0, 1 for z > 0
+        d *= self._slope0
         if self._scale != self._slope0:
             d += _indicator(z > 0, self._scale - self._slope0, d.dtype)
         return d
@@ -1454,7 +1462,8 @@ class Swish(Activation):
     def __init__(self, beta: float = 1.0, learnable: bool = False) -> None:
         self.beta = _check_number("Swish", "beta", beta, low=0.0, low_open=True)
         self.learnable = _check_bool("Swish", "learnable", learnable)
-        self.weight = (Parameter(np.full(1, self.beta, dtype=np.float32), "beta")
+        # float64 until build() casts it: beta exact in a float64 network
+        self.weight = (Parameter(np.full(1, self.beta, dtype=np.float64), "beta")
                        if self.learnable else None)
         self.properties = Properties((_SWISH_MIN / self.beta, INF), zero_centred=True,
                                      monotonic=False, smooth=True, saturating=True)
@@ -1552,7 +1561,9 @@ class Mish(Activation):
     With ``w = e^z`` and ``n = w (w + 2)``: ``tanh(softplus(z)) = n / (n + 2)``, so the
     forward pass needs one exponential; ``g'(z) = tanh(sp) + z sech^2(sp) sigmoid(z)
     = n / (n + 2) + 4 z w (w + 1) / (n + 2)^2``.  z is capped at 22 inside ``w`` (where
-    ``tanh(softplus(z))`` is 1 to double precision), so nothing overflows.
+    ``tanh(softplus(z))`` is 1 to double precision), so nothing overflows, and -inf is
+    taken as ``-finfo.max`` (where w is 0), so ``g(-inf) = g'(-inf) = -0``, the limits,
+    rather than ``0 * inf = NaN``.
 
     Examples
     --------
@@ -1566,32 +1577,34 @@ class Mish(Activation):
                             saturating=True)
 
     @staticmethod
-    def _parts(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(w, n, q): w = e^min(z, 22), n = w (w + 2), q = 1 / (n + 2)."""
-        w = np.clip(z, -INF, 22.0)
+    def _parts(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(zf, w, n, q): zf = z with -inf as -finfo.max, w = e^min(z, 22),
+        n = w (w + 2), q = 1 / (n + 2)."""
+        zf = np.maximum(z, -np.finfo(z.dtype).max)  # NaN stays NaN
+        w = np.minimum(zf, 22.0)
         np.exp(w, out=w)
         n = w + 2
         n *= w
         q = n + 2
         np.divide(1, q, out=q)
-        return w, n, q
+        return zf, w, n, q
 
     def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        _, n, q = self._parts(z)
+        zf, _, n, q = self._parts(z)
         n *= q  # tanh(softplus(z))
-        n *= z
+        n *= zf
         return n
 
     def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        w, n, q = self._parts(z)
+        zf, w, n, q = self._parts(z)
         n *= q  # tanh(softplus(z))
         t = w + 1
         t *= w
         t *= q
         t *= q
         t *= 4  # sech^2(sp) sigmoid(z) = 4 w (w + 1) q^2
-        zc = np.clip(z, -INF, 22.0)  # beyond 22 the term is below half an ulp of 1
-        t *= zc
+        np.minimum(zf, 22.0, out=zf)  # beyond 22 the term is below half an ulp of 1
+        t *= zf
         t += n
         return t
 

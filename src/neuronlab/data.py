@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from neuronlab._suggest import did_you_mean
+from neuronlab._validate import check_seed
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,24 @@ class Dataset:
         return self.X_train.shape[1]
 
 
-def check_X(X: object, n_features: int | None = None, name: str = "X") -> np.ndarray:
-    """``X`` as a finite 2-D float array of shape (n_samples, n_features), or a clear error."""
+def check_X(X: object, n_features: int | None = None, name: str = "X",
+            dtype: np.dtype | type | None = None) -> np.ndarray:
+    """``X`` as a finite 2-D array of shape (n_samples, n_features), or a clear error.
+
+    With ``dtype`` (the network's) ``X`` is cast first and checked after the cast, so
+    that a float64 value beyond float32's range (3.4e38), which the cast turns into
+    inf, is refused by its row and column rather than reported later as a divergence.
+    Complex, string and object arrays are refused (TypeError).
+
+    Examples
+    --------
+    >>> check_X([[1.0, 2.0]], dtype=np.float32).dtype
+    dtype('float32')
+    >>> check_X([[1.0, 1e39]], dtype=np.float32)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: X[0, 1] = 1e+39 is beyond the range of float32 (largest 3.4e+38), ...
+    """
     try:
         X = np.asarray(X)
     except (ValueError, TypeError) as exc:  # ragged lists and the like
@@ -47,19 +64,38 @@ def check_X(X: object, n_features: int | None = None, name: str = "X") -> np.nda
         raise ValueError(f"{name} has 0 features")
     if n_features is not None and X.shape[1] != n_features:
         raise ValueError(f"{name} has {X.shape[1]} features but the model expects {n_features}")
+    return _cast_finite(X, name, dtype)
+
+
+def _cast_finite(X: np.ndarray, name: str, dtype: np.dtype | type | None) -> np.ndarray:
+    """``X`` cast to ``dtype`` (if given), then refused if it holds NaN or infinity."""
+    original = X
+    if dtype is not None and X.dtype != dtype:
+        with np.errstate(over="ignore"):  # an overflow is reported below, by its place
+            X = X.astype(dtype)
     if X.dtype.kind == "f":
-        _check_finite(X, name)
+        _check_finite(X, name, original)
     return X
 
 
-def _check_finite(X: np.ndarray, name: str, block: int = 4096) -> None:
-    """Refuse NaN/inf, in row blocks so no boolean copy as large as X is ever made."""
+def _check_finite(X: np.ndarray, name: str, original: np.ndarray | None = None,
+                  block: int = 4096) -> None:
+    """Refuse NaN/inf, in row blocks so no boolean copy as large as X is ever made;
+    ``original``: X before a cast, to tell an overflow of the cast from a NaN given."""
     for start in range(0, len(X), block):
         rows = X[start:start + block]
         if not np.isfinite(rows).all():
-            bad = np.argwhere(~np.isfinite(rows))[0]
-            raise ValueError(f"{name} contains NaN or infinity (first at row "
-                             f"{start + bad[0]}, column {bad[1]}); remove or impute those values")
+            row, column = (int(i) for i in np.argwhere(~np.isfinite(rows))[0])
+            row += start
+            given = original[row, column] if original is not None else rows[row - start, column]
+            if np.isfinite(given):
+                info = np.finfo(X.dtype)
+                raise ValueError(f"{name}[{row}, {column}] = {float(given):g} is beyond the "
+                                 f"range of {X.dtype} (largest {float(info.max):.2g}), the "
+                                 f"network's dtype: rescale that column (feature {column}) "
+                                 f"or use a float64 network")
+            raise ValueError(f"{name} contains NaN or infinity (first at row {row}, column "
+                             f"{column}); remove or impute those values")
 
 
 def check_labels(y: object, n_samples: int, n_classes: int, name: str = "y",
@@ -67,7 +103,7 @@ def check_labels(y: object, n_samples: int, n_classes: int, name: str = "y",
     """Integer class labels 0 .. n_classes - 1 as one-hot rows, or one-hot rows as given."""
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == n_classes and y.dtype.kind == "f":
-        return check_targets(y, n_samples, n_classes, name)
+        return check_targets(y, n_samples, n_classes, name, dtype)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
@@ -82,18 +118,25 @@ def check_labels(y: object, n_samples: int, n_classes: int, name: str = "y",
     elif y.dtype.kind not in "iub":
         raise TypeError(f"{name} must hold integer class labels 0..{n_classes - 1}, got dtype "
                         f"{y.dtype} (encode string labels first, or use neuronlab.sklearn)")
-    labels = y.astype(np.int64)
-    unseen = labels[(labels < 0) | (labels >= n_classes)]
+    # the range is checked on the values as given: a cast first would wrap 1e30 or a
+    # uint64 2**64 - 1 into some other integer and report that
+    unseen = y[(y < 0) | (y >= n_classes)]
     if unseen.size:
-        raise ValueError(f"{name} has label {unseen[0]} that the model never saw: it has "
+        label = unseen[0].item()
+        shown = f"{label:g}" if isinstance(label, float) else str(label)
+        raise ValueError(f"{name} has label {shown} that the model never saw: it has "
                          f"{n_classes} outputs, so labels must be in 0..{n_classes - 1}")
+    labels = y.astype(np.int64)
     one_hot = np.zeros((len(labels), n_classes), dtype=dtype)
     one_hot[np.arange(len(labels)), labels] = 1
     return one_hot
 
 
-def check_targets(y: object, n_samples: int, n_outputs: int, name: str = "y") -> np.ndarray:
-    """Real-valued targets as a finite (n_samples, n_outputs) float array."""
+def check_targets(y: object, n_samples: int, n_outputs: int, name: str = "y",
+                  dtype: np.dtype | type | None = None) -> np.ndarray:
+    """Real-valued targets as a finite (n_samples, n_outputs) array, cast to ``dtype``
+    (if given) before the check, as in :func:`check_X`: a target of 1e39 for a float32
+    network is refused by its row and column."""
     y = np.asarray(y)
     if y.dtype.kind not in "fiub":
         raise TypeError(f"{name} must be numeric, got dtype {y.dtype}")
@@ -103,9 +146,7 @@ def check_targets(y: object, n_samples: int, n_outputs: int, name: str = "y") ->
         raise ValueError(f"{name} must have shape (n_samples, {n_outputs}) to match the model's "
                          f"{n_outputs} outputs, got {y.shape}")
     _check_count(y, n_samples, name)
-    if not np.isfinite(y).all():
-        raise ValueError(f"{name} contains NaN or infinity; remove or impute those values")
-    return y
+    return _cast_finite(y, name, dtype)
 
 
 def check_sample_weight(sample_weight: object, n_samples: int,
@@ -234,4 +275,4 @@ def load(name: str, seed: int = 0, test_size: float = 0.25, **kwargs: int) -> Da
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}.{did_you_mean(name, list(DATASETS))} Known: "
                          f"{', '.join(DATASETS)}.")
-    return DATASETS[name](seed=seed, test_size=test_size, **kwargs)
+    return DATASETS[name](seed=check_seed(seed), test_size=test_size, **kwargs)

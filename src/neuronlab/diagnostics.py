@@ -81,6 +81,10 @@ Verdicts
 with the numbers behind it and the lecture's remedy (``REMEDIES``).  The thresholds
 are the module constants below; in order of priority:
 
+``non_finite``  the layer's weights or outputs hold NaN or infinity (``weight_norm``,
+                ``weight_std``, ``act_mean`` or ``act_std`` is not finite), or the last
+                layer's do and this layer's gradient norms are not finite: no other
+                statistic of it means anything
 ``dead``        ``dead > DEAD_FRACTION``
 ``saturated``   ``saturated > SATURATED_FRACTION``
 ``exploding``   ``grad_norm`` or ``delta_norm`` above ``EXPLODING_RATIO`` times the
@@ -130,6 +134,7 @@ import numpy as np
 from neuronlab import data, losses
 from neuronlab import train as training
 from neuronlab._files import atomic_open
+from neuronlab._terminal import markup
 from neuronlab.layers import Activation, Dense, Maxout
 from neuronlab.network import Sequential
 
@@ -193,10 +198,14 @@ HIST_SPAN = 4.0
 """Histogram limit on an unbounded side of the activation's range (e.g. [0, 4] for ReLU,
 [-4, 4] for the identity); values beyond fall into the end bins."""
 
-STATUSES = ("dead", "saturated", "exploding", "vanishing", "healthy")
+STATUSES = ("non_finite", "dead", "saturated", "exploding", "vanishing", "healthy")
 """The verdicts, in order of priority (the first that applies is the status)."""
 
 REMEDIES: dict[str, str] = {
+    "non_finite": "The weights or outputs hold NaN or infinity: training diverged (or the "
+                  "model was built or loaded with such values), and the network predicts "
+                  "NaN. Start again from a fresh initialization with a lower learning "
+                  "rate, gradient clipping (clip_norm=1.0), or standardized inputs.",
     "dead": "ReLU units that output 0 on every input get no gradient and never recover "
             "(a large update can push the bias far negative): initialize the biases to a "
             "small positive value (bias_init=0.01), lower the learning rate, or use "
@@ -795,7 +804,7 @@ def unit_flags(model: Sequential, X: object, y: object = None,
 def _one_pass(model: Sequential, X: object, y: object, loss: str | losses.Loss | None,
               bins: int) -> tuple[list[_Layer], int]:
     """The layers' accumulators after one forward (and, with targets, backward) pass."""
-    X = data.check_X(X, model.n_inputs).astype(model.dtype, copy=False)
+    X = data.check_X(X, model.n_inputs, dtype=model.dtype)  # cast, then checked
     fused = None
     if y is not None:
         loss_fn = losses.get(loss if loss is not None else training.default_loss(model))
@@ -895,6 +904,9 @@ def _judge(row: dict[str, Any], top: dict[str, Any]) -> Verdict:
                "delta_norm": delta, "last_delta_norm": float(top["delta_norm"]),
                "delta_ratio": delta_ratio, "update_ratio": float(row["update_ratio"])}
     findings = []
+    broken, output_broken = _non_finite(row), _non_finite(top)
+    if broken or (output_broken and not (math.isfinite(norm) and math.isfinite(delta))):
+        findings.append("non_finite")
     if dead > DEAD_FRACTION:
         findings.append("dead")
     if saturated > SATURATED_FRACTION:
@@ -910,6 +922,11 @@ def _judge(row: dict[str, Any], top: dict[str, Any]) -> Verdict:
     flow = (f"||dW|| is {_fmt(grad_ratio)} and ||delta|| {_fmt(delta_ratio)} times the "
             f"last layer's")
     reasons = {
+        "non_finite": (f"the weights or outputs hold NaN or infinity (||W|| "
+                       f"{float(row['weight_norm']):.3g}, mean output "
+                       f"{float(row['act_mean']):.3g})") if broken else
+                      ("the network's output holds NaN or infinity, so the error reaching "
+                       "this layer (||dW||, ||delta||) is not finite either"),
         "dead": f"{_fmt(dead, '%')} of the units output 0 and get no gradient on every "
                 f"sample (a layer with more than {DEAD_FRACTION:.0%} is dead)",
         "saturated": f"{_fmt(saturated, '%')} of the units are flat (|g'(z)| at most "
@@ -923,6 +940,12 @@ def _judge(row: dict[str, Any], top: dict[str, Any]) -> Verdict:
     }
     return Verdict(int(row["layer"]), str(row["activation"]), status, numbers, remedy,
                    reasons[status], tuple(findings), row.get("epoch"), row.get("step"))
+
+
+def _non_finite(row: dict[str, Any]) -> bool:
+    """True when a layer's weights or outputs hold NaN or infinity."""
+    return not all(math.isfinite(float(row[key]))
+                   for key in ("weight_norm", "weight_std", "act_mean", "act_std"))
 
 
 def _relu_like(name: str, units: int) -> bool:
@@ -939,8 +962,8 @@ def _relu_like(name: str, units: int) -> bool:
 
 # -- rendering --------------------------------------------------------------------------
 
-_STYLE = {"dead": "bold red", "saturated": "bold yellow", "exploding": "bold magenta",
-          "vanishing": "bold cyan", "healthy": "green"}
+_STYLE = {"non_finite": "bold red reverse", "dead": "bold red", "saturated": "bold yellow",
+          "exploding": "bold magenta", "vanishing": "bold cyan", "healthy": "green"}
 
 
 def _fmt(value: Any, kind: str = "g") -> str:
@@ -993,8 +1016,9 @@ def print_table(rows_or_verdicts: Sequence[dict[str, Any]] | Sequence[Verdict],
         table.add_column("why, and the remedy", ratio=1)
         for v in items:
             when = "" if v.epoch is None else f"\nepoch {v.epoch}"
-            text = v.reason if v.status == "healthy" else f"{v.reason}\n[dim]{v.remedy}[/]"
-            table.add_row(str(v.layer), v.activation,
+            text = markup(v.reason) if v.status == "healthy" else \
+                f"{markup(v.reason)}\n[dim]{markup(v.remedy)}[/]"
+            table.add_row(str(v.layer), markup(v.activation),
                           f"[{_STYLE.get(v.status, '')}]{v.status}[/]{when}", text)
         console.print(table)
         return
@@ -1003,7 +1027,7 @@ def print_table(rows_or_verdicts: Sequence[dict[str, Any]] | Sequence[Verdict],
     # leave out columns with nothing in them (no epochs, no update in one pass)
     columns = [c for c in _TABLE_COLUMNS
                if any(_fmt(row.get(c[0])) != "-" for row in items) or c[0] == "layer"]
-    names = max((len(str(row.get("activation", ""))) for row in items), default=1)
+    names = max((len(markup(row.get("activation", ""))) for row in items), default=1)
     for key, header in columns:
         if key == "activation":
             table.add_column(header, min_width=min(names, 8), no_wrap=True, overflow="ellipsis")
@@ -1013,8 +1037,8 @@ def print_table(rows_or_verdicts: Sequence[dict[str, Any]] | Sequence[Verdict],
         cells = []
         for key, _ in columns:
             value = row.get(key)
-            if key in ("epoch", "layer", "units", "activation"):
-                cells.append("-" if value is None else str(value))
+            if key in ("epoch", "layer", "units", "activation"):  # the label is the file's
+                cells.append("-" if value is None else markup(value))
             else:
                 cells.append(_fmt(value, "%" if key in ("saturated", "dead") else ".2g"))
         table.add_row(*cells)

@@ -32,12 +32,27 @@ From formula to NumPy
 3. Both are compiled to a straight-line NumPy program (no ``exec``, no ``lambdify``):
    one step per distinct sub-expression, shared between g, g' and dg/dp.  The
    program runs in float64 (float32 input is computed in float64 and rounded back)
-   with floating-point warnings silenced; where it still gives NaN for a non-NaN
+   with floating-point warnings silenced; where it still gives NaN or inf for a finite
    input (an intermediate overflow the rewrites did not catch, or a removable
-   singularity such as ``sin(x)/x`` at 0) the entry is recomputed exactly by SymPy at
-   that point (up to 256 distinct points per call; its limit there if the value is
-   undefined).  Compiling takes a fraction of a second (cached per formula); a
-   forward and backward pass costs a few times that of a hand-written built-in.
+   singularity such as ``sin(x)/x`` at 0, or 1/x = inf at 1e-310) the entry is
+   recomputed exactly at that point (up to 256 distinct points per call; where the
+   value is undefined, its limit).  Compiling takes a fraction of a second (cached per
+   formula); a forward and backward pass costs a few times that of a hand-written
+   built-in.
+
+Bounded work
+------------
+A formula file is untrusted input, so nothing about a formula may take unbounded time:
+the text has at most :data:`MAX_LENGTH` characters and :data:`MAX_NODES` syntax nodes
+(so at most about 100 levels of nesting) with :data:`MAX_NESTED_CALLS` functions nested
+inside each other; a constant sub-expression must be a real number within ``MAX_NUMBER``; exact
+values are computed by mpmath from the SymPy tree (SymPy itself evaluates no number:
+``sin(exp(10**30))`` would need 10**30 digits of pi) at no more than
+``EXACT_PRECISIONS[-1]`` bits, and no argument beyond ``2**EXACT_MAGNITUDE_BITS``
+reaches ``exp``, ``sin`` or ``cos`` (the saturating functions take their limits
+there).  What cannot be computed within these bounds is refused with a
+:class:`FormulaError` that says where: ``exp(sin(exp(x)))`` cannot be evaluated at
+x = 794 (``sin`` of a number beyond 2**1024).
 
 Kinks and their derivatives
 ---------------------------
@@ -109,7 +124,8 @@ CONSTANTS = ("pi", "e")
 VARIABLES = ("x", "z")
 
 MAX_LENGTH = 1000   # characters of a formula
-MAX_NODES = 400     # syntax-tree nodes of a formula
+MAX_NODES = 200     # syntax-tree nodes (each level of nesting costs at least two)
+MAX_NESTED_CALLS = 6  # functions applied to functions: exp(exp(exp(x))) is 3
 MAX_NUMBER = 1e300  # |numbers| (literals and constant powers) a formula may hold
 REPAIR_LIMIT = 256  # distinct points per call recomputed exactly where NaN appeared
 
@@ -299,9 +315,12 @@ class _Builder:
         self.used_params: set[str] = set()
 
     def build(self, node: ast.AST) -> Any:
-        sp = self.kit.sp
         if isinstance(node, ast.Expression):
             return self.build(node.body)
+        return self.constant(self._build(node), node)
+
+    def _build(self, node: ast.AST) -> Any:
+        sp = self.kit.sp
         if isinstance(node, ast.Constant):
             value = node.value
             if isinstance(value, bool) or value is None:
@@ -407,16 +426,27 @@ class _Builder:
         return self.kit.builders[name](*args)
 
     def power(self, base: Any, exponent: Any, node: ast.AST) -> Any:
-        if base.is_number and exponent.is_number:
-            b, e = complex(base.evalf()), complex(exponent.evalf())
-            if b.imag or e.imag:
-                raise _refuse(node, "complex numbers are not allowed")
-            b, e = b.real, e.real
+        if not base.free_symbols and not exponent.free_symbols:
+            b, e = _exact_constant(base), _exact_constant(exponent)
             if b == 0 and e < 0:
                 raise _refuse(node, "division by zero")
             if b != 0 and abs(e) * abs(math.log10(abs(b))) > 300:
                 raise _refuse(node, f"the number {b:g}**{e:g} is out of range")
         return base ** exponent
+
+    def constant(self, value: Any, node: ast.AST) -> Any:
+        """``value`` if it is not a constant, or a real constant within MAX_NUMBER (so
+        SymPy, asked whether a function of it is positive, never needs unbounded
+        precision: sin(exp(exp(exp(5)))) is refused here)."""
+        if value.free_symbols:
+            return value
+        number = _exact_constant(value)
+        if math.isnan(number):
+            raise _refuse(node, f"the constant {value} is not a real number")
+        if not math.isfinite(number) or abs(number) > MAX_NUMBER:
+            raise _refuse(node, f"the constant {value} is out of range "
+                                f"(|n| <= {MAX_NUMBER:g})")
+        return value
 
 
 def _syntax_tree(text: str) -> ast.Expression:
@@ -440,7 +470,24 @@ def _syntax_tree(text: str) -> ast.Expression:
         raise FormulaError(f"formula {text!r} cannot be parsed: {exc}") from None
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
         raise FormulaError(f"formula is too long: more than {MAX_NODES} syntax nodes")
+    calls = _nested_calls(tree)
+    if calls > MAX_NESTED_CALLS:
+        raise FormulaError(f"formula nests {calls} function calls inside each other, at most "
+                           f"{MAX_NESTED_CALLS} (such as exp(exp(exp(x))): values that grow "
+                           f"beyond any float range)")
     return tree
+
+
+def _nested_calls(tree: ast.AST) -> int:
+    """The most function calls nested inside each other in ``tree``."""
+    most = 0
+    stack = [(tree, 0)]
+    while stack:
+        node, nested = stack.pop()
+        nested += isinstance(node, ast.Call)
+        most = max(most, nested)
+        stack.extend((child, nested) for child in ast.iter_child_nodes(node))
+    return most
 
 
 def _parse(text: str, params: Iterable[str]) -> tuple[Any, Any]:
@@ -612,17 +659,23 @@ def _recognise(e: Any, kit: Any) -> Any | None:
         for scale in (1, -1, sp.Rational(1, 2), -sp.Rational(1, 2), 2, -2):
             candidates += [sp.tanh(scale * a), kit.sigmoid(scale * a)]
     symbols = sorted(e.free_symbols, key=str)
-    points = [{s: sp.Rational(v) for s, v in zip(symbols, values, strict=False)}
-              for values in (("0.37", "1.3", "0.7", "2.1"), ("-0.81", "0.6", "1.9", "0.4"),
-                             ("1.73", "2.2", "0.3", "1.1"))]
+    points = [dict(zip(symbols, values, strict=False))
+              for values in ((0.37, 1.3, 0.7, 2.1), (-0.81, 0.6, 1.9, 0.4),
+                             (1.73, 2.2, 0.3, 1.1))]
     standard = _standard(e, kit)
+    try:
+        at_points = [_mp_at(standard, p) for p in points]
+    except _BeyondExact:
+        return None
     for cand in candidates:
+        candidate = _standard(cand, kit)
         try:
-            close = all(abs(complex((standard - _standard(cand, kit)).subs(p).evalf(30)))
-                        < 1e-20 for p in points)
-            if close and sp.cancel(sp.together(
-                    (standard - _standard(cand, kit)).rewrite(sp.exp))) == 0:
+            close = all(abs(_mp_at(candidate, p) - v) <= 1e-14 * max(1.0, abs(v))
+                        for p, v in zip(points, at_points, strict=True))
+            if close and sp.cancel(sp.together((standard - candidate).rewrite(sp.exp))) == 0:
                 return cand
+        except _BeyondExact:
+            continue
         except (TypeError, ValueError, ZeroDivisionError):  # pragma: no cover - odd forms
             continue
     return None
@@ -765,10 +818,10 @@ class _Program:
             op, extra = self._symbols[e]
             step = (op, (), extra)
         elif e.is_number:
-            value = complex(sp.N(e, 20))
-            if value.imag or not math.isfinite(value.real):
+            value = _exact_constant(e)
+            if not math.isfinite(value):
                 raise FormulaError(f"the constant {e} is not a finite real number")
-            step = ("const", (), value.real)
+            step = ("const", (), value)
         elif e.is_Add:
             step = ("add", tuple(self._visit(a) for a in e.args), None)
         elif e.is_Mul:
@@ -869,35 +922,275 @@ def _compile(text: str, params: tuple[str, ...], learnable: tuple[str, ...]) -> 
                      param_derivatives, program, exact)
 
 
+# ================================================================ exact evaluation, bounded
+#
+# Where the float64 program gives NaN (or inf) the value is recomputed with mpmath,
+# walking the SymPy tree node by node (SymPy itself evaluates nothing: its automatic
+# simplification of numbers such as sin(exp(10**30)) needs unbounded precision).  The
+# work is bounded by construction, not by a timer: at most EXACT_PRECISIONS[-1] bits,
+# and no argument beyond 2**EXACT_MAGNITUDE_BITS reaches a function whose cost grows
+# with the size of its argument (exp, sin, cos need the argument modulo ln 2 or pi).
+
+EXACT_PRECISIONS = (96, 192, 384, 768, 1536)  # bits tried in turn until two agree
+EXACT_MAGNITUDE_BITS = 1024  # |u| < 2**1024 (float64's range) for sin, cos, exp ... args
+LIMIT_STEP_BITS = 200        # a removable singularity's limit: the values at x ± 2**-200
+LIMIT_GROWTH = 2.0**20       # ... infinite if they exceed this times those at x ± 2**-100
+
+
+class _BeyondExact(Exception):
+    """Exact evaluation would need unbounded work (the reason in words)."""
+
+
+@functools.lru_cache(maxsize=512)
+def _exact_steps(expr: Any) -> tuple[tuple[str, tuple[int, ...], Any], ...]:
+    """``expr`` as a straight-line program for :class:`_Exact`, one step per distinct
+    sub-expression (``(op, argument steps, extra)``, the last step the result): the
+    SymPy tree is walked once per expression, not once per point."""
+    sp = _kit().sp
+    steps: list[tuple[str, tuple[int, ...], Any]] = []
+    index: dict[Any, int] = {}
+
+    def visit(e: Any) -> int:
+        if e in index:
+            return index[e]
+        if e.is_Symbol:
+            step = ("symbol", (), e)
+        elif e.is_Rational:
+            step = ("number", (), (int(e.p), int(e.q)))
+        elif e.is_Float:
+            step = ("number", (), e._mpf_)
+        elif e is sp.pi or e is sp.E:
+            step = (str(e), (), None)
+        elif e.is_Add or e.is_Mul:
+            step = ("add" if e.is_Add else "mul", tuple(visit(a) for a in e.args), None)
+        elif e.is_Pow:
+            step = ("pow", (visit(e.base), visit(e.exp)), None)
+        elif e.func == sp.Heaviside:
+            step = ("heaviside", tuple(visit(a) for a in e.args), None)
+        elif e.func.__name__ in _NUMPY:
+            step = ("function", tuple(visit(a) for a in e.args), e.func.__name__)
+        else:
+            raise _BeyondExact(f"{e.func.__name__} cannot be evaluated exactly")
+        steps.append(step)
+        index[e] = len(steps) - 1
+        return index[e]
+
+    visit(expr)
+    return tuple(steps)
+
+
+@functools.cache
+def _mp_context(bits: int) -> Any:
+    """An mpmath context of its own with ``bits`` of precision (never changed, so
+    threads may share it; making one costs about a millisecond)."""
+    import mpmath
+
+    ctx = mpmath.MPContext()
+    ctx.prec = bits
+    return ctx
+
+
+class _Exact:
+    """One evaluation of a SymPy expression with mpmath at one precision."""
+
+    def __init__(self, env: Mapping[Any, float], bits: int,
+                 shift: tuple[Any, int, int] | None) -> None:
+        self.ctx = ctx = _mp_context(bits + (2 * LIMIT_STEP_BITS if shift else 0))
+        self.env = {s: ctx.mpf(v) for s, v in env.items()}
+        if shift is not None:  # the variable moved by ± 2**-step_bits max(1, |x|)
+            variable, side, step_bits = shift
+            x = self.env[variable]
+            self.env[variable] = x + side * ctx.ldexp(max(ctx.mpf(1), abs(x)), -step_bits)
+        self.overflowed = False  # an intermediate value was beyond exp(2**1024)
+
+    def value(self, e: Any) -> Any:
+        """``e`` at the environment: its steps (:func:`_exact_steps`), run in order."""
+        ctx = self.ctx
+        results: list[Any] = []
+        for op, args, extra in _exact_steps(e):
+            a = [results[i] for i in args]
+            if op == "symbol":
+                r = self.env[extra]
+            elif op == "number":  # (p, q) of a rational, or the _mpf_ of a Float
+                r = ctx.mpf(extra[0]) / extra[1] if len(extra) == 2 else ctx.make_mpf(extra)
+            elif op == "pi":
+                r = +ctx.pi
+            elif op == "E":
+                r = +ctx.e
+            elif op == "add":
+                r = ctx.fsum(a)
+            elif op == "mul":
+                r = ctx.fprod(a)
+            elif op == "pow":
+                r = self.power(*a)
+            elif op == "heaviside":
+                u = a[0]
+                at_zero = a[1] if len(a) > 1 else ctx.mpf(0.5)
+                r = ctx.nan if ctx.isnan(u) else (at_zero if u == 0 else ctx.mpf(int(u > 0)))
+            else:
+                r = self.function(extra, a)
+            if isinstance(r, ctx.mpc):
+                r = r.real if r.imag == 0 else ctx.nan  # complex: not a real number
+            results.append(r)
+        return results[-1]
+
+    def function(self, name: str, args: list[Any]) -> Any:
+        ctx = self.ctx
+        if any(ctx.isnan(a) for a in args):
+            return ctx.nan
+        if name in ("Max", "Min"):
+            return max(args) if name == "Max" else min(args)
+        (u,) = args
+        if ctx.isinf(u) or ctx.mag(u) > EXACT_MAGNITUDE_BITS:
+            return self.huge(name, u)
+        try:
+            if name == "sigmoid":
+                return 1 / (1 + ctx.exp(-u))
+            if name == "softplus":
+                return ctx.log1p(ctx.exp(u)) if u < 0 else u + ctx.log1p(ctx.exp(-u))
+            if name == "Phi":
+                return ctx.ncdf(u)
+            if name == "Abs":
+                return abs(u)
+            return getattr(ctx, name)(u)
+        except OverflowError:  # mpmath's erfc of numbers near 2**1024
+            raise _BeyondExact(f"{name} of a number near 2**{EXACT_MAGNITUDE_BITS}") from None
+
+    def huge(self, name: str, u: Any) -> Any:
+        """``name`` at an infinite argument or one beyond ``2**EXACT_MAGNITUDE_BITS``:
+        its limit, or inf for those that grow fast (``exp``, ``cosh`` ...); ``sin`` and
+        ``cos`` have neither (their value would need the argument modulo pi)."""
+        ctx = self.ctx
+        if name in ("log", "log1p"):  # cheap at any size: the exponent times ln 2
+            return ctx.log(u)
+        if name == "asinh":
+            return ctx.sign(u) * ctx.log(2 * abs(u))  # exact to far below 2**-1024
+        limits = {"sigmoid": (0, 1), "softplus": (0, u), "tanh": (-1, 1), "erf": (-1, 1),
+                  "erfc": (2, 0), "Phi": (0, 1), "atan": (-ctx.pi / 2, ctx.pi / 2),
+                  "sign": (-1, 1), "Abs": (-u, u), "exp": (0, ctx.inf),
+                  "expm1": (-1, ctx.inf), "sinh": (-ctx.inf, ctx.inf),
+                  "cosh": (ctx.inf, ctx.inf)}
+        if name not in limits:
+            raise _BeyondExact(f"{name} of a number beyond 2**{EXACT_MAGNITUDE_BITS} in size")
+        r = ctx.mpf(limits[name][int(u > 0)])
+        if ctx.isinf(r) and not ctx.isinf(u):
+            self.overflowed = True
+        return r
+
+    def power(self, b: Any, p: Any) -> Any:
+        """``b ** p`` as SymPy defines it for real numbers (NaN where it is complex)."""
+        ctx = self.ctx
+        if ctx.isnan(b) or ctx.isnan(p):
+            return ctx.nan
+        if b == 0 and p < 0:
+            raise ZeroDivisionError
+        if ctx.isint(p) and abs(p) <= 2**20:
+            return ctx.power(b, int(p))
+        if b == 0:
+            return ctx.mpf(0)
+        if b < 0:
+            return ctx.nan  # SymPy's principal root is complex
+        return self.function("exp", [p * ctx.log(b)])
+
+
+def _mp_at(expr: Any, env: Mapping[Any, float], shift: tuple[Any, int, int] | None = None
+           ) -> float:
+    """``expr`` at the values ``env`` (symbol -> float), rounded to float64 from mpmath
+    values at increasing precisions until two agree to 2**-50, relative, or, where
+    cancellation leaves a value near 0 (``1 - tanh(x)**2`` at -1e27), to 2**-(p / 2)
+    absolute with p the lower precision (the error of the value at 2p is then about
+    2**-(3p / 2) times the size of the terms that cancel); NaN where undefined or not
+    real.
+    ``shift=(variable, ±1, b)`` moves the variable by ± 2**-b max(1, |x|).
+    Raises :class:`_BeyondExact` when the work would be unbounded."""
+    previous = None
+    previous_bits = 0
+    for bits in EXACT_PRECISIONS:
+        exact = _Exact(env, bits, shift)
+        try:
+            value = exact.value(expr)
+        except ZeroDivisionError:
+            value = exact.ctx.nan
+        current = float(value)
+        if math.isnan(current) and exact.overflowed:
+            raise _BeyondExact(f"an intermediate value is beyond exp(2**{EXACT_MAGNITUDE_BITS})")
+        if previous is not None and (
+                previous == current or (math.isnan(previous) and math.isnan(current))
+                or abs(previous - current) <= max(2.0**-50 * abs(current),
+                                                  2.0**-(previous_bits // 2))):
+            return current
+        previous, previous_bits = current, bits
+    raise _BeyondExact(f"its value does not settle within {EXACT_PRECISIONS[-1]} bits of "
+                       f"precision")
+
+
 def _exact_value(expr: Any, variable: Any, point: float, values: Mapping[str, float]) -> float:
-    """``expr`` at ``point`` by SymPy (mpmath: no overflow), or its limit there; NaN
-    when it is not a real number."""
-    kit = _kit()
-    sp = kit.sp
-    subs = {sp.Symbol(k, real=True): sp.Float(v) for k, v in values.items()}
-    expr = expr.subs(subs)
-    x0 = sp.Rational(float(point))
+    """``expr`` at ``point`` computed exactly (mpmath: no overflow), or where it is
+    undefined (``sin(x)/x`` at 0) the mean of its values at ``point ± 2**-200
+    max(1, |point|)`` (its limit, or at a jump the mean of the one-sided limits, the
+    convention of the kinks); inf when one of them is infinite or over 2**20 times
+    larger than at ``point ± 2**-100 max(1, |point|)`` (the derivative of
+    ``sqrt(abs(x))`` at 0: a power-law pole); NaN when it is not a real number there.
+
+    Raises
+    ------
+    FormulaError
+        When the exact value would need unbounded work (``sin(exp(x))`` at 1e30).
+    """
+    sp = _kit().sp
+    env: dict[Any, float] = {sp.Symbol(k, real=True): float(v) for k, v in values.items()}
+    env[variable] = float(point)
     try:
-        value = expr.subs(variable, x0).evalf(25)
-        if value.has(sp.nan, sp.zoo) or not value.is_number:
-            value = sp.limit(expr, variable, x0)
-        value = complex(value.evalf(25)) if value.is_finite else complex(value)
-    except (TypeError, ValueError, ZeroDivisionError, NotImplementedError, OverflowError):
+        value = _mp_at(expr, env)
+        if not math.isnan(value):
+            return value
+        sides = [_mp_at(expr, env, (variable, side, LIMIT_STEP_BITS)) for side in (-1, 1)]
+        if all(math.isfinite(v) for v in sides):
+            wider = [_mp_at(expr, env, (variable, side, LIMIT_STEP_BITS // 2))
+                     for side in (-1, 1)]
+            if any(abs(v) > LIMIT_GROWTH * max(1.0, abs(w))
+                   for v, w in zip(sides, wider, strict=True)):
+                return math.inf  # growing without bound as x nears the point
+        low, high = sides
+    except _BeyondExact as reason:
+        raise FormulaError(
+            f"formula {str(expr)!r} cannot be evaluated at {variable} = {point:g}: "
+            f"{reason}; an activation must have values neuronlab can compute with bounded "
+            f"work (keep the arguments of exp, sin and cos within float range, e.g. "
+            f"exp(tanh(x)) rather than exp(exp(x)))") from None
+    if math.isnan(low) or math.isnan(high):
         return math.nan
-    if value.imag:
-        return math.nan
-    return float(value.real)
+    if math.isinf(low) or math.isinf(high):
+        return low if low == high else math.inf  # infinite there (1 / |x| at 0)
+    return (low + high) / 2  # the limit, or at a jump the mean of the one-sided values
+
+
+def _exact_constant(expr: Any) -> float:
+    """A constant sub-expression's float value (NaN if not real; inf beyond float
+    range), with bounded work; :class:`FormulaError` when that is not enough."""
+    try:
+        return _mp_at(expr, {})
+    except _BeyondExact as reason:
+        raise FormulaError(f"the constant {expr} cannot be evaluated: {reason}") from None
+
+
+MAX_KINK_DEGREE = 8  # kinks where a polynomial condition of at most this degree is 0
 
 
 def _numeric_kinks(compiled: _Compiled, values: Mapping[str, float]) -> tuple[float, ...]:
-    """Real x where an argument of abs, sign, heaviside or a max/min pair is zero."""
+    """Real x where an argument of abs, sign, heaviside or a max/min pair is zero.
+
+    A condition polynomial in x (``x - alpha*x``, ``x**2 - 2``) is solved from its
+    coefficients, each evaluated with bounded work; another one is solved by SymPy
+    when it holds no parameter (``exp(x) - 2``; substituting a value for a parameter
+    would let SymPy evaluate numbers such as exp(exp(exp(1000))) without bound) and
+    its solutions are a finite set."""
     kit = _kit()
     sp = kit.sp
     x = compiled.variable
-    subs = {sp.Symbol(k, real=True): sp.Float(v) for k, v in values.items()}
-    expr = compiled.stable.subs(subs)
+    env = {sp.Symbol(k, real=True): float(v) for k, v in values.items()}
     conditions = []
-    for node in expr.atoms(sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min):
+    for node in compiled.stable.atoms(sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min):
         args = node.args[:1] if node.func in (sp.Abs, sp.sign, sp.Heaviside) else node.args
         if node.func in (sp.Max, sp.Min):
             conditions += [a - b for i, a in enumerate(args) for b in args[i + 1:]]
@@ -908,15 +1201,49 @@ def _numeric_kinks(compiled: _Compiled, values: Mapping[str, float]) -> tuple[fl
         if x not in condition.free_symbols:
             continue
         try:
-            solutions = sp.solveset(condition, x, domain=sp.S.Reals)
-        except (NotImplementedError, ValueError, TypeError):  # pragma: no cover
+            if condition.is_polynomial(x) and sp.degree(condition, x) <= MAX_KINK_DEGREE:
+                roots = _polynomial_roots([_mp_at(c, env) for c in
+                                           sp.Poly(condition, x).all_coeffs()])
+            elif condition.free_symbols == {x}:
+                solutions = sp.solveset(condition, x, domain=sp.S.Reals)
+                roots = ([_mp_at(s, {}) for s in solutions]
+                         if isinstance(solutions, sp.FiniteSet) else [])
+            else:
+                roots = []
+        except (_BeyondExact, NotImplementedError, ValueError, TypeError):  # pragma: no cover
             continue
-        if isinstance(solutions, sp.FiniteSet):
-            for s in solutions:
-                value = complex(sp.N(s, 20))
-                if not value.imag and math.isfinite(value.real):
-                    kinks.add(float(value.real) + 0.0)
+        kinks.update(float(r) + 0.0 for r in roots if math.isfinite(r))
     return tuple(sorted(kinks))
+
+
+def _polynomial_roots(coefficients: list[float]) -> list[float]:
+    """The real roots of the polynomial with these coefficients (highest degree first):
+    exact division for a line, NumPy's eigenvalue roots polished by Newton steps else."""
+    c = np.array(coefficients, dtype=np.float64)
+    if not np.isfinite(c).all():
+        return []
+    nonzero = np.flatnonzero(c)
+    if len(nonzero) == 0:
+        return []
+    c = c[nonzero[0]:]
+    if len(c) == 1:
+        return []
+    if len(c) == 2:
+        return [-c[1] / c[0]]
+    ctx = _mp_context(128)
+    exact, slope = [ctx.mpf(v) for v in c], [ctx.mpf(v) for v in np.polyder(c)]
+    roots = []
+    for r in np.roots(c):
+        if abs(r.imag) > 1e-6 * max(1.0, abs(r)):
+            continue
+        t = ctx.mpf(float(r.real))
+        for _ in range(4):  # Newton in 128 bits: the eigenvalue solver leaves a few ulps
+            d = ctx.polyval(slope, t)
+            if d == 0:
+                break
+            t -= ctx.polyval(exact, t) / d
+        roots.append(float(t))
+    return roots
 
 
 # ================================================================ properties, measured
@@ -1119,13 +1446,16 @@ def _evaluate(compiled: _Compiled, z: np.ndarray, values: Mapping[str, float],
               which: tuple[int, ...], repair_limit: int | None = REPAIR_LIMIT
               ) -> list[np.ndarray]:
     """Outputs ``which`` (0: g, 1: g', 2...: dg/dp) at z, as fresh float64 arrays of z's
-    shape; NaN exactly where z is NaN (after the exact repair of at most
-    ``repair_limit`` distinct points, all for None)."""
+    shape; NaN exactly where z is NaN.  Where the program gives NaN or ±inf at a finite
+    z (an intermediate overflow: ``sin(x)/x`` at 1e-310 computes 1/x = inf) the value is
+    recomputed exactly (at most ``repair_limit`` distinct points, all for None); a true
+    overflow (``exp(x)`` at 1000) stays inf."""
     z64 = np.asarray(z, dtype=np.float64)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         outs = compiled.program.run(z64, values, which)
     nan_in = np.isnan(z64)
     any_nan_in = bool(nan_in.any())
+    finite_in = np.isfinite(z64)
     results: list[np.ndarray] = []
     for w, out in zip(which, outs, strict=True):
         fresh = (isinstance(out, np.ndarray) and out.shape == z64.shape
@@ -1133,8 +1463,8 @@ def _evaluate(compiled: _Compiled, z: np.ndarray, values: Mapping[str, float],
                  and not any(out is r for r in results))
         if not fresh:  # a constant, the input itself, or shared with another output
             out = np.array(np.broadcast_to(out, z64.shape), dtype=np.float64)
-        nan_out = np.isnan(out)
-        bad = nan_out & ~nan_in if any_nan_in else nan_out
+        bad = ~np.isfinite(out)
+        bad &= finite_in
         if bad.any():
             points = np.unique(z64[bad])[:repair_limit]
             exact = {float(p): _exact_value(compiled.exact[w], compiled.variable, float(p),
@@ -1178,6 +1508,10 @@ def _measured(text: str, params: tuple[tuple[str, float], ...],
                                f"{at:g}; rewrite it with stable functions (softplus, "
                                f"sigmoid, tanh)")
     inside = np.abs(z) <= PROBE_RANGE  # beyond, inf may be a true overflow (exp(x))
+    if not np.isfinite(a[inside]).all():
+        at = float(z[inside][~np.isfinite(a[inside])][0])
+        raise FormulaError(f"formula {text!r} is infinite (or beyond the float range) at "
+                           f"x = {at:g}; an activation needs finite values")
     if not np.isfinite(d[inside]).all():
         at = float(z[inside][~np.isfinite(d[inside])][0])
         raise FormulaError(f"formula {text!r}: its derivative is infinite (or beyond the "

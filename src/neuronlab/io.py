@@ -27,6 +27,11 @@ only through ``Sequential.from_config`` (registered layer and activation names),
 the tensors must match the rebuilt network exactly.  Every problem is a
 ``ValueError`` that names the file and what is wrong with it.
 
+Every size in the architecture is an integer checked in range by the layer that uses
+it before anything is allocated (``"units": 50000.0`` or ``true`` is refused), and
+weights holding NaN or infinity are neither saved nor loaded unless asked for with
+``allow_nonfinite=True`` (a model that predicts NaN is refused loudly, not carried on).
+
 Saving is atomic: the file is written to a temporary file in the same directory,
 flushed to disk and then renamed over ``path``, so an interrupted save leaves any
 previous file at ``path`` intact; a symlink stays a symlink (its target is replaced)
@@ -93,7 +98,7 @@ _SIZE_SLACK = 2**20
 
 
 def save(model: Sequential, path: str | os.PathLike[str], *,
-         metadata: dict[str, Any] | None = None) -> None:
+         metadata: dict[str, Any] | None = None, allow_nonfinite: bool = False) -> None:
     """Write ``model`` (architecture and weights) to a safetensors file at ``path``.
 
     Parameters
@@ -108,6 +113,10 @@ def save(model: Sequential, path: str | os.PathLike[str], *,
         Anything to keep with the weights (training configuration, scores ...).  It
         must be plain JSON: string keys; values ``None``, bool, int, finite float,
         str, and lists/tuples/dicts of those.  :func:`read_metadata` returns it.
+    allow_nonfinite : bool, default False
+        Write weights holding NaN or infinity (a diverged run kept for inspection).
+        By default such a model is refused: it predicts NaN, and :func:`load` refuses
+        it too unless given the same flag.
 
     Raises
     ------
@@ -116,7 +125,8 @@ def save(model: Sequential, path: str | os.PathLike[str], *,
         message names the offending key); nothing is written then.
     ValueError
         The model cannot be rebuilt by :func:`load` (an unregistered layer or
-        activation class, unnamed or duplicate parameter names).
+        activation class, unnamed or duplicate parameter names), or holds NaN or
+        infinite weights without ``allow_nonfinite=True``; nothing is written then.
     """
     if not isinstance(model, Sequential):
         raise TypeError(f"save() needs a neuronlab Sequential model, got {type(model).__name__}")
@@ -134,6 +144,10 @@ def save(model: Sequential, path: str | os.PathLike[str], *,
                          f"it cannot be saved") from err
 
     tensors = _named_parameters(model)
+    if not allow_nonfinite:
+        _check_finite_tensors({name: p.value for name, p in tensors.items()},
+                              "the model holds", "save it anyway (a diverged run kept for "
+                              "inspection) with save(..., allow_nonfinite=True)")
     arrays = []
     header: dict[str, Any] = {"__metadata__": {
         "neuronlab_format": str(FORMAT_VERSION),
@@ -155,6 +169,21 @@ def save(model: Sequential, path: str | os.PathLike[str], *,
     header_bytes = json.dumps(header, separators=(",", ":")).encode("utf-8")
     header_bytes += b" " * (-len(header_bytes) % 8)  # align the data, as safetensors does
     _atomic_write(path, [len(header_bytes).to_bytes(8, "little"), header_bytes], arrays)
+
+
+def _check_finite_tensors(tensors: dict[str, np.ndarray], what: str, anyway: str) -> None:
+    """Refuse tensors holding NaN or infinity, naming them (a ValueError: ``what`` they
+    are, and how to go on ``anyway``)."""
+    bad = {name: int(np.count_nonzero(~np.isfinite(value))) for name, value in tensors.items()
+           if not np.isfinite(value).all()}
+    if bad:
+        listed = ", ".join(f"{name!r} ({count} of {tensors[name].size})"
+                           for name, count in list(bad.items())[:5])
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise ValueError(f"{what} non-finite weights (NaN or infinity) in {listed}{more}: "
+                         f"such a model predicts NaN. Re-initialize or retrain it (a lower "
+                         f"learning rate or gradient clipping avoids divergence), or "
+                         f"{anyway}")
 
 
 def _check_json(value: Any, where: str) -> None:
@@ -238,20 +267,23 @@ def _atomic_write(path: str | os.PathLike[str], chunks: Iterable[bytes],
 # -- loading ----------------------------------------------------------------------------
 
 
-def load(path: str | os.PathLike[str]) -> Sequential:
+def load(path: str | os.PathLike[str], *, allow_nonfinite: bool = False) -> Sequential:
     """Rebuild the network saved at ``path`` by :func:`save`.
 
     The architecture is rebuilt through ``Sequential.from_config`` from registered
     names only, then every tensor is checked against it (names, shapes, dtypes)
-    before the weights are read.  Nothing in the file is executed.
+    before the weights are read.  Nothing in the file is executed.  Weights holding
+    NaN or infinity are refused (such a model predicts NaN) unless
+    ``allow_nonfinite=True``, e.g. to inspect a diverged run saved with the same flag.
 
     Raises
     ------
     ValueError
         The file is not a valid safetensors file (bad header length, JSON, dtype,
         shape or offsets, truncated data, trailing bytes), not a neuronlab model,
-        names an unknown layer or activation, or holds tensors made for another
-        architecture.  The message names the file and the problem.
+        names an unknown layer or activation, holds tensors made for another
+        architecture, or non-finite weights (without ``allow_nonfinite``).  The message
+        names the file and the problem.
     """
     with open(path, "rb") as f:
         header = _read_header(f, path)
@@ -272,6 +304,13 @@ def load(path: str | os.PathLike[str]) -> Sequential:
                                  f"(the file changed while it was read?)")
             stored = np.frombuffer(raw, dtype=entry.dtype).reshape(entry.shape)
             np.copyto(parameter.value, stored)  # a writable copy, in native byte order
+    if not allow_nonfinite:
+        try:
+            _check_finite_tensors({name: p.value for name, p in parameters.items()},
+                                  "it holds", "load it anyway with load(..., "
+                                  "allow_nonfinite=True)")
+        except ValueError as err:
+            raise _bad(path, str(err)) from None
     return model
 
 

@@ -29,6 +29,7 @@ import numpy as np
 from neuronlab import activations
 from neuronlab import init as initializers
 from neuronlab._registry import Registry
+from neuronlab._validate import check_finite, check_integer
 from neuronlab.parameter import Parameter
 
 
@@ -120,10 +121,11 @@ class Dense(Layer):
                  init: str | initializers.Initializer = "glorot_uniform",
                  bias_init: float = 0.0, dtype: Any = np.float32,
                  seed: int | np.random.Generator | None = None) -> None:
-        for label, value in (("fan_in", fan_in), ("fan_out", fan_out)):
-            if not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"Dense {label} must be a positive integer, got {value!r}")
-        self.fan_in, self.fan_out = int(fan_in), int(fan_out)
+        # sizes are checked as integers before anything is allocated: a model file's
+        # "fan_out": 5e4 or true is refused here, not turned into an allocation
+        self.fan_in = check_integer(fan_in, "Dense fan_in", low=1)
+        self.fan_out = check_integer(fan_out, "Dense fan_out", low=1)
+        bias_init = check_finite(bias_init, "Dense bias_init")
         self.dtype = np.dtype(dtype)
         initializer = initializers.get(init)
         self.W = Parameter(initializer((self.fan_in, self.fan_out), _rng(seed), self.dtype), "W")
@@ -239,9 +241,8 @@ class Maxout(Layer):
     def __init__(self, fan_in: int, units: int, k: int = 2,
                  init: str | initializers.Initializer = "glorot_uniform", bias_init: float = 0.0,
                  dtype: Any = np.float32, seed: int | np.random.Generator | None = None) -> None:
-        if not isinstance(k, int | np.integer) or k < 1:
-            raise ValueError(f"Maxout k (pieces per unit) must be a positive integer, got {k!r}")
-        self.units, self.k = int(units), int(k)
+        self.units = check_integer(units, "Maxout units", low=1)
+        self.k = check_integer(k, "Maxout k (pieces per unit)", low=1)
         self.dense = Dense(fan_in, self.units * self.k, init, bias_init, dtype, seed)
         self.argmax: np.ndarray | None = None
 
@@ -294,9 +295,9 @@ class Dropout(Layer):
     """
 
     def __init__(self, rate: float = 0.5, seed: int | np.random.Generator | None = None) -> None:
-        if not 0.0 <= rate < 1.0:
+        self.rate = check_finite(rate, "Dropout rate")
+        if not 0.0 <= self.rate < 1.0:
             raise ValueError(f"Dropout rate must be in [0, 1), got {rate!r}")
-        self.rate = float(rate)
         self.rng = _rng(seed)
         self.mask: np.ndarray | None = None
 

@@ -14,7 +14,8 @@ and ``gradient`` returns ``dJ/dy_pred`` (same shape and dtype as ``y_pred``), so
 - the regression losses (``mse``, ``mae``, ``huber``) and the binary cross-entropies
   treat every output as its own prediction and *average* over the ``m`` outputs,
   ``J_i = (1/m) sum_k ...``, so J is the mean over all ``n m`` entries (PyTorch's and
-  Keras's ``reduction="mean"``);
+  Keras's ``reduction="mean"``); ``mse(half=True, outputs="sum")`` instead *sums*
+  over the outputs, the lecture's ``J_i = 1/2 e^T e``;
 - the categorical cross-entropies *sum* over the classes, ``J_i = -sum_k y_k log p_k``,
   because the classes form one distribution.
 
@@ -205,6 +206,24 @@ def _check_probabilities(p: np.ndarray, loss: str) -> None:
         )
 
 
+def _check_distributions(p: np.ndarray) -> None:
+    """Reject rows of ``p`` that do not sum to 1 (NaN passes through, to be seen in the
+    loss).  The tolerance, ``max(1e-4, 16 m eps)`` for m classes, covers the rounding
+    of a softmax in the dtype; a row further off is not a distribution, and the
+    cross-entropy of it would be a number that measures nothing."""
+    sums = p.sum(axis=1, dtype=np.float64)
+    tolerance = max(1e-4, 16 * p.shape[1] * float(np.finfo(p.dtype).eps))
+    off = np.flatnonzero(np.abs(sums - 1) > tolerance)
+    if off.size:
+        row = int(off[0])
+        raise ValueError(
+            f"cross_entropy expects each row of y_pred to be a probability distribution "
+            f"summing to 1, but row {row} sums to {sums[row]:.6g} ({off.size} of {len(p)} "
+            f"rows are off by more than {tolerance:.2g}); normalise it "
+            f"(y_pred / y_pred.sum(axis=1, keepdims=True)), end the network with a "
+            f"softmax, or for independent outputs use 'binary_cross_entropy'")
+
+
 def _clamped_log(x: np.ndarray) -> np.ndarray:
     """max(log x, -100) for x in [0, 1], without evaluating log(0)."""
     tiny = np.finfo(x.dtype).smallest_subnormal
@@ -216,9 +235,10 @@ def _log_base(base: str | float) -> float:
     """ln(base) after validating ``base`` ("e" or a positive number other than 1)."""
     if base == "e":
         return 1.0
-    if isinstance(base, bool) or not isinstance(base, int | float) or not base > 0 or base == 1:
-        raise ValueError(f"base must be 'e' or a positive number other than 1 (e.g. 2), "
-                         f"got {base!r}")
+    if isinstance(base, bool) or not isinstance(base, int | float) or not base > 0 \
+            or base == 1 or not math.isfinite(base):  # log(inf) would make every J 0
+        raise ValueError(f"base must be 'e' or a finite positive number other than 1 "
+                         f"(e.g. 2), got {base!r}")
     return math.log(base)
 
 
@@ -231,45 +251,70 @@ def _base_config(base: str | float) -> str | float:
 
 @REGISTRY.register("mse", "mean_squared_error", "squared_error")
 class MSE(Loss):
-    """Mean squared error over samples and outputs.
+    """Squared error: the mean over samples of the mean (or sum) over outputs.
 
     J = c / (n m) * sum_ik (y_hat_ik - y_ik)^2, dJ/dy_hat = 2 c (y_hat - y) / (n m),
-    with c = 1 (PyTorch ``MSELoss``, Keras) or c = 1/2 with ``half=True``.
+    with c = 1 (PyTorch ``MSELoss``, Keras) or c = 1/2 with ``half=True``; with
+    ``outputs="sum"`` the m outputs are summed, not averaged (no 1/m):
+    J = c / n * sum_i e_i^T e_i with e = y_hat - y.
 
     Parameters
     ----------
     half : bool, default False
-        Multiply by 1/2 so the gradient is ``e / (n m)``: the lecture's
-        ``J = 1/2 e^T e`` for one output, and scikit-learn's squared loss
-        (``mean((y - y_hat)^2) / 2``).
+        Multiply by 1/2 so the gradient is ``e / (n m)`` (``e / n`` with
+        ``outputs="sum"``): scikit-learn's squared loss (``mean((y - y_hat)^2) / 2``).
+    outputs : {"mean", "sum"}, default "mean"
+        How a sample's outputs combine.  ``half=True, outputs="sum"`` is the lecture's
+        cost ``J = 1/2 e^T e = (e_1^2 + e_2^2) / 2`` for two outputs, whose gradient is
+        ``e`` itself (per sample; averaged over the n samples of a batch).
+
+    Examples
+    --------
+    >>> lecture = MSE(half=True, outputs="sum")  # J = 1/2 e^T e
+    >>> y_hat, y = np.array([[0.8, 0.3]]), np.array([[1.0, 0.0]])
+    >>> round(lecture.value(y_hat, y), 12)  # (0.2^2 + 0.3^2) / 2
+    0.065
+    >>> lecture.gradient(y_hat, y).round(12)  # e = y_hat - y
+    array([[-0.2,  0.3]])
     """
 
-    formula = "J = c/(n m) sum_ik (y_hat_ik - y_ik)^2, c = 1 (or 1/2 if half)"
-    gradient_formula = "dJ/dy_hat = 2 c (y_hat - y) / (n m)"
+    formula = ("J = c/(n m) sum_ik (y_hat_ik - y_ik)^2, c = 1 (or 1/2 if half); "
+               "outputs='sum': no 1/m")
+    gradient_formula = "dJ/dy_hat = 2 c (y_hat - y) / (n m)   (outputs='sum': / n)"
 
-    def __init__(self, half: bool = False) -> None:
+    def __init__(self, half: bool = False, outputs: str = "mean") -> None:
         if not isinstance(half, bool | np.bool_):
             raise TypeError(f"mse half must be True or False, got {half!r}")
+        if outputs not in ("mean", "sum"):
+            raise ValueError(f"mse outputs must be 'mean' (average over the outputs, as "
+                             f"PyTorch) or 'sum' (the lecture's 1/2 e^T e with half=True), "
+                             f"got {outputs!r}")
         self.half = bool(half)
+        self.outputs = outputs
+
+    def _scale(self, e: np.ndarray) -> float:
+        """c / (n m), or c / n when the outputs are summed."""
+        return (0.5 if self.half else 1.0) / (e.size if self.outputs == "mean" else len(e))
 
     def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         y_pred, y_true = _check(y_pred, y_true, "mse")
         e = (y_pred - y_true).astype(np.float64, copy=False)
-        return float(np.vdot(e, e)) * (0.5 if self.half else 1.0) / e.size
+        return float(np.vdot(e, e)) * self._scale(e)
 
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = _check(y_pred, y_true, "mse")
         e = y_pred - y_true
-        e *= (1.0 if self.half else 2.0) / e.size
+        e *= 2.0 * self._scale(e)
         return e
 
     def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = _check(y_pred, y_true, "mse")
         e = (y_pred - y_true).astype(np.float64, copy=False)
-        return np.einsum("ik,ik->i", e, e) * ((0.5 if self.half else 1.0) / e.shape[1])
+        return np.einsum("ik,ik->i", e, e) * (
+            (0.5 if self.half else 1.0) / (e.shape[1] if self.outputs == "mean" else 1))
 
     def get_config(self) -> dict[str, Any]:
-        return {"half": self.half}
+        return {"half": self.half, "outputs": self.outputs}
 
 
 @REGISTRY.register("mae", "mean_absolute_error", "l1")
@@ -448,10 +493,12 @@ class CrossEntropy(Loss):
     J = -1/(n ln b) sum_i sum_k y_ik ln p_ik, dJ/dp = -y / p / (n ln b).
 
     This is the lecture's H(y, p) = -sum_k y_k log_b p_k, averaged over samples.
-    Stable at p exactly 0 or 1: logs clamped at -100 and the gradient's denominator
-    floored at 1e-12, as in PyTorch's ``BCELoss``.  With a softmax output prefer
-    ``softmax_cross_entropy`` (see :func:`fused`).  Not PyTorch's ``cross_entropy``,
-    which takes logits.
+    Each row of ``y_pred`` must be a distribution (sum to 1 within ``max(1e-4,
+    16 m eps)``): a row that does not is refused with a ValueError rather than
+    silently renormalised or scored.  Stable at p exactly 0 or 1: logs clamped at
+    -100 and the gradient's denominator floored at 1e-12, as in PyTorch's ``BCELoss``.
+    With a softmax output prefer ``softmax_cross_entropy`` (see :func:`fused`).  Not
+    PyTorch's ``cross_entropy``, which takes logits.
 
     Parameters
     ----------
@@ -475,11 +522,13 @@ class CrossEntropy(Loss):
     def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         p, y = _check(y_pred, y_true, "cross_entropy")
         _check_probabilities(p, "cross_entropy")
+        _check_distributions(p)
         return -float(np.vdot(y, _clamped_log(p))) / (len(p) * self._ln_base)
 
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         p, y = _check(y_pred, y_true, "cross_entropy")
         _check_probabilities(p, "cross_entropy")
+        _check_distributions(p)
         g = np.maximum(p, GRAD_EPS)
         np.divide(y, g, out=g)
         g *= -1.0 / (len(p) * self._ln_base)
@@ -488,6 +537,7 @@ class CrossEntropy(Loss):
     def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         p, y = _check(y_pred, y_true, "cross_entropy")
         _check_probabilities(p, "cross_entropy")
+        _check_distributions(p)
         return -np.einsum("ik,ik->i", y, _clamped_log(p), dtype=np.float64) / self._ln_base
 
     def get_config(self) -> dict[str, Any]:

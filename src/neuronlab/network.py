@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-from neuronlab import activations, meanfield
+from neuronlab import activations, data, meanfield
 from neuronlab import init as initializers
+from neuronlab._validate import check_integer, check_seed
 from neuronlab.layers import LAYERS, Activation, Dense, Dropout, Layer, Maxout
 from neuronlab.parameter import Parameter
 
@@ -103,12 +105,15 @@ class Sequential:
                 layer.workspace = buffers
 
     def predict(self, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
-        """Outputs for ``x`` in inference mode, in batches to bound memory."""
-        x = np.asarray(x)
-        if x.ndim != 2 or x.shape[1] != self.n_inputs:
-            raise ValueError(
-                f"X must have shape (n_samples, {self.n_inputs}), got {x.shape}"
-            )
+        """Outputs for ``x`` in inference mode, in batches to bound memory.
+
+        ``x`` is validated as ``fit`` validates it (:func:`neuronlab.data.check_X`): a
+        2-D real array of ``n_inputs`` columns, cast to the network's dtype and then
+        free of NaN and infinity (a value beyond float32's range is named by its row
+        and column); complex input is refused rather than losing its imaginary part.
+        ``forward`` is the raw pass and checks nothing.
+        """
+        x = data.check_X(x, self.n_inputs, dtype=self.dtype)
         if len(x) <= batch_size:
             return self.forward(x)
         return np.concatenate([self.forward(x[i:i + batch_size])
@@ -205,14 +210,18 @@ def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "relu",  # noqa:
     (2, 10)
     """
     sizes = list(sizes)
-    if len(sizes) < 2 or not all(isinstance(s, int | np.integer) and s > 0 for s in sizes):
+    if len(sizes) < 2:
         raise ValueError(f"sizes must be >= 2 positive integers [n_inputs, ..., n_outputs], "
                          f"got {sizes!r}")
+    sizes = [check_integer(s, f"sizes[{i}]", low=1) for i, s in enumerate(sizes)]
     hidden = len(sizes) - 2
     per_layer = [activation] * hidden if isinstance(activation, str) else list(activation)
     if len(per_layer) != hidden:
         raise ValueError(f"got {len(per_layer)} activations for {hidden} hidden layers")
-    rng = np.random.default_rng(seed)
+    maxout_pieces = check_integer(maxout_pieces, "maxout_pieces", low=1)
+    _check_memory(sizes, [maxout_pieces if name == "maxout" else 1 for name in per_layer],
+                  np.dtype(dtype))
+    rng = np.random.default_rng(check_seed(seed))
     auto = isinstance(init, str) and init == "auto"
     gains: dict[tuple[str, str], float] = {}
 
@@ -247,3 +256,32 @@ def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "relu",  # noqa:
     if output not in (None, "identity", "linear"):
         layers.append(Activation(output))
     return Sequential(layers, dtype)
+
+
+def _physical_memory() -> int | None:
+    """Bytes of RAM in this machine, or None where the OS does not say (Windows)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _check_memory(sizes: Sequence[int], pieces: Sequence[int], dtype: np.dtype) -> None:
+    """Refuse, before anything is allocated, a network whose weights alone need more
+    memory than the machine has.
+
+    An initializer draws the weights in float64 before casting them, so building a
+    layer needs 8 bytes per weight at its peak, and training holds several copies more
+    (gradients, optimizer state, the best weights); this check only stops the sizes
+    that can never work (a typo such as ``--hidden 100000000000``) with a clear message
+    instead of a ``MemoryError``, or the system killing the process.
+    """
+    per_layer = [fan_in * fan_out * k + fan_out * k for fan_in, fan_out, k
+                 in zip(sizes[:-1], sizes[1:], [*pieces, 1], strict=True)]
+    count = sum(per_layer)
+    need = max(8 * max(per_layer), dtype.itemsize * count)
+    memory = _physical_memory()
+    if memory is not None and need > memory:
+        raise ValueError(f"sizes {list(sizes)} make a network of {count:,} parameters: "
+                         f"{need / 2**30:,.1f} GiB for its weights alone, more than this "
+                         f"machine's {memory / 2**30:,.1f} GiB of memory; use smaller widths")

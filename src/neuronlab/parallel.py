@@ -23,6 +23,8 @@ from typing import TypeVar
 
 import numpy as np
 
+from neuronlab import _workers
+
 __all__ = ["SCHEDULER_ENV", "backend", "check_jobs", "effective_jobs", "map_unordered"]
 
 T = TypeVar("T")
@@ -73,7 +75,7 @@ def backend(jobs: int = 1, scheduler: str | None = None) -> Iterator[None]:
 
     jobs = check_jobs(jobs)
     if scheduler is None:
-        with joblib.parallel_config(backend="loky", n_jobs=jobs):
+        with _workers.local(jobs):  # workers that exit if this process is killed
             yield
         return
     try:
@@ -104,10 +106,7 @@ def map_unordered(fn: Callable[[T], R], items: Iterable[T], jobs: int = 1,
     from joblib import Parallel, delayed
 
     tasks = (delayed(fn)(item) for item in items)
-    if scheduler is None:  # loky named here, not through parallel_config: the generator is
-        # consumed by the caller, outside any configuration block
-        n_jobs = effective_jobs(jobs, len(items))
-        yield from Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered")(tasks)
-        return
+    if scheduler is None:
+        jobs = effective_jobs(jobs, len(items))
     with backend(jobs, scheduler):
         yield from Parallel(return_as="generator_unordered")(tasks)

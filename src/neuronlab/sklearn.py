@@ -105,7 +105,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from neuronlab import activations, formula, losses, optim, train
+from neuronlab import activations, data, formula, losses, optim, train
 from neuronlab import init as initializers
 from neuronlab.layers import Dense
 from neuronlab.network import MLP
@@ -299,8 +299,9 @@ class _BaseMLP(BaseEstimator):
         rng = check_random_state(self.random_state)
         if first_pass:
             self._initialize(X, Y, sizes, hidden, rng)
-        X = X.astype(self._network.dtype, copy=False)
-        Y = Y.astype(self._network.dtype, copy=False)
+        # cast, then checked: a float64 value beyond a float32 network's range is named
+        X = data.check_X(X, dtype=self._network.dtype)
+        Y = data.check_targets(Y, len(Y), Y.shape[1], "y", self._network.dtype)
         if Y.shape[1] != self._network.n_outputs:
             raise ValueError(f"y has {Y.shape[1]} outputs but the fitted network has "
                              f"{self._network.n_outputs}; fit again without warm_start")
@@ -440,7 +441,7 @@ class _BaseMLP(BaseEstimator):
         scikit-learn's float32-fitted MLP does)."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        output = self._network.predict(X.astype(self._network.dtype, copy=False))
+        output = self._network.predict(X)  # cast to the network's dtype, then checked
         return output.astype(np.result_type(X.dtype, output.dtype), copy=False)
 
 

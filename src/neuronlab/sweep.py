@@ -24,7 +24,11 @@ Files written into ``out_dir``:
 ``summary.csv``
     the best configurations of the sweep just run (``summarize``);
 ``accuracy.png``
-    its test accuracy by activation × initializer, one heat map per depth (matplotlib).
+    its test accuracy by activation × initializer, one heat map per depth (matplotlib);
+``.lock``
+    held (``flock``) while a sweep runs: a second sweep into the same folder is refused
+    with a message instead of running every unfinished cell a second time.  The
+    operating system releases it when the process ends, however it ends.
 
 Examples
 --------
@@ -78,6 +82,7 @@ cores or on the Dask cluster alike.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import hashlib
@@ -88,15 +93,18 @@ import math
 import os
 import time
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from neuronlab import _paths
 from neuronlab._files import atomic_open
 from neuronlab._suggest import did_you_mean
+from neuronlab._terminal import markup
+from neuronlab._validate import check_seed
 from neuronlab.parallel import SCHEDULER_ENV as SCHEDULER_ENV  # the CLI's variable
 from neuronlab.parallel import backend as backend  # where sweeps always found it
 from neuronlab.parallel import check_jobs
@@ -199,7 +207,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("lr", 1e-3, _real(0.0, low_open=True), float, "--lr", "learning rate"),
     Setting("optimizer", "adam", _registry_name("optim", "optimizer"), str, "--optimizer",
             "optimizer", "optim"),
-    Setting("seed", 0, _integer(0), int, "--seed",
+    Setting("seed", 0, check_seed, int, "--seed",
             "seeds the data split, the weights and the batch order"),
     Setting("epochs", 20, _integer(1), int, "--epochs", "passes over the training data"),
     Setting("batch_size", 32, _integer(1), int, "--batch-size", "samples per step"),
@@ -347,7 +355,7 @@ class Sweep:
         with open(path, "rb") as f:
             try:
                 spec = tomllib.load(f)
-            except tomllib.TOMLDecodeError as exc:
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
                 raise ValueError(f"{path} is not valid TOML: {exc}") from None
         return cls.from_dict(spec, str(path))
 
@@ -362,7 +370,7 @@ class Sweep:
         with open(path, encoding="utf-8") as f:
             try:
                 spec = yaml.safe_load(f)
-            except yaml.YAMLError as exc:
+            except (yaml.YAMLError, UnicodeDecodeError) as exc:
                 raise ValueError(f"{path} is not valid YAML: {exc}") from None
         return cls.from_dict(spec if spec is not None else {}, str(path))
 
@@ -622,7 +630,12 @@ class ResultTable:
             with open(self.path, "r+b") as f:
                 f.truncate(raw.rfind(b"\n") + 1)
             raw = raw[:raw.rfind(b"\n") + 1]
-        lines = raw.decode("utf-8").splitlines()
+        try:
+            lines = raw.decode("utf-8").splitlines()
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{self.path} is not UTF-8 text (byte {exc.start} is "
+                             f"{raw[exc.start]:#04x}), so not a table neuronlab wrote: move "
+                             f"it away or use another out_dir") from None
         if not lines:
             _atomic_write(self.path, lambda f: f.write(_csv_line(COLUMNS)))
             return
@@ -631,10 +644,13 @@ class ResultTable:
             raise ValueError(
                 f"{self.path} has columns {header}, not this neuronlab's {list(COLUMNS)}; "
                 f"it was written by another version: move it away or use another out_dir")
-        for values in csv.reader(lines[1:]):
+        for number, values in enumerate(csv.reader(lines[1:]), start=2):
             if len(values) != len(COLUMNS):
                 raise ValueError(f"{self.path} has a malformed row: {values!r}")
-            row = {c: _parse(c, v) for c, v in zip(COLUMNS, values, strict=True)}
+            try:
+                row = {c: _parse(c, v) for c, v in zip(COLUMNS, values, strict=True)}
+            except ValueError as exc:
+                raise ValueError(f"{self.path}, row {number}: {exc}") from None
             self.rows[row["cell_id"]] = row
 
     def append(self, row: Mapping[str, Any]) -> None:
@@ -772,14 +788,70 @@ def run(sweep: Sweep, out_dir: str | os.PathLike[str], jobs: int = 1,
         the ones found in the table.  Also writes ``results.parquet`` (with pyarrow),
         ``summary.csv`` and ``accuracy.png`` (with matplotlib), each atomically.
     """
-    from joblib import Parallel, delayed
-
     if not isinstance(sweep, Sweep):
         raise TypeError(f"sweep must be a Sweep, got {type(sweep).__name__}")
     jobs = check_jobs(jobs)
     if max_cells is not None:
         max_cells = _check_int("max_cells", max_cells, 0)
-    out = Path(out_dir)
+    out = _paths.output_dir(out_dir, "sweep folder", files=OUTPUT_FILES)
+    out.mkdir(parents=True, exist_ok=True)
+    with _lock(out):
+        return _run(sweep, out, jobs, scheduler, progress, max_cells, on_result)
+
+
+OUTPUT_FILES = ("results.csv", "results.parquet", "summary.csv", "accuracy.png", ".lock")
+"""The files ``run`` writes into its folder; ``.lock`` is held while it runs."""
+
+
+@contextlib.contextmanager
+def _lock(out: Path) -> Iterator[None]:
+    """Hold ``out/.lock`` while a sweep runs into ``out``: a second sweep on the same
+    folder is refused (it would run every unfinished cell a second time).
+
+    The lock is the operating system's (``flock``), released when the process ends
+    however it ends, so a sweep killed with ``kill -9`` never blocks the next one; the
+    file itself stays, holding the pid of the last sweep that took it.
+    """
+    with open(out / ".lock", "a+", encoding="utf-8") as f:
+        if not _try_lock(f.fileno()):
+            f.seek(0)
+            holder = f.read().strip()
+            raise ValueError(
+                f"another sweep{f' (process {holder})' if holder.isdigit() else ''} is "
+                f"running into {out}; wait for it to finish (it will have run these "
+                f"cells), or give another folder")
+        f.seek(0)
+        f.truncate()
+        f.write(f"{os.getpid()}\n")
+        f.flush()
+        yield  # closing the file releases the lock
+
+
+def _try_lock(fd: int) -> bool:
+    """Take an exclusive lock on the open file ``fd`` without waiting; False if held."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)  # the lock covers the first byte (not tested here)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _run(sweep: Sweep, out: Path, jobs: int, scheduler: str | None, progress: bool,
+         max_cells: int | None,
+         on_result: Callable[[dict[str, Any]], None] | None) -> list[dict[str, Any]]:
+    from joblib import Parallel, delayed
+
     table = ResultTable(out / "results.csv")
     cells = sweep.cells()
     todo = [c for c in cells if c["cell_id"] not in table]
@@ -949,7 +1021,7 @@ def print_summary(rows: Sequence[Mapping[str, Any]], top: int = 10, console: Any
         table.add_column(column, justify="left" if column in varying else "right")
     for e in best:
         mean, std = e[f"{metric}_mean"], e[f"{metric}_std"]
-        table.add_row(*(str(e[k]) for k in varying), f"{e['n_ok']}/{e['n']}",
+        table.add_row(*(markup(e[k]) for k in varying), f"{e['n_ok']}/{e['n']}",
                       "—" if math.isnan(mean) else f"{mean:.3f} ± {std:.3f}",
-                      e["worst_verdict"] or "")
+                      markup(e["worst_verdict"] or ""))
     console.print(table)

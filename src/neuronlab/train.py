@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from neuronlab import data, losses, optim
+from neuronlab import _paths, data, losses, optim
+from neuronlab._terminal import printable
+from neuronlab._validate import check_integer, check_seed
 from neuronlab.network import Sequential
 
 
@@ -62,10 +64,12 @@ class Callback:
 class Checkpoint(Callback):
     """Save the model after each epoch that improves ``monitor`` (atomically).
 
-    An interrupted write leaves the previous checkpoint file intact.
+    An interrupted write leaves the previous checkpoint file intact.  ``path`` is
+    checked on construction (its folder exists and is writable), not after an epoch.
     """
 
     def __init__(self, path: str, monitor: str = "val_loss") -> None:
+        _paths.output_file(path, "Checkpoint path")
         self.path, self.monitor, self.best = path, monitor, np.inf
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
@@ -96,11 +100,11 @@ def targets(model: Sequential, loss: losses.Loss, y: object, n_samples: int,
     if _is_classification(loss) and not loss.name.startswith("binary"):
         rows = data.check_labels(y, n_samples, k, name, model.dtype)
     elif loss.name.startswith("binary") and np.asarray(y).ndim == 1:
-        rows = data.check_targets(y, n_samples, k, name)
+        rows = data.check_targets(y, n_samples, k, name, model.dtype)
         if not np.isin(rows, (0, 1)).all():
             raise ValueError(f"{name} for binary cross-entropy must hold 0/1 labels")
-    else:
-        rows = data.check_targets(y, n_samples, k, name)
+    else:  # cast, then checked: a target of 1e39 overflows float32 (named, not inf)
+        rows = data.check_targets(y, n_samples, k, name, model.dtype)
     return rows.astype(model.dtype, copy=False)
 
 
@@ -189,6 +193,18 @@ class Trainer:
         return out
 
 
+def _check_finite_weights(model: Sequential) -> None:
+    """Refuse to train a model whose weights already hold NaN or infinity (set by hand,
+    or loaded with ``allow_nonfinite``): every step would be NaN, and there would be no
+    finite weights to restore."""
+    for i, layer in enumerate(model.layers):
+        for p in layer.parameters():
+            if not np.isfinite(p.value).all():
+                raise ValueError(f"the model's layer {i} ({layer!r}) has non-finite "
+                                 f"weights ({p.name} holds NaN or infinity) before training; "
+                                 f"build a new model or re-initialize that layer")
+
+
 def _locate_non_finite(model: Sequential) -> str:
     """Name of the first layer with a non-finite weight, gradient or output."""
     for i, layer in enumerate(model.layers):
@@ -238,8 +254,11 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
         of the learning rate (``optimizer.set_epoch``), callbacks and History rows
         continue the numbering of an earlier ``fit`` of the same optimizer.
     early_stopping, patience, min_delta : stop when the validation loss (training loss
-        without validation) has not improved by ``min_delta`` for ``patience`` epochs;
-        the best weights are restored.  A NaN loss never counts as an improvement.
+        without validation) has not improved by ``min_delta`` for ``patience`` epochs.
+        With early stopping on, the model ends with the weights of its best epoch
+        (``history.best_epoch``) however training ends (patience ran out, the epochs
+        did, a callback or Ctrl-C stopped it; after a divergence, the last finite
+        ones).  A NaN loss never counts as an improvement.
     callbacks : Callback objects (e.g. ``diagnostics.Monitor``).
     verbose : show a progress bar and a line per epoch.
     threads : BLAS threads for the matrix products during training (threadpoolctl).
@@ -251,8 +270,10 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
         workers then slow every product many times over.
 
     Divergence guard: when the loss or a parameter becomes NaN/inf, training stops, the
-    last finite weights are restored and ``history.divergence`` names the epoch, batch
-    and layer.  Ctrl-C stops cleanly with the best weights so far.
+    last finite weights (those at the end of the last complete epoch, or the initial
+    ones) are restored and ``history.divergence`` names the epoch, batch and layer, and
+    which weights were restored.  A model whose weights are not finite to begin with
+    is refused.  Ctrl-C stops cleanly with the best weights so far.
 
     Examples
     --------
@@ -265,8 +286,8 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
     """
     for label, value, low in (("epochs", epochs, 1), ("batch_size", batch_size, 1),
                               ("patience", patience, 1), ("first_epoch", first_epoch, 0)):
-        if not isinstance(value, int | np.integer) or value < low:
-            raise ValueError(f"{label} must be an integer >= {low}, got {value!r}")
+        check_integer(value, label, low=low)
+    check_seed(seed)
     if not (np.isfinite(l2) and l2 >= 0):
         raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
     if threads not in ("auto", None) and (not isinstance(threads, int | np.integer)
@@ -274,8 +295,12 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
         raise ValueError(f"threads must be a positive integer, 'auto' or None, got {threads!r}")
     if not 0.0 <= validation_split < 1.0:
         raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
+    if isinstance(min_delta, bool) or not (isinstance(min_delta, int | float | np.number)
+                                           and np.isfinite(min_delta) and min_delta >= 0):
+        raise ValueError(f"min_delta must be a finite number >= 0, got {min_delta!r}")
+    _check_finite_weights(model)
     loss_fn = losses.get(loss if loss is not None else default_loss(model))
-    X = data.check_X(X, model.n_inputs).astype(model.dtype, copy=False)
+    X = data.check_X(X, model.n_inputs, dtype=model.dtype)
     Y = targets(model, loss_fn, y, len(X))
     W = None if sample_weight is None else data.check_sample_weight(sample_weight, len(X))
     rng = np.random.default_rng(seed)
@@ -353,7 +378,7 @@ def _validation(X, Y, W, model, loss_fn, split, validation_data, rng
         if not isinstance(validation_data, tuple | list) or len(validation_data) not in (2, 3):
             raise ValueError("validation_data must be (X_val, y_val) or (X_val, y_val, "
                              f"w_val), got {type(validation_data).__name__}")
-        X_val = data.check_X(validation_data[0], model.n_inputs, "X_val").astype(model.dtype)
+        X_val = data.check_X(validation_data[0], model.n_inputs, "X_val", model.dtype)
         Y_val = targets(model, loss_fn, validation_data[1], len(X_val), "y_val")
         W_val = None if len(validation_data) == 2 or validation_data[2] is None else \
             data.check_sample_weight(validation_data[2], len(X_val), "w_val")
@@ -385,7 +410,8 @@ class _Loop:
         single_label = self.classification and not trainer.loss.name.startswith("binary")
         self.labels = self.Y.argmax(axis=1) if single_label else None  # once, not per step
         self.best_weights = self._snapshot()
-        self.last_finite = self.best_weights
+        self.last_finite = self.best_weights  # fit checked that the initial ones are
+        self.last_finite_epoch: int | None = None  # None: the initial weights
 
     def _snapshot(self) -> list[np.ndarray]:
         return [p.value.copy() for p in self.params]
@@ -444,7 +470,7 @@ class _Loop:
                 logs = self._epoch_logs(epoch, total / counted, correct / counted, start)
                 if not all(np.isfinite(p.value).all() for p in self.params):
                     return self._diverged(epoch, n_batches - 1)
-                self.last_finite = self._snapshot()
+                self.last_finite, self.last_finite_epoch = self._snapshot(), epoch
                 history.epochs.append(logs)
                 progress.epoch_done(logs)
                 monitored = logs.get("val_loss", logs["loss"])
@@ -462,6 +488,8 @@ class _Loop:
                 if t.stop:
                     history.stop_reason = "callback"
                     break
+            if early_stopping:  # patience did not run out: still end with the best
+                self._restore(self.best_weights)
         except KeyboardInterrupt:
             history.stop_reason = "interrupted"
             self._restore(self.best_weights)
@@ -486,13 +514,16 @@ class _Loop:
     def _diverged(self, epoch: int, batch: int) -> None:
         history = self.t.history
         history.stop_reason = "diverged"
+        restored = ("the initial weights" if self.last_finite_epoch is None else
+                    f"the weights of epoch {self.last_finite_epoch}")
         history.divergence = {"epoch": epoch, "batch": batch,
-                              "layer": _locate_non_finite(self.t.model)}
+                              "layer": _locate_non_finite(self.t.model),
+                              "restored": restored}
         self._restore(self.last_finite)
         if self.verbose:
             print(f"diverged at epoch {epoch}, batch {batch}, layer "
-                  f"{history.divergence['layer']}: restored the last finite weights "
-                  f"(try a smaller learning rate or gradient clipping)")
+                  f"{printable(history.divergence['layer'])}: restored {restored}, the last "
+                  f"finite ones (try a smaller learning rate or gradient clipping)")
 
 
 def _gather(rows: np.ndarray, idx: np.ndarray, buffer: np.ndarray) -> np.ndarray:

@@ -2,11 +2,12 @@
 
 :func:`write` turns the results of :func:`neuronlab.studies.run` into
 
-- ``report.html``: one self-contained page (CSS inline, figures embedded as base64 PNG,
-  no scripts, nothing fetched from the network), a section per study with its figures,
-  tables, the claims it checked, a few sentences tying the result to the lecture, and
-  the exact command that reproduces it; or, with ``fmt="md"``, ``report.md`` with the
-  figures as PNG files under ``figures/``;
+- ``report.html``: one self-contained page (CSS inline, figures embedded as SVG, the
+  lectures' formulas as MathML, the tables downloadable from inside the page, no
+  scripts, nothing fetched from the network), a section per study with its figures,
+  tables, the claims it checked, the lecture notes it tests, a few sentences tying the
+  result to the lecture, and the exact command that reproduces it; or, with
+  ``fmt="md"``, ``report.md`` with the figures as SVG files under ``figures/``;
 - ``results.json``: every number, in the same structure (the report is rendered from
   exactly this document, so the two agree);
 - ``tables/<study>.<table>.csv``: one CSV file per table.
@@ -24,8 +25,6 @@ Examples
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import platform
@@ -34,11 +33,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from neuronlab import _workers
 from neuronlab._files import replace_folder, write_bytes, write_text
-from neuronlab.report._format import MISSING, command_for, format_value
+from neuronlab.report._format import MISSING, command_for, csv_text, format_value
 from neuronlab.studies import StudyResult
 
-__all__ = ["FORMATS", "MISSING", "command_for", "document", "format_value", "load", "write"]
+__all__ = ["FORMATS", "MISSING", "command_for", "document", "format_value", "load", "tally",
+           "write"]
 
 FORMATS = ("html", "md")
 
@@ -60,8 +61,11 @@ def document(results: Sequence[StudyResult | Mapping[str, Any]], command: str = 
     studies = [r.to_dict() if isinstance(r, StudyResult) else dict(r) for r in results]
     known = registry()
     for study in studies:
-        study.setdefault("lecture", known[study["name"]].lecture
-                         if study["name"] in known else "")
+        registered = known.get(study["name"])
+        study.setdefault("lecture", registered.lecture if registered else "")
+        study.setdefault("cites", list(registered.cites) if registered else [])
+        study.setdefault("formulas", [list(f) for f in registered.formulas]
+                         if registered else [])
     seeds = {s["config"].get("seed") for s in studies}
     quick = {bool(s["config"].get("quick")) for s in studies}
     return {"format": "neuronlab-study-report/1",
@@ -80,16 +84,6 @@ def load(path: str | os.PathLike[str]) -> list[StudyResult]:
     return [StudyResult.from_dict(s) for s in doc["studies"]]
 
 
-def _csv(table: dict[str, Any]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=table["columns"], lineterminator="\n",
-                            extrasaction="ignore")
-    writer.writeheader()
-    for row in table["rows"]:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return buffer.getvalue()
-
-
 def _figures(results: Sequence[StudyResult], jobs: int = 1) -> dict[str, list[tuple[str, bytes]]]:
     from neuronlab.parallel import effective_jobs
     from neuronlab.report.figures import render_study
@@ -98,8 +92,8 @@ def _figures(results: Sequence[StudyResult], jobs: int = 1) -> dict[str, list[tu
     if n_jobs > 1:
         from joblib import Parallel, delayed
 
-        rendered = Parallel(n_jobs=n_jobs, backend="loky")(
-            delayed(render_study)(r) for r in results)
+        with _workers.local(n_jobs):  # workers that exit if this process is killed
+            rendered = Parallel()(delayed(render_study)(r) for r in results)
     else:
         rendered = [render_study(r) for r in results]
     return {r.name: figs for r, figs in zip(results, rendered, strict=True)}
@@ -115,7 +109,7 @@ def write(results: Sequence[StudyResult | Mapping[str, Any]], out: str | os.Path
     out : folder, created if needed.  The report is written into a new folder beside it
         and swapped in when complete, so an interrupted run leaves the previous report
         whole; a folder holding other files than a report's (``OUTPUTS``) is refused.
-    fmt : ``"html"`` (one self-contained file) or ``"md"`` (Markdown + PNG files).
+    fmt : ``"html"`` (one self-contained file) or ``"md"`` (Markdown + SVG files).
     command : the command line that produced the results, shown at the top.
     jobs : processes used to render the figures (-1: every core).
     """
@@ -143,7 +137,7 @@ def _write_files(out: Path, doc: dict[str, Any], text: str,
                  figures: dict[str, list[tuple[str, bytes]]], fmt: str) -> None:
     for study in doc["studies"]:
         for table in study["tables"]:
-            write_text(out / "tables" / f"{study['name']}.{table['name']}.csv", _csv(table))
+            write_text(out / "tables" / f"{study['name']}.{table['name']}.csv", csv_text(table))
     write_text(out / "results.json", text + "\n")
     lectures = {s["name"]: s.get("lecture", "") for s in doc["studies"]}
     if fmt == "html":
@@ -156,7 +150,34 @@ def _write_files(out: Path, doc: dict[str, Any], text: str,
     files: dict[str, list[tuple[str, str]]] = {}
     for name, figs in figures.items():
         for k, (caption, data) in enumerate(figs, start=1):
-            relative = f"figures/{name}-{k}.png"
+            kind = "png" if data.startswith(b"\x89PNG") else "svg"
+            relative = f"figures/{name}-{k}.{kind}"
             write_bytes(out / relative, data)
             files.setdefault(name, []).append((caption, relative))
     write_text(out / "report.md", render_md(doc, lectures, files))
+
+
+def tally(results: Sequence[StudyResult]) -> list[str]:
+    """Lines for the end of a run: the overall count of verdicts, then every claim that
+    was not reproduced or was inconclusive, with its study, effect and interval.
+
+    Examples
+    --------
+    >>> from neuronlab.studies import Claim
+    >>> r = StudyResult("s", "S", {}, [], claims=[
+    ...     Claim.exact("it holds", "x", 1.0, direction=+1, margin=0.5),
+    ...     Claim.exact("it fails", "x", 0.0, direction=+1, margin=0.5)])
+    >>> print("\\n".join(tally([r])))
+    claims: 2 — 1 reproduced, 1 not reproduced, 0 inconclusive
+      not reproduced  s: it fails (effect 0, interval [0, 0])
+    """
+    claims = [(r.name, c) for r in results for c in r.claims]
+    counts = {v: sum(c.verdict == v for _, c in claims)
+              for v in ("reproduced", "not reproduced", "inconclusive")}
+    lines = [f"claims: {len(claims)} — " + ", ".join(f"{n} {v}" for v, n in counts.items())]
+    for name, c in claims:
+        if c.verdict != "reproduced":
+            lines.append(f"  {c.verdict:<15} {name}: {c.text} (effect "
+                         f"{format_value(c.effect, '.3g')}, interval "
+                         f"[{format_value(c.low, '.3g')}, {format_value(c.high, '.3g')}])")
+    return lines

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from neuronlab import report
+from neuronlab._terminal import printable
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -26,9 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = report.write(doc["studies"], args.out or source.parent, args.format,
                             command=doc.get("command", ""))
     except (OSError, ValueError, KeyError) as exc:
-        print(f"neuronlab.report: error: {exc}", file=sys.stderr)
+        print(f"neuronlab.report: error: {printable(exc, multiline=True)}", file=sys.stderr)
         return 2
-    print(f"report: {path}")
+    print(f"report: {printable(path)}")
     return 0
 
 

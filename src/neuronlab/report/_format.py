@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from typing import Any
 
@@ -42,3 +44,15 @@ def command_for(study: dict[str, Any]) -> str:
     if config.get("quick"):
         parts.append("--quick")
     return " ".join(parts)
+
+
+def csv_text(table: dict[str, Any]) -> str:
+    """One table (its ``to_dict()`` form) as CSV text: a header row of its columns, one
+    line per row, missing values empty."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=table["columns"], lineterminator="\n",
+                            extrasaction="ignore")
+    writer.writeheader()
+    for row in table["rows"]:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buffer.getvalue()

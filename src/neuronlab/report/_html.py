@@ -1,5 +1,8 @@
-"""The self-contained HTML report: inline CSS, figures as base64 PNG, no scripts, no
-network access."""
+"""The self-contained HTML report: inline CSS, figures as SVG data URIs (click one to
+enlarge it: a checkbox and CSS, no script), formulas as MathML, tables downloadable from
+inside the page, no scripts, no network access.  It reads on a phone: at 400 px the
+page does not overflow sideways, the contents collapse behind a button, wide tables
+scroll in their own box and figures fit the width."""
 
 from __future__ import annotations
 
@@ -7,8 +10,10 @@ import base64
 import json
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
-from neuronlab.report._format import command_for, format_value
+from neuronlab.report._format import command_for, csv_text, format_value
+from neuronlab.studies._core import LECTURE_NOTES
 
 CSS = """
 :root { --ink: #1f2328; --muted: #59636e; --line: #d8dee4; --paper: #ffffff;
@@ -68,6 +73,50 @@ ul.claims li.inconclusive { background: #fff7e0; }
 figure { margin: 1.25rem 0; }
 figure img { display: block; width: 100%; height: auto; border: 1px solid var(--line);
   border-radius: 8px; background: #fff; }
+input.zoom, input.toc-toggle { position: absolute; opacity: 0; width: 1px; height: 1px; }
+figure label { display: block; cursor: zoom-in; }
+input.zoom:focus-visible + label img { outline: 2px solid var(--accent); }
+input.zoom:checked + label { position: fixed; inset: 0; z-index: 100; margin: 0;
+  background: rgba(255,255,255,.97); overflow: auto; cursor: zoom-out; padding: 1rem; }
+input.zoom:checked + label img { width: max(100%, 72rem); max-width: none; border: 0; }
+.hint { font-size: .8rem; color: var(--muted); }
+.formulas { display: grid; gap: .5rem; margin: 1rem 0; }
+.formula { margin: 0; padding: .5rem .75rem; background: #fafbfc; border: 1px solid #eef1f4;
+  border-radius: 8px; overflow-x: auto; }
+.formula math { font-size: 1.15rem; }
+.formula figcaption { margin-top: .2rem; }
+.cites { font-size: .9rem; color: var(--muted); }
+.cites .note { display: inline-block; font-weight: 700; color: var(--accent);
+  border: 1px solid var(--accent); border-radius: 6px; padding: 0 .35rem; margin-right: .2rem;
+  font-variant-numeric: tabular-nums; }
+table.scoreboard td { white-space: normal; vertical-align: top; }
+table.scoreboard td.claim { min-width: 16rem; }
+table.scoreboard tr.holds td.verdict { background: var(--good-bg); color: var(--good); }
+table.scoreboard tr.fails td.verdict { background: var(--bad-bg); color: var(--bad); }
+table.scoreboard tr.inconclusive td.verdict { background: #fff7e0; color: #9a6a00; }
+table.scoreboard td.verdict { font-weight: 700; white-space: nowrap; }
+.table-wrap.full { max-height: none; }
+.toc-button { display: none; cursor: pointer; border: 1px solid var(--line);
+  border-radius: 999px; padding: .3rem .9rem; background: var(--paper); margin-top: 1rem;
+  font-size: .9rem; }
+.toc-button::after { content: " ▾"; }
+@media (max-width: 720px) {
+  main, header.top, footer { padding: 0 .6rem; }
+  header.top { padding-top: 1.25rem; }
+  h1 { font-size: 1.5rem; }
+  section.card { padding: 1rem .85rem; margin: .9rem 0; border-radius: 10px; }
+  .toc-button { display: inline-block; }
+  nav.toc { display: none; }
+  input.toc-toggle:checked ~ nav.toc { display: flex; }
+  .numbers { grid-template-columns: repeat(auto-fill, minmax(9rem, 1fr)); }
+  ul.claims li { flex-direction: column; gap: .3rem; }
+  table.scoreboard thead { display: none; }
+  table.scoreboard, table.scoreboard tbody, table.scoreboard tr { display: block; }
+  table.scoreboard tr { border-bottom: 1px solid var(--line); padding: .35rem 0; }
+  table.scoreboard td { display: inline-block; border: 0; padding: .15rem .5rem; }
+  table.scoreboard td.claim { display: block; min-width: 0; }
+  table.scoreboard td.n::before { content: attr(data-label) " "; color: var(--muted); }
+}
 figcaption { font-size: .88rem; color: var(--muted); margin-top: .4rem; }
 .table-wrap { overflow-x: auto; margin: .5rem 0 1rem; border: 1px solid var(--line);
   border-radius: 8px; max-height: 34rem; }
@@ -150,19 +199,84 @@ def _claims(claims: list[dict[str, Any]]) -> str:
     return f'<ul class="claims">{items}</ul>'
 
 
+EMBED_CSV_LIMIT = 60_000
+SVG_SAFE = " /:=;,.-_()'<>!*+?@$[]{}|~^`\n\t"
+"""Characters an SVG keeps as they are inside a data URI in a double-quoted attribute;
+the others (``"``, ``#``, ``%``, ``&``, non-ASCII) are percent-encoded."""
+"""Tables whose CSV is at most this many bytes are embedded in the page (a download
+link that works when report.html travels alone); larger ones link to the folder."""
+
+
+def _figure(study: str, number: int, k: int, caption: str, data: bytes) -> str:
+    """One figure as a data URI — SVG as percent-encoded text (a third smaller than
+    base64), a PNG in base64; clicking it (a checkbox, no script) shows it large."""
+    if data.startswith(b"\x89PNG"):
+        uri = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+    else:
+        uri = "data:image/svg+xml;charset=utf-8," + quote(data.decode("utf-8"), safe=SVG_SAFE)
+    key = f"{escape(study)}-{k}"
+    return (f'<figure><input type="checkbox" class="zoom" id="zoom-{key}" '
+            f'aria-label="enlarge figure {number}.{k}"><label for="zoom-{key}">'
+            f'<img alt="{escape(caption)}" src="{uri}" '
+            f'data-figure="{key}"></label>'
+            f"<figcaption>Figure {number}.{k}. {escape(caption)} "
+            f'<span class="hint">(click to enlarge)</span></figcaption></figure>')
+
+
+def _formulas(formulas: list[list[str]]) -> str:
+    """The lecture's formulas, as MathML (built by :mod:`neuronlab._mathml`)."""
+    if not formulas:
+        return ""
+    items = "".join(f'<figure class="formula">{mathml}<figcaption>{escape(caption)}'
+                    f"</figcaption></figure>" for caption, mathml in formulas)
+    return f'<div class="formulas">{items}</div>'
+
+
+def _cites(cites: list[str]) -> str:
+    if not cites:
+        return ""
+    parts = "; ".join(f'<span class="note">{escape(n)}</span>{escape(LECTURE_NOTES.get(n, ""))}'
+                      for n in cites)
+    return f'<p class="cites">Tests lecture note{"s" if len(cites) > 1 else ""} {parts}.</p>'
+
+
+def _downloads(study: str, tables: list[dict[str, Any]]) -> str:
+    """A download link per table: embedded as a data URI when small, else a link into
+    the report folder that says so."""
+    embedded, folder = [], []
+    for t in tables:
+        name = f"{study}.{t['name']}.csv"
+        text = csv_text(t).encode("utf-8")
+        if len(text) <= EMBED_CSV_LIMIT:
+            data = base64.b64encode(text).decode("ascii")
+            embedded.append(f'<a download="{escape(name)}" '
+                            f'href="data:text/csv;charset=utf-8;base64,{data}">'
+                            f"{escape(t['name'])}</a>")
+        else:
+            folder.append(f'<a href="tables/{escape(name)}">{escape(t["name"])}</a>')
+    parts = []
+    if embedded:
+        parts.append("Download each table as CSV: " + ", ".join(embedded) + ".")
+    if folder:
+        parts.append("Larger tables (in the report folder, next to report.html): "
+                     + ", ".join(folder) + ".")
+    parts.append('All numbers: <a href="results.json">results.json</a> (in the report '
+                 "folder).")
+    return f'<p class="meta">{" ".join(parts)}</p>'
+
+
 def _section(number: int, study: dict[str, Any], lecture: str,
              figures: list[tuple[str, bytes]]) -> str:
     name = study["name"]
     parts = [f'<section class="card study" id="{escape(name)}" data-study="{escape(name)}">',
              f'<h2><span class="num">{number}.</span>{escape(study["title"])}</h2>',
+             _cites(study.get("cites", [])),
              f'<p class="lecture">{escape(lecture)}</p>',
+             _formulas(study.get("formulas", [])),
              _numbers(name, study["numbers"], study.get("number_formats", {})),
              _claims(study["claims"])]
-    for k, (caption, data) in enumerate(figures, start=1):
-        encoded = base64.b64encode(data).decode("ascii")
-        parts.append(f'<figure><img alt="{escape(caption)}" '
-                     f'src="data:image/png;base64,{encoded}" data-figure="{escape(name)}-{k}">'
-                     f"<figcaption>Figure {number}.{k}. {escape(caption)}</figcaption></figure>")
+    parts.extend(_figure(name, number, k, caption, data)
+                 for k, (caption, data) in enumerate(figures, start=1))
     if study["notes"] or study.get("timing_notes"):
         notes = "".join(f"<li>{escape(n)}</li>" for n in study["notes"])
         notes += "".join(f'<li class="timing">{escape(n)}</li>'
@@ -173,11 +287,11 @@ def _section(number: int, study: dict[str, Any], lecture: str,
         parts.append("<h3>Tables</h3>")
         parts.extend(_table(name, t) for t in shown)
     hidden = [t for t in study["tables"] if not t["shown"]]
-    files = ", ".join(f'<a href="tables/{escape(name)}.{escape(t["name"])}.csv">'
-                      f'{escape(t["name"])}</a>' for t in study["tables"])
-    parts.append(f'<p class="meta">All numbers: <a href="results.json">results.json</a>; '
-                 f"CSV per table: {files}"
-                 + (f" ({len(hidden)} not shown here)." if hidden else ".") + "</p>")
+    if hidden:
+        parts.append(f'<p class="meta">{len(hidden)} more table'
+                     f'{"s" if len(hidden) > 1 else ""} not shown here: '
+                     f'{", ".join(escape(t["title"]) for t in hidden)}.</p>')
+    parts.append(_downloads(name, study["tables"]))
     parts.append("<h3>Reproduce</h3>")
     parts.append(f'<pre class="command"><code>{escape(command_for(study))}</code></pre>')
     parts.append(f'<p class="meta">Run time: {study["seconds"]:.1f} s of computation.</p>'
@@ -186,28 +300,54 @@ def _section(number: int, study: dict[str, Any], lecture: str,
     return "\n".join(p for p in parts if p)
 
 
+def _number(value: Any) -> str:
+    return format_value(value, ".3g")
+
+
+def _scoreboard(studies: list[dict[str, Any]]) -> str:
+    """Every claim: study (linked), verdict (coloured), claim, effect, interval, seeds."""
+    rows = []
+    for i, s in enumerate(studies, start=1):
+        for c in s["claims"]:
+            low, high = c.get("interval") or (None, None)
+            interval = "—" if c.get("method") in ("rule",) else \
+                f"[{_number(low)}, {_number(high)}]"
+            rows.append(
+                f'<tr class="{VERDICT_CLASS[c["verdict"]]}" data-verdict="{escape(c["verdict"])}">'
+                f'<td class="study"><a href="#{escape(s["name"])}">{i}. {escape(s["name"])}</a>'
+                f'</td><td class="verdict">{VERDICT_MARK[c["verdict"]]} {escape(c["verdict"])}'
+                f'</td><td class="claim">{escape(c["text"])}'
+                + (f'<br><span class="meta">{escape(c["quantity"])}</span>'
+                   if c.get("quantity") else "")
+                + f'</td><td class="n" data-label="effect">{_number(c.get("effect"))}</td>'
+                f'<td class="n" data-label="interval">{interval}</td>'
+                f'<td class="n" data-label="seeds">{c.get("seeds", "")}</td></tr>')
+    total = len(rows)
+    if not total:
+        return ""
+    counts = {v: sum(c["verdict"] == v for s in studies for c in s["claims"])
+              for v in VERDICT_CLASS}
+    tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+    return (f'<section class="card" id="summary"><h2>Claims checked: '
+            f'{counts["reproduced"]} of {total} reproduced</h2>'
+            f"<p>Each study below tests statements from the lecture notes and the papers "
+            f"behind them on real networks: {escape(tally)}. A claim's effect is the "
+            f"measured quantity (mean over seeds), its interval the 95% interval over "
+            f"seeds (a single value for an exact computation); the verdict compares the "
+            f"interval with the smallest effect that matters, stated in the section.</p>"
+            f'<div class="table-wrap full"><table class="scoreboard"><thead><tr>'
+            f"<th>study</th><th>verdict</th><th>claim and quantity</th><th>effect</th>"
+            f"<th>interval</th><th>seeds</th></tr></thead><tbody>{''.join(rows)}</tbody>"
+            f"</table></div></section>")
+
+
 def render(doc: dict[str, Any], lectures: dict[str, str],
            figures: dict[str, list[tuple[str, bytes]]]) -> str:
     """The whole page for the serialized results ``doc`` (see ``report.document``)."""
     studies = doc["studies"]
     toc = "".join(f'<a href="#{escape(s["name"])}">{i}. {escape(s["title"])}</a>'
                   for i, s in enumerate(studies, start=1))
-    rows = []
-    for i, s in enumerate(studies, start=1):
-        for c in s["claims"]:
-            mark = VERDICT_MARK[c["verdict"]]
-            rows.append(f'<tr><td class="study"><a href="#{escape(s["name"])}">{i}. '
-                        f'{escape(s["name"])}</a></td><td>{mark}</td>'
-                        f"<td>{escape(c['text'])}</td></tr>")
-    held = sum(c["verdict"] == "reproduced" for s in studies for c in s["claims"])
-    total = sum(len(s["claims"]) for s in studies)
-    scoreboard = (f'<section class="card" id="summary"><h2>Claims checked: {held} of {total} '
-                  f"reproduced</h2><p>Each study below tests statements from the lectures "
-                  f"and the papers behind them on real networks; a claim that did not hold "
-                  f"is shown as such, with the number that decided it.</p>"
-                  f'<div class="table-wrap"><table class="scoreboard"><thead><tr>'
-                  f"<th>study</th><th></th><th>claim</th></tr></thead><tbody>"
-                  f"{''.join(rows)}</tbody></table></div></section>") if total else ""
+    scoreboard = _scoreboard(studies)
     sections = "\n".join(_section(i, s, lectures.get(s["name"], ""), figures.get(s["name"], []))
                          for i, s in enumerate(studies, start=1))
     env = doc.get("environment", {})
@@ -223,11 +363,14 @@ def render(doc: dict[str, Any], lectures: dict[str, str],
 </head>
 <body>
 <header class="top">
-<h1>What the lectures claim, measured<small>neuronlab study report — activations,
-initialization, vanishing and exploding gradients</small></h1>
+<h1>What the lectures claim, measured<small>neuronlab study report — backpropagation,
+losses, gradient descent, activations, initialization, vanishing and exploding
+gradients</small></h1>
 <p class="meta">Generated {escape(doc.get("created", ""))} · seed {doc.get("seed")} ·
 {mode} · {len(studies)} studies · {doc.get("seconds", 0):.0f} s of computation</p>
 <pre class="command"><code>{escape(doc.get("command", ""))}</code></pre>
+<input type="checkbox" class="toc-toggle" id="toc-toggle">
+<label class="toc-button" for="toc-toggle">Contents: {len(studies)} sections</label>
 <nav class="toc">{toc}</nav>
 </header>
 <main>
@@ -236,8 +379,9 @@ initialization, vanishing and exploding gradients</small></h1>
 </main>
 <footer><p>{escape(env_text)}. Every number in this page is also in
 <a href="results.json">results.json</a> and in one CSV file per table under
-<code>tables/</code>. Wall-clock timings vary from machine to machine; everything else is
-determined by the seed.</p></footer>
+<code>tables/</code> (both in the report folder; the smaller tables also download from
+their sections, so this page works shared alone). Wall-clock timings vary from machine to
+machine; everything else is determined by the seed.</p></footer>
 </body>
 </html>
 """

@@ -1,4 +1,4 @@
-"""The Markdown report: the same sections as the HTML one, figures as PNG files."""
+"""The Markdown report: the same sections as the HTML one, figures as SVG files."""
 
 from __future__ import annotations
 
@@ -49,7 +49,11 @@ def render(doc: dict[str, Any], lectures: dict[str, str],
                     for c in s["claims"]]
         out.append("")
     for i, s in enumerate(studies, start=1):
-        out += [f"## {i}. {s['title']}", "", f"> {lectures.get(s['name'], '')}", ""]
+        out += [f"## {i}. {s['title']}", ""]
+        if s.get("cites"):
+            out += ["Tests lecture note" + ("s " if len(s["cites"]) > 1 else " ")
+                    + ", ".join(s["cites"]) + ".", ""]
+        out += [f"> {lectures.get(s['name'], '')}", ""]
         formats = s.get("number_formats", {})
         out += [f"- **{k}**: {format_value(v, formats.get(k))}" for k, v in s["numbers"].items()]
         if s["numbers"]:

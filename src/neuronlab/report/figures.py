@@ -3,18 +3,38 @@
 Each function takes a :class:`~neuronlab.studies.StudyResult` and returns a list of
 ``(caption, Figure)``.  Figures are built with matplotlib's object API
 (``matplotlib.figure.Figure``), so no GUI backend or global pyplot state is touched;
-:func:`png` renders one to PNG bytes with the Agg canvas.
+:func:`sharp` renders one in the shared style :data:`STYLE` (all in
+:mod:`neuronlab.report._plotting`): SVG (vector, sharp at any size and zoom, on a phone
+too), or a PNG at twice the screen resolution for the few figures whose SVG would be
+heavier.  The lecture studies' figures live in :mod:`neuronlab.report.lecture_figures`.
 """
 
 from __future__ import annotations
 
-import io
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+import neuronlab.report.lecture_figures as lecture_figures  # the module, not the package
+from neuronlab.report._plotting import (  # noqa: F401 (re-exported for the figure modules)
+    DPI,
+    PALETTE,
+    STYLE,
+    _colors,
+    _figure,
+    _grid,
+    _grouped,
+    _log10,
+    _num,
+    _rows,
+    _style,
+    png,
+    sharp,
+    svg,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -22,77 +42,7 @@ if TYPE_CHECKING:
 
     from neuronlab.studies import StudyResult
 
-PALETTE = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3",
-           "#8C8C8C", "#CCB974", "#64B5CD")
-DPI = 100
 FigureList = list[tuple[str, "Figure"]]
-
-
-def png(fig: Figure) -> bytes:
-    """The figure as PNG bytes (Agg canvas, no metadata that changes run to run)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    return buffer.getvalue()
-
-
-def _figure(width: float, height: float, grid: tuple[float, float] | None = None) -> Figure:
-    """A figure; with ``grid = (bottom, top)`` margins in inches, a manual layout for
-    many small panels (the constrained layout engine is slow there)."""
-    from matplotlib.figure import Figure
-
-    if grid is None:
-        return Figure(figsize=(width, height), layout="constrained")
-    fig = Figure(figsize=(width, height))
-    bottom, top = grid
-    fig.subplots_adjust(left=0.06, right=0.985, bottom=bottom / height, top=1 - top / height,
-                        hspace=0.55, wspace=0.28)
-    return fig
-
-
-def _style(ax: Axes, title: str | None = None, xlabel: str | None = None,
-           ylabel: str | None = None) -> None:
-    if xlabel in ("epoch", "layer"):
-        from matplotlib.ticker import MaxNLocator
-
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if title:
-        ax.set_title(title, fontsize=10)
-    if xlabel:
-        ax.set_xlabel(xlabel, fontsize=9)
-    if ylabel:
-        ax.set_ylabel(ylabel, fontsize=9)
-    ax.tick_params(labelsize=8)
-    ax.grid(True, color="#e6e6e6", linewidth=0.6)
-    ax.set_axisbelow(True)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-
-
-def _rows(result: StudyResult, table: str) -> list[dict[str, Any]]:
-    return result.table(table).rows
-
-
-def _num(value: Any) -> float:
-    return math.nan if value is None else float(value)
-
-
-def _log10(values: Iterable[Any]) -> np.ndarray:
-    v = np.array([_num(x) for x in values], dtype=float)
-    out = np.full_like(v, np.nan)
-    positive = v > 0
-    out[positive] = np.log10(v[positive])
-    return out
-
-
-def _colors(names: Iterable[str]) -> dict[str, str]:
-    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(dict.fromkeys(names))}
-
-
-def _grid(n: int, columns: int) -> tuple[int, int]:
-    return math.ceil(n / columns), min(n, columns)
 
 
 # ----------------------------------------------------------------------------- atlas
@@ -120,11 +70,13 @@ def atlas(result: StudyResult) -> FigureList:
         if finite.size:
             low, high = max(finite.min(), -3.0), min(finite.max(), 3.0)
             ax.set_ylim(min(low, -0.2) - 0.2, max(high, 1.2) + 0.2)
-        _style(ax, name)
+        _style(ax, name, "z" if i >= len(names) - cols else None,
+               "g(z), g′(z)" if i % cols == 0 else None)
         if i == 0:
             ax.legend(fontsize=7, frameon=False, loc="upper left")
     first = ("Every registered elementwise activation g (solid) and its derivative g' "
-             "(dashed) on [-6, 6], generated from the registry.")
+             "(dashed) on [-6, 6], generated from the registry ('formula': an activation "
+             "from a formula, shown with x·tanh(softplus(x)), mish).")
     cost = sorted(_rows(result, "cost"), key=lambda r: _num(r["total_ns"]))
     fig2 = _figure(8, 0.28 * len(cost) + 1.2)
     ax = fig2.add_subplot(1, 1, 1)
@@ -158,11 +110,13 @@ def depth(result: StudyResult) -> FigureList:
             m[acts.index(r["activation"]), inits.index(r["init"])] = v
         return m
 
-    fig = _figure(12, 4.6)
-    panels = (("act_std_last", f"log10 std of activations at layer {last_layer}"),
-              ("grad_ratio", f"log10 ‖dW₁‖ / ‖dW_{last_layer}‖ (gradient ratio)"))
+    panels = [("act_std_last", f"log10 std of activations at layer {last_layer}"),
+              ("grad_ratio", f"log10 ‖dW₁‖ / ‖dW_{last_layer}‖ (gradient ratio)")]
+    if any("grad_norm_first" in r for r in summary):  # the ratio never alone
+        panels.append(("grad_norm_first", "log10 ‖dW₁‖ (absolute, first layer)"))
+    fig = _figure(6 * len(panels), 4.6)
     for k, (column, title) in enumerate(panels):
-        ax = fig.add_subplot(1, 2, k + 1)
+        ax = fig.add_subplot(1, len(panels), k + 1)
         m = matrix(column)
         bound = max(3.0, min(20.0, float(np.nanmax(np.abs(m))) if np.isfinite(m).any() else 3))
         image = ax.imshow(np.clip(m, -bound, bound), cmap="RdBu_r", vmin=-bound, vmax=bound,
@@ -179,9 +133,11 @@ def depth(result: StudyResult) -> FigureList:
         ax.set_yticks(range(len(acts)), acts, fontsize=8)
         ax.set_title(title, fontsize=10)
         fig.colorbar(image, ax=ax, shrink=0.8)
-    figures = [("Signal at the last hidden layer (left) and gradient ratio first/last layer "
-                "(right), log10: 0 (white) means preserved, blue vanishing, red exploding.",
-                fig)]
+    figures = [("Signal at the last hidden layer, gradient ratio first/last layer, and the "
+                "first layer's absolute gradient norm, log10: 0 (white) means preserved, blue "
+                "vanishing, red exploding. A ratio near 0 is healthy only if the absolute "
+                "norm is too: ReLU with Glorot keeps the ratio but its gradients are small "
+                "everywhere.", fig)]
     per_layer = _rows(result, "per_layer")
     colors = _colors(inits)
     for column, what in (("act_std", "activations a (forward)"),
@@ -230,13 +186,6 @@ def _mean_band(ax: Axes, x: list[float], runs: list[list[float]], color: str,
         spread = np.nanstd(data, axis=0)
         ax.fill_between(x[:n], mean - spread, mean + spread, color=color, alpha=0.15,
                         linewidth=0)
-
-
-def _grouped(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[tuple, list]:
-    out: dict[tuple, list] = defaultdict(list)
-    for r in rows:
-        out[tuple(r[k] for k in keys)].append(r)
-    return out
 
 
 def training(result: StudyResult) -> FigureList:
@@ -302,7 +251,8 @@ def he_vs_glorot(result: StudyResult) -> FigureList:
                        [[r[column] for r in rows] for rows in runs.values()], colors[init],
                        init)
         if column == "test_accuracy":
-            ax.axhline(0.1, color="#999", linestyle=":", linewidth=0.8)
+            ax.axhline(0.1, color="#333333", linestyle="--", linewidth=1.0, zorder=5,
+                       label="chance (10%)")
         _style(ax, label, "epoch", label)
         ax.legend(fontsize=8, frameon=False)
     ax = fig.add_subplot(1, 3, 3)
@@ -312,8 +262,9 @@ def he_vs_glorot(result: StudyResult) -> FigureList:
         ax.plot([r["layer"] for r in mine], _log10(r["act_std"] for r in mine),
                 color=colors[init], marker=".", label=init)
     _style(ax, "at initialization", "layer", "log10 std of activations")
-    return [("30-layer ReLU network on digits: test accuracy and loss per epoch (dotted: "
-             "chance), and the activations' standard deviation per layer before training.",
+    return [("30-layer ReLU network on digits: test accuracy and loss per epoch (dashed, "
+             "drawn above the curves: chance), and the activations' standard deviation per "
+             "layer before training.",
              fig)]
 
 
@@ -502,7 +453,7 @@ def signal(result: StudyResult) -> FigureList:
         ax.plot(c["z"], c["g"], color=PALETTE[0], linewidth=1.5, label="φ(z)")
         ax.plot(c["z"], c["dg"], color=PALETTE[1], linewidth=1.2, linestyle="--",
                 label="φ′(z)")
-        _style(ax, f"{name} (gain {gains.get(name, math.nan):.4g})", "z")
+        _style(ax, f"{name} (gain {gains.get(name, math.nan):.4g})", "z", "φ(z), φ′(z)")
         if i == 0:
             ax.legend(fontsize=8, frameon=False)
     out.append(("Each activation φ and its derivative φ′ (computed symbolically for the "
@@ -573,11 +524,17 @@ def signal(result: StudyResult) -> FigureList:
                 _mean_band(ax, [r["epoch"] for r in first],
                            [[r["test_accuracy"] for r in rs] for rs in runs.values()],
                            PALETTE[k], "auto" if s == 1.0 else f"{s:g} × gain")
+            stopped = [r for r in _rows(result, "training_summary")
+                       if r["activation"] == name and "diverged" in str(r["stop_reasons"])]
+            for r in stopped:  # a curve that ends early is named, never silently missing
+                ax.text(0.98, 0.04 + 0.09 * stopped.index(r), f"{r['init']}: diverged",
+                        transform=ax.transAxes, ha="right", fontsize=7, color=PALETTE[3])
             _style(ax, name, "epoch", "test accuracy")
             ax.legend(fontsize=7, frameon=False)
         out.append(("Deep MLPs on digits (SGD with momentum): with the auto gain they "
                     "train; with half or twice the gain the signal vanishes or explodes "
-                    "and they do not.", fig))
+                    "and they do not (runs that diverged stop early and are named in red).",
+                    fig))
     return out
 
 
@@ -586,6 +543,7 @@ FIGURES: dict[str, Callable[[StudyResult], FigureList]] = {
     "sigmoid_saturation": sigmoid_saturation, "self_normalising": self_normalising,
     "dying_relu": dying_relu, "zero_centred": zero_centred,
     "linear_collapse": linear_collapse, "signal": signal,
+    **lecture_figures.FIGURES,
 }
 """The figure function of each study, by study name."""
 
@@ -597,8 +555,11 @@ def study_figures(result: StudyResult) -> FigureList:
 
 
 def render_study(result: StudyResult) -> list[tuple[str, bytes]]:
-    """``(caption, PNG bytes)`` for each figure of one study."""
+    """``(caption, image bytes)`` for each figure of one study: SVG, or a PNG at twice the
+    screen resolution for the few figures whose SVG would be heavy (see ``sharp``)."""
+    import matplotlib
     import numpy as np
 
-    with np.errstate(all="ignore"):  # NaN cells (missing values) are expected here
-        return [(caption, png(fig)) for caption, fig in study_figures(result)]
+    # NaN cells (missing values) are expected here
+    with np.errstate(all="ignore"), matplotlib.rc_context(STYLE):
+        return [(caption, sharp(fig)) for caption, fig in study_figures(result)]

@@ -18,7 +18,17 @@ study                         what it shows
                               share one sign; the zig-zag path on a two-weight problem
 ``linear_collapse``           identity activations collapse to one linear map; two
                               ReLUs make a step
+``backprop``                  lecture 002's network by hand, engine and finite
+                              differences; backprop's cost against finite differences
+``losses``                    MSE's slowdown on a saturated sigmoid; softmax Jacobian
+``gradient_descent``          learning rate, batch size vs gradient noise, overfitting
+``init_details``              the initializers' constants; σ = 1/fan_avg (a slip)
+``dynamics``                  per-layer histograms, update ratios, dead/saturated units
+``worked_numbers``            the lecture notes' worked numbers, recomputed
 ============================  ===========================================================
+
+The six lecture studies (the last six) cite the lecture notes they test by number
+(``Study.cites``, see ``LECTURE_NOTES``) and carry the lectures' formulas as MathML.
 
 The six classic reproductions are also selected together as ``classics``.  Every
 study is built from the public API only (networks, ``train.fit``,

@@ -370,13 +370,31 @@ class StudyResult:
         return d
 
 
+LECTURE_NOTES = {
+    "000": "activation functions (step, sigmoid, tanh, ReLU, leaky ReLU) and the set-up "
+           "of backpropagation on a 2-4-3-2 network",
+    "001": "better activation functions: saturation, zero-centred outputs, dying ReLUs",
+    "002": "backprop in an MLP: forward z = W a, a = g(z); backward δ = g′(z) ⊙ e, "
+           "e = Wᵀ δ, ∂J/∂w_ij = δ_i a_j",
+    "003": "the toy MLP forward pass, MSE and cross-entropy with their gradients, "
+           "softmax and its Jacobian, activation functions",
+    "004": "derivatives, gradient descent and the learning rate, backpropagation, "
+           "vanishing and exploding gradients, Glorot/He/LeCun initialization",
+}
+"""The five lecture notes the library is built from, numbered 000–004 as the course
+numbers them, with what each covers; studies cite them by these numbers."""
+
+
 @dataclass(frozen=True)
 class Study:
     """A registered study: how to split it into runs and how to assemble their outputs.
 
     ``plan(quick, seed) -> list[Run]``;
     ``assemble(outputs, quick, seed) -> StudyResult`` with ``outputs[run.key]``.
-    ``lecture`` is the explanation the report prints beside the result.
+    ``lecture`` is the explanation the report prints beside the result; ``cites`` the
+    numbers of the lecture notes it tests (``"002"``, see :data:`LECTURE_NOTES`);
+    ``formulas`` the lecture's formulas as ``(caption, MathML)`` pairs (built with
+    :mod:`neuronlab._mathml`).
     """
 
     name: str
@@ -385,6 +403,14 @@ class Study:
     lecture: str
     plan: Callable[[bool, int], list[Run]]
     assemble: Callable[[dict[Key, Any], bool, int], StudyResult]
+    cites: tuple[str, ...] = ()
+    formulas: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        unknown = [n for n in self.cites if n not in LECTURE_NOTES]
+        if unknown:
+            raise ValueError(f"study {self.name!r} cites unknown lecture notes {unknown}; "
+                             f"the notes are {', '.join(LECTURE_NOTES)}")
 
     def run(self, quick: bool = False, seed: int = 0, jobs: int = 1,
             scheduler: str | None = None) -> StudyResult:

@@ -18,7 +18,9 @@ from neuronlab.studies._core import Progress, Study, StudyResult, run_studies
 
 #: The study modules, in report order.  Each defines ``STUDY``.
 MODULES = ("atlas", "depth", "training", "signal", "he_vs_glorot", "sigmoid_saturation",
-           "self_normalising", "dying_relu", "zero_centred", "linear_collapse")
+           "self_normalising", "dying_relu", "zero_centred", "linear_collapse",
+           "backprop", "losses", "gradient_descent", "init_details", "dynamics",
+           "worked_numbers")
 
 
 def registry() -> dict[str, Study]:

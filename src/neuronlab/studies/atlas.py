@@ -57,8 +57,14 @@ def elementwise_names() -> list[str]:
     return [name for name in activations.names() if activations.get(name).elementwise]
 
 
+#: The "formula" entry is a template (its default expression is x, a copy of identity):
+#: the atlas shows it with an example expression instead, mish written as a formula.
+FORMULA_EXAMPLE = "x * tanh(softplus(x))"
+
+
 def _instance(name: str, dtype: Any) -> activations.Activation:
-    fn = activations.get(name)
+    fn = activations.get(name, expression=FORMULA_EXAMPLE) if name == "formula" else \
+        activations.get(name)
     fn.build(1, np.dtype(dtype))  # per-unit parameters (PReLU) at their initial values
     return fn
 
@@ -235,7 +241,8 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
         claims=claims, notes=notes, timing_notes=timing_notes)
 
 
-STUDY = Study(NAME, TITLE, "atlas", LECTURE, plan, assemble)
+STUDY = Study(NAME, TITLE, "atlas", LECTURE, plan, assemble,
+              cites=("000", "001", "003", "004"))
 
 
 run = STUDY.run  # run this study alone: run(quick=False, seed=0, jobs=1)

@@ -135,6 +135,7 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
             "act_mean_last": last["act_mean"],
             "delta_std_first": first["delta_std"], "delta_std_last": last["delta_std"],
             "grad_ratio": _ratio(first["grad_norm"], last["grad_norm"]),
+            "grad_norm_first": first["grad_norm"], "grad_norm_last": last["grad_norm"],
             "saturated_last": last["saturated"], "dead_last": last["dead"]})
     widths = []
     for (kind, _act, width), rows in outputs.items():
@@ -200,7 +201,7 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
                and "sigmoid" not in kept else "") + ".")
     formats = {c: ".3g" for c in ("act_std_first", "act_std_last", "act_mean_last",
                                   "delta_std_first", "delta_std_last", "grad_ratio",
-                                  "per_layer_factor")}
+                                  "grad_norm_first", "grad_norm_last", "per_layer_factor")}
     formats.update(saturated_last=".0%", dead_last=".0%")
     return StudyResult(
         NAME, TITLE, {"quick": quick, "seed": seed, "depth": DEPTH,
@@ -220,7 +221,7 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
         claims=claims, notes=notes)
 
 
-STUDY = Study(NAME, TITLE, "depth", LECTURE, plan, assemble)
+STUDY = Study(NAME, TITLE, "depth", LECTURE, plan, assemble, cites=("002", "004"))
 
 
 run = STUDY.run  # run this study alone: run(quick=False, seed=0, jobs=1)

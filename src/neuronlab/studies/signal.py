@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from neuronlab import _mathml as m
 from neuronlab import activations, meanfield
 from neuronlab import init as initializers
 from neuronlab.formula import measure_properties
@@ -471,7 +472,21 @@ def _close_log(value: Any, expected: float, factor: float = 3.0) -> bool:
     return v > 0 and abs(math.log(v / expected)) <= math.log(factor)
 
 
-STUDY = Study(NAME, TITLE, "signal", LECTURE, plan, assemble)
+_q = m.sup("q", m.row("(", "l", ")"))
+_FORMULAS = (
+    ("The mean-field length map: the pre-activations' second moment, layer to layer",
+     m.math(m.row(m.sup("q", m.row("(", "l", "+", 1, ")")), "=", m.sup(m.sub("σ", "w"), 2),
+                  m.sub("E", m.row("u", "∼", "N", "(", 0, ",", 1, ")")), "[",
+                  m.sup(m.row("φ", "(", m.sqrt(_q), "u", ")"), 2), "]", "+",
+                  m.sup(m.sub("σ", "b"), 2)))),
+    ("The gradient's gain per layer at the fixed point q*: χ = 1 is the edge of chaos",
+     m.math(m.row("χ", "=", m.sup(m.sub("σ", "w"), 2), "E", "[",
+                  m.sup(m.row("φ", "′", "(", m.sqrt(m.sup("q", "*")), "u", ")"), 2), "]"))),
+)
+
+
+STUDY = Study(NAME, TITLE, "signal", LECTURE, plan, assemble, cites=("004", "002"),
+              formulas=_FORMULAS)
 
 
 run = STUDY.run  # run this study alone: run(quick=False, seed=0, jobs=1)
@@ -493,6 +508,10 @@ def activation_card(activation: str, *, label: str | None = None,
         options = dict(params)
     fn = activations.get(activation, **options)  # errors surface here, before any run
     shown = label or getattr(fn, "display_name", None) or activation
+    try:  # every run needs the gain: an activation without one fails now, not after them
+        meanfield.gain(fn)
+    except ValueError as exc:
+        raise ValueError(f"{shown}: {exc} (check the formula and its parameters)") from None
     specs = {shown: (activation, options)}
     runs = _plan(quick, seed, specs, [shown] if phase_diagram else [], [],
                  scales=(0.8, 1.0, 1.25))

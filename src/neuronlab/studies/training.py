@@ -132,7 +132,7 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
         claims=claims, notes=notes)
 
 
-STUDY = Study(NAME, TITLE, "training", LECTURE, plan, assemble)
+STUDY = Study(NAME, TITLE, "training", LECTURE, plan, assemble, cites=("004",))
 
 
 run = STUDY.run  # run this study alone: run(quick=False, seed=0, jobs=1)
