@@ -1,34 +1,44 @@
 # Every target creates .venv and installs what it needs; nothing else is assumed.
+# Two installs, each a stamp file: the runtime (neuronlab and its dependencies: enough for
+# `make study` and `make demo`, no PyTorch) and, on top of it, the test tools (the `test`
+# extra: pytest, ruff, PyTorch CPU as the reference, ...) for `make test` and `make bench`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.runtime
+TESTING := $(VENV)/.test
 
 .PHONY: study demo test lint bench docs clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
 
-study: $(STAMP)
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TESTING): pyproject.toml $(RUNTIME)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+study: $(RUNTIME)
 	$(BIN)/neuronlab study
 
-demo: $(STAMP)
+demo: $(RUNTIME)
 	$(BIN)/neuronlab demo
 
-bench: $(STAMP)
+bench: $(TESTING)
 	$(BIN)/python -m benchmarks
 
-test: $(STAMP)
+test: $(TESTING)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/pytest -q -n 2
 
-docs: $(STAMP)
+docs: $(RUNTIME)
 	$(BIN)/python -m neuronlab.docs
 
-lint: $(STAMP)
+lint: $(TESTING)
 	$(BIN)/ruff check src tests benchmarks
 
 clean:

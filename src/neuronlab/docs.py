@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from neuronlab import activations
+from neuronlab._files import write_text
 
 
 def _bound(value: float) -> str:
@@ -55,10 +56,7 @@ def activation_page() -> str:
 
 
 def write(root: Path) -> Path:
-    path = root / "docs" / "activations.md"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(activation_page(), encoding="utf-8")
-    return path
+    return write_text(root / "docs" / "activations.md", activation_page())
 
 
 if __name__ == "__main__":
