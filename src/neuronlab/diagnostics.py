@@ -127,11 +127,9 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import math
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -140,6 +138,7 @@ import numpy as np
 
 from neuronlab import data, losses
 from neuronlab import train as training
+from neuronlab._files import atomic_open
 from neuronlab._terminal import markup
 from neuronlab.layers import Activation, Dense, Maxout
 from neuronlab.network import Sequential
@@ -1123,16 +1122,8 @@ def plot(monitor_or_rows: Monitor | Sequence[dict[str, Any]],
         ax.set_title(f"layer {layer} ({row['activation']})", fontsize="small")
         ax.tick_params(labelsize="x-small")
     target = os.path.abspath(os.fspath(path))
-    directory = os.path.dirname(target)
-    fd, tmp = tempfile.mkstemp(prefix=".diagnostics.", suffix=".png.tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png", dpi=100)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_open(target) as f:
+        fig.savefig(f, format="png", dpi=100)
     return target
 
 

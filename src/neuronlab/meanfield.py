@@ -85,7 +85,7 @@ from numpy.polynomial.legendre import leggauss
 from neuronlab import activations
 
 __all__ = ["chi", "edge_of_chaos", "expectation", "fixed_point", "gain", "maxout_gain",
-           "measure_propagation", "phase_diagram", "propagate", "sample_propagation",
+           "phase_diagram", "propagate", "sample_propagation",
            "second_moment", "slope_moment", "variance_map", "variance_slope"]
 
 _HERMITE_NODES = (100, 200)   # Gauss-Hermite orders compared for convergence
@@ -425,45 +425,6 @@ def propagate(activation: ActivationLike, depth: int, sigma_w: float | None = No
         q[layer] = variance_map(act, q[layer - 1], sigma_w, sigma_b) \
             if math.isfinite(q[layer - 1]) else math.inf
     return q
-
-
-def measure_propagation(activation: ActivationLike, depth: int, width: int,
-                        sigma_w: float | None = None, sigma_b: float = 0.0,
-                        q0: float = 1.0, samples: int = 256, seed: int = 0,
-                        dtype: Any = np.float32) -> np.ndarray:
-    """Measured second moments mean(z^2) of each layer's pre-activations at
-    initialization, the counterpart of :func:`propagate`.
-
-    A network of ``depth`` Dense layers of ``width`` units, each followed by the
-    activation, with ``W ~ N(0, sigma_w^2 / fan_in)`` (``sigma_w`` defaults to the gain)
-    and ``b ~ N(0, sigma_b^2)``, runs once on ``samples`` inputs ``x ~ N(0, q0)`` of
-    ``width`` features; the mean of z^2 over samples and units is taken at every layer.
-    """
-    from neuronlab import init as initializers
-    from neuronlab.layers import Activation, Dense
-    from neuronlab.network import Sequential
-
-    act = _activation(activation)
-    sigma_w = gain(act) if sigma_w is None else float(sigma_w)
-    _check_sigmas(sigma_w, sigma_b)
-    rng = np.random.default_rng(seed)
-    weights = initializers.VarianceScaling(max(sigma_w, 1e-300) ** 2, "fan_in", "normal")
-    layers = []
-    for _ in range(int(depth)):
-        dense = Dense(width, width, weights, 0.0, dtype, rng)
-        if sigma_b:
-            dense.b.value[...] = rng.normal(0.0, sigma_b, width)
-        if sigma_w == 0:
-            dense.W.value[...] = 0
-        layers += [dense, Activation(type(act)(**act.get_config()))]
-    net = Sequential(layers, dtype)
-    for layer in layers[1::2]:
-        layer.build(width, np.dtype(dtype))
-    x = rng.normal(0.0, math.sqrt(q0), (int(samples), int(width)))
-    with np.errstate(over="ignore", invalid="ignore"):  # exploding scales overflow
-        net.forward(x)
-        return np.array([np.mean(np.square(layer.z, dtype=np.float64))
-                         for layer in layers[1::2]])
 
 
 def sample_propagation(activation: ActivationLike, depth: int, width: int,
