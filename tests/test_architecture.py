@@ -13,109 +13,28 @@ from pathlib import Path
 
 import pytest
 
+from neuronlab import docs
+
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = "neuronlab"
 
-#: Heights, bottom (0) to top: a module imports only modules at its own height or below
-#: (and never in a cycle).  A key names a module or a whole subpackage.
-HEIGHTS = {
-    # small shared helpers, the registry, the parameter type, data
-    "_registry": 0, "parameter": 0, "data": 0, "progress": 0, "parallel": 0,
-    "_files": 0, "_suggest": 0,
-    # one activation's maths and the catalogues built on it
-    "activations": 1, "meanfield": 1, "init": 1, "optim": 1,
-    "layers": 2, "losses": 2, "formula": 2,
-    "network": 3,
-    "io": 4,
-    "train": 5,
-    "diagnostics": 6, "gradcheck": 6, "propagation": 6,
-    "studies": 7, "sweep": 7, "sklearn": 7, "playground": 7,
-    "report": 8, "docs": 8,
-    "cli": 9,
-}
+#: The intended heights live with the module map they are drawn in (the docs'
+#: architecture page): a module imports only modules at its own height or below.
+HEIGHTS = docs.HEIGHTS
 
 
 def import_graph(src: Path, package: str) -> dict[str, set[str]]:
-    """Module -> the package modules it imports (every import statement counted)."""
-    modules = {}
-    for path in (src / package).rglob("*.py"):
-        parts = list(path.relative_to(src).with_suffix("").parts)
-        if parts[-1] == "__init__":
-            parts = parts[:-1]
-        modules[".".join(parts)] = path
-
-    def resolve(name: str) -> str | None:  # the longest known module prefix of a name
-        while name and name not in modules:
-            name = name.rpartition(".")[0]
-        return name or None
-
-    graph: dict[str, set[str]] = {m: set() for m in modules}
-    for module, path in modules.items():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-            if isinstance(node, ast.Import):
-                targets = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:  # relative: anchored at this module's package
-                    anchor = module.split(".")
-                    if path.name != "__init__.py":
-                        anchor = anchor[:-1]
-                    anchor = anchor[: len(anchor) - (node.level - 1)]
-                    base = ".".join(anchor + ([base] if base else []))
-                targets = [f"{base}.{alias.name}" for alias in node.names] + [base]
-            else:
-                continue
-            for target in targets:
-                found = resolve(target)
-                # the package's __init__ only re-exports: importing it names no layer
-                if found and found not in (module, package):
-                    graph[module].add(found)
-    return graph
+    """Module -> the package modules it imports, every import statement counted (the
+    graph the architecture page's module map is drawn from)."""
+    return docs.import_graph(src / package)
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """The strongly connected components of more than one module (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-
-    def visit(v: str) -> None:
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on_stack.add(v)
-        for w in sorted(graph[v]):
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on_stack:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            component = []
-            while True:
-                w = stack.pop()
-                on_stack.discard(w)
-                component.append(w)
-                if w == v:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    for v in sorted(graph):
-        if v not in index:
-            visit(v)
-    return found
+    """The strongly connected components of more than one module."""
+    return docs.cycles(graph)
 
 
-def height(module: str) -> int | None:
-    """The height of a package module: its own entry or its subpackage's."""
-    parts = module.split(".")[1:]
-    for n in range(len(parts), 0, -1):
-        key = ".".join(parts[:n])
-        if key in HEIGHTS:
-            return HEIGHTS[key]
-    return None
+height = docs.intended_height
 
 
 def test_the_package_has_no_import_cycle():
@@ -132,7 +51,7 @@ def test_every_import_points_down_the_heights():
     assert upward == []
     unplaced = [m for m, targets in graph.items()
                 if m != PACKAGE and height(m) is None and targets]
-    assert unplaced == [], "give each new module that imports the package a height in HEIGHTS"
+    assert unplaced == [], "give each new module a height in neuronlab.docs.HEIGHTS"
 
 
 def _package(tmp_path: Path, files: dict[str, str]) -> Path:

@@ -163,6 +163,12 @@ def _package(root: Path, files: dict[str, str]) -> Path:
     return root / "pkg"
 
 
+def _depths(page: str) -> dict[str, int]:
+    """Module -> depth, from the rows of a module map."""
+    rows = [line.split("|") for line in page.splitlines()[2:] if line.startswith("| ")]
+    return {cells[3].strip(): int(cells[2]) for cells in rows}
+
+
 def test_import_graph_counts_deferred_and_relative_imports(tmp_path):
     package = _package(tmp_path, {
         "__init__.py": "",
@@ -177,9 +183,8 @@ def test_import_graph_counts_deferred_and_relative_imports(tmp_path):
     assert graph["pkg.mid"] == {"pkg.low"}
     assert graph["pkg.sub"] == {"pkg.top"}
     assert graph["pkg.sub.inner"] == {"pkg.low"}
-    rows = {line.split("|")[2].strip(): int(line.split("|")[1])
-            for line in docs.module_map(package).splitlines()[2:] if line.startswith("| ")}
-    assert rows == {"`low`": 0, "`mid`": 1, "`top`": 2, "`sub/`": 3}
+    assert _depths(docs.module_map(package)) == {"`low`": 0, "`mid`": 1, "`top`": 2,
+                                                 "`sub/`": 3}
     assert "no import cycle" in docs.module_map(package)
 
 
@@ -192,9 +197,17 @@ def test_module_map_names_a_cycle_hidden_in_a_function(tmp_path):
     })
     page = docs.module_map(package)
     assert "- `a` ↔ `b`" in page
-    rows = {line.split("|")[2].strip(): int(line.split("|")[1])
-            for line in page.splitlines()[2:] if line.startswith("| ")}
+    rows = _depths(page)
     assert rows["`a`"] == rows["`b`"] == 0 and rows["`c`"] == 1
+
+
+def test_module_map_shows_every_module_at_its_intended_height():
+    page = docs.module_map()
+    rows = [line.split("|") for line in page.splitlines()[2:] if line.startswith("| ")]
+    placed = {cells[3].strip().strip("`/"): cells[1].strip() for cells in rows}
+    for name, height in placed.items():
+        assert height == str(docs.HEIGHTS[name]), f"{name} shown at {height}"
+    assert "There is no import cycle." in page
 
 
 def test_readme_says_how_to_build_the_docs():

@@ -33,8 +33,8 @@ from pathlib import Path
 import neuronlab
 from neuronlab import activations, diagnostics
 
-__all__ = ["PAGES", "activation_page", "cli_page", "import_graph", "module_map",
-           "public_modules", "sweep_page", "verdict_page"]
+__all__ = ["HEIGHTS", "PAGES", "activation_page", "cli_page", "cycles", "import_graph",
+           "intended_height", "module_map", "public_modules", "sweep_page", "verdict_page"]
 
 
 # -- activations ------------------------------------------------------------------------
@@ -233,6 +233,43 @@ def sweep_page() -> str:
 
 # -- the module map ---------------------------------------------------------------------
 
+HEIGHTS: dict[str, int] = {
+    # small shared helpers, the registry, the parameter type, data
+    "_registry": 0, "parameter": 0, "data": 0, "progress": 0, "parallel": 0,
+    "_files": 0, "_suggest": 0,
+    # one activation's maths and the catalogues built on it
+    "activations": 1, "meanfield": 1, "init": 1, "optim": 1,
+    "layers": 2, "losses": 2, "formula": 2,
+    "network": 3,
+    "io": 4,
+    "train": 5,
+    "diagnostics": 6, "gradcheck": 6, "propagation": 6,
+    "studies": 7, "sweep": 7, "sklearn": 7, "playground": 7,
+    "report": 8,
+    "cli": 9,
+    "docs": 10,  # the generated pages read every module, the CLI's parser too
+}
+"""The intended height of each module, bottom (0) to top; a key names a module or a
+whole subpackage.  A module imports only modules at its own height or below, and never
+in a cycle: ``tests/test_architecture.py`` checks every import against this table, and
+the architecture page's module map shows it."""
+
+
+def intended_height(module: str) -> int | None:
+    """The height :data:`HEIGHTS` gives a module of the package (its own entry or its
+    subpackage's); None when it has none.
+
+    >>> intended_height("neuronlab.studies.atlas"), intended_height("neuronlab.nothing")
+    (7, None)
+    """
+    parts = module.split(".")[1:]
+    for n in range(len(parts), 0, -1):
+        key = ".".join(parts[:n])
+        if key in HEIGHTS:
+            return HEIGHTS[key]
+    return None
+
+
 
 def public_modules() -> list[str]:
     """Every importable module of the package whose name has no leading underscore."""
@@ -347,18 +384,29 @@ def _heights(graph: dict[str, set[str]]) -> tuple[dict[str, int], list[list[str]
     return heights, [members for members in components if len(members) > 1]
 
 
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import cycles of a graph from :func:`import_graph`: each strongly connected
+    component of more than one module, sorted (tests/test_architecture.py requires none).
+
+    >>> cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}})
+    [['a', 'b']]
+    """
+    return _heights(graph)[1]
+
+
 def _summary(path: Path) -> str:
     doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
     return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
 def module_map(root: Path | None = None) -> str:
-    """Markdown: every module of the package with its height in the import graph.
+    """Markdown: every module of the package, its height and what it imports.
 
-    A subpackage (``studies``, ``report``) counts as one unit.  Height 0 imports no
-    other module of the package; every other module sits one above the highest module
-    it imports, so reading the table top-down follows the dependencies downwards.
-    Modules in an import cycle share one height and are listed below the table.
+    A subpackage (``studies``, ``report``) counts as one unit.  *height* is the one
+    :data:`HEIGHTS` gives it (``–`` if none: the architecture test then fails); *depth*
+    is measured from the imports: 0 for a module that imports no other module of the
+    package, else one more than the deepest module it imports.  Modules in an import
+    cycle share one depth and are listed below the table.
 
     Parameters
     ----------
@@ -372,23 +420,27 @@ def module_map(root: Path | None = None) -> str:
     for name, targets in import_graph(root).items():
         if name != package_name:
             graph[_unit(name)] |= {_unit(t) for t in targets} - {_unit(name)}
-    heights, cycles = _heights(graph)
+    depths, found = _heights(graph)
     short = {unit: unit.split(".", 1)[1] for unit in units}
-    lines = ["| height | module | what it is | imports |", "|---|---|---|---|"]
-    for unit in sorted(units, key=lambda u: (-heights[u], u)):
+    rule = {unit: intended_height(unit) for unit in units}
+    lines = ["| height | depth | module | what it is | imports |", "|---|---|---|---|---|"]
+    order = sorted(units, key=lambda u: (-(rule[u] if rule[u] is not None else 99),
+                                         -depths[u], u))
+    for unit in order:
         kind = "/" if sources[unit].name == "__init__.py" else ""
         imports = ", ".join(f"`{short[t]}`" for t in sorted(graph[unit], key=short.get))
         summary = _summary(sources[unit]).replace("|", "\\|")
-        lines.append(f"| {heights[unit]} | `{short[unit]}{kind}` | {summary} | "
+        height = "–" if rule[unit] is None else str(rule[unit])
+        lines.append(f"| {height} | {depths[unit]} | `{short[unit]}{kind}` | {summary} | "
                      f"{imports or '–'} |")
     lines.append("")
-    if cycles:
+    if found:
         lines.append("**Import cycles** (each member imports the others, directly or not; "
-                     "they share one height):")
+                     "they share one depth):")
         lines.append("")
-        lines += [f"- {' ↔ '.join(f'`{short[m]}`' for m in members)}" for members in cycles]
+        lines += [f"- {' ↔ '.join(f'`{short[m]}`' for m in members)}" for members in found]
     else:
-        lines.append("There is no import cycle: every module imports only modules below it.")
+        lines.append("There is no import cycle.")
     return "\n".join(lines) + "\n"
 
 
