@@ -236,7 +236,8 @@ def sweep_page() -> str:
 HEIGHTS: dict[str, int] = {
     # small shared helpers, the registry, the parameter type, data
     "_registry": 0, "parameter": 0, "data": 0, "progress": 0, "parallel": 0,
-    "_files": 0, "_suggest": 0,
+    "_files": 0, "_suggest": 0, "_mathml": 0, "_paths": 0, "_terminal": 0, "_validate": 0,
+    "_workers": 0,
     # one activation's maths and the catalogues built on it
     "activations": 1, "meanfield": 1, "init": 1, "optim": 1,
     "layers": 2, "losses": 2, "formula": 2,
