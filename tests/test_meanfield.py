@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from neuronlab import activations, init, meanfield
+from neuronlab import activations, init, meanfield, propagation
 from neuronlab.layers import Activation, Dense, Maxout
 from neuronlab.network import MLP
 
@@ -155,7 +155,7 @@ def test_propagate_is_the_recursion():
 def test_predicted_variance_matches_real_networks(activation):
     """Depth 20, width 1024, the mean over three seeds: within 5% at every layer."""
     predicted = meanfield.propagate(activation, 20)
-    measured = np.mean([meanfield.measure_propagation(activation, 20, 1024, samples=64,
+    measured = np.mean([propagation.measure_propagation(activation, 20, 1024, samples=64,
                                                       seed=seed) for seed in range(3)],
                        axis=0)
     assert np.max(np.abs(measured / predicted - 1)) < 0.05
@@ -178,7 +178,7 @@ def test_real_relu_networks_scatter_as_the_ensemble_predicts():
     predicted = meanfield.propagate("relu", 20)
     ensemble = np.log(meanfield.sample_propagation("relu", 20, 1024, networks=256,
                                                    seed=2)[:, -1] / predicted[-1])
-    real = np.log([meanfield.measure_propagation("relu", 20, 1024, samples=32, seed=s)[-1]
+    real = np.log([propagation.measure_propagation("relu", 20, 1024, samples=32, seed=s)[-1]
                    / predicted[-1] for s in range(3)])
     spread = ensemble.std()
     assert 0.15 < spread < 0.45  # Hanin & Rolnick: sqrt(log(1 + (exp(5 * 20/1024) - 1)))
@@ -189,10 +189,10 @@ def test_off_the_gain_the_variance_explodes_or_vanishes_as_predicted():
     for scale in (0.7, 1.4):
         sigma_w = scale * meanfield.gain("tanh")
         predicted = meanfield.propagate("tanh", 12, sigma_w)
-        measured = meanfield.measure_propagation("tanh", 12, 512, sigma_w, samples=64, seed=0)
+        measured = propagation.measure_propagation("tanh", 12, 512, sigma_w, samples=64, seed=0)
         np.testing.assert_allclose(measured, predicted, rtol=0.1)
     predicted = meanfield.propagate("relu", 10, 2.0, 0.5)
-    measured = meanfield.measure_propagation("relu", 10, 512, 2.0, 0.5, samples=64, seed=0)
+    measured = propagation.measure_propagation("relu", 10, 512, 2.0, 0.5, samples=64, seed=0)
     assert predicted[-1] > 1e3 and abs(math.log(measured[-1] / predicted[-1])) < 0.7
 
 

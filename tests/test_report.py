@@ -236,8 +236,8 @@ def test_quick_study_report_end_to_end(quick_report, tmp_path):
     assert not list(tmp_path.rglob("*.tmp")) and not list(out.rglob("*.tmp"))
 
 
-def _tiny_result(value: float = 0.5) -> StudyResult:
-    return StudyResult("custom", "A custom study", {"quick": True, "seed": 1},
+def _tiny_result(value: float = 0.5, name: str = "custom") -> StudyResult:
+    return StudyResult(name, "A custom study", {"quick": True, "seed": 1},
                        [Table("t", "A table", [{"x": 1, "y": value, "ok": True, "z": None}],
                               formats={"y": ".1%"})],
                        numbers={"answer": value})
@@ -272,9 +272,10 @@ def test_writes_are_atomic(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="disk full"):
         report.write([_tiny_result(0.75)], tmp_path)
     assert first.read_bytes() == before  # the old report is intact, not half-written
-    assert not list(Path(tmp_path).rglob("*.tmp"))
+    assert not list(Path(tmp_path).parent.rglob("*.tmp"))
+    assert not list(Path(tmp_path).parent.glob(f".{Path(tmp_path).name}.*"))  # no new folder
 
-    from neuronlab.report import _files
+    from neuronlab import _files
 
     def failing_replace(src, dst):
         raise OSError("rename failed")
@@ -308,6 +309,45 @@ def test_seed_curves_clip_the_band_and_name_a_run_that_blows_up():
     ax = Figure().add_subplot(1, 1, 1)
     figures._seed_curves(ax, short, "C0", "x", figures.ACCURACY, outlier=1.0)
     assert list(ax.lines[0].get_xdata()) == epochs
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_an_interrupted_report_leaves_the_previous_folder_whole(tmp_path, monkeypatch):
+    out = tmp_path / "study-report"
+    report.write([_tiny_result(0.25)], out, "md")
+    before = _snapshot(out)
+    assert {"results.json", "report.md", "tables/custom.t.csv"} <= set(before)
+
+    from neuronlab.report import _markdown
+
+    def interrupted(*args, **kwargs):  # after the tables and results.json are written
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_markdown, "render", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        report.write([_tiny_result(0.75), _tiny_result(0.5, "other")], out, "md")
+    assert _snapshot(out) == before  # not one file of the second run
+    assert [p.name for p in tmp_path.iterdir()] == ["study-report"]  # nothing left beside
+
+
+def test_a_new_report_replaces_the_whole_folder(tmp_path):
+    out = tmp_path / "study-report"
+    report.write([_tiny_result(0.25)], out, "md")
+    path = report.write([_tiny_result(0.75)], out, "html")
+    # the Markdown run's report.md is gone: the folder holds one run, not two
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "results.json", "tables"]
+    assert path == out / "report.html"
+
+
+def test_a_folder_holding_other_files_is_not_replaced(tmp_path):
+    (tmp_path / "thesis.tex").write_text("mine")
+    with pytest.raises(ValueError, match="thesis.tex"):
+        report.write([_tiny_result(0.25)], tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["thesis.tex"]
 
 
 # -- the page in a real browser ---------------------------------------------------------

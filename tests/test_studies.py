@@ -87,14 +87,17 @@ def test_jobs_1_and_2_give_identical_results():
 
 
 def test_a_study_runs_alone_as_a_module(tmp_path):
-    out = tmp_path / "alone"
+    # python -m neuronlab.studies.<name> runs that study with progress bars and prints its
+    # claims; it writes no report (the report sits above the studies: `neuronlab study`)
     proc = subprocess.run(
         [sys.executable, "-W", "error::RuntimeWarning", "-m", "neuronlab.studies.zero_centred",
-         "--quick", "--jobs", "1", "--quiet", "--out", str(out)],
-        capture_output=True, text=True, timeout=300)
+         "--quick", "--jobs", "1"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert (out / "report.html").is_file()
-    assert "report:" in proc.stdout
+    expected = studies.run(["zero_centred"], quick=True)[0]
+    held = sum(c.holds for c in expected.claims)
+    assert f"{held}/{len(expected.claims)} claims reproduced" in proc.stdout
+    assert all(claim.text in proc.stdout for claim in expected.claims)
+    assert list(tmp_path.iterdir()) == []  # nothing written
 
 
 # -- 1. the atlas -----------------------------------------------------------------------

@@ -10,7 +10,7 @@ The public API is small: the catalogues (``activations``, ``losses``, ``init``,
 """
 
 from neuronlab import activations, data, gradcheck, init, losses, meanfield, optim
-from neuronlab.activations import from_formula
+from neuronlab.formula import from_formula  # also lets activations.get read formulas
 from neuronlab.io import load, save
 from neuronlab.layers import Activation, Dense, Dropout, Maxout, PReLU
 from neuronlab.network import MLP, Sequential

@@ -7,9 +7,10 @@ keeps a second list.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
+
+from neuronlab._suggest import did_you_mean
 
 T = TypeVar("T")
 
@@ -35,6 +36,7 @@ class Registry(Generic[T]):
         self.base = base
         self._classes: dict[str, type[T]] = {}
         self._aliases: dict[str, str] = {}
+        self._reader: Callable[..., T] | None = None
 
     def register(self, name: str, *aliases: str) -> Callable[[type[T]], type[T]]:
         """Class decorator: file the class under ``name`` (and ``aliases``)."""
@@ -49,6 +51,15 @@ class Registry(Generic[T]):
             return cls
 
         return decorate
+
+    def read_unregistered_with(self, reader: Callable[..., T]) -> None:
+        """Let :meth:`get` hand a string that is no registered name to ``reader``.
+
+        ``reader(text, **params)`` returns an instance or raises ValueError.  A module
+        that builds on this catalogue's base class installs its reader when imported
+        (the activation formulas do), so the catalogue need not import it back.
+        """
+        self._reader = reader
 
     def names(self) -> list[str]:
         """Canonical names, in registration order."""
@@ -83,12 +94,13 @@ class Registry(Generic[T]):
                 f"{self.kind} must be a name (one of {', '.join(self.names())}) or a "
                 f"{self.base.__name__} instance, got {type(spec).__name__}"
             )
+        if self._reader is not None and spec not in self:
+            return self._reader(spec, **params)
         return self.cls(spec)(**params)
 
     def _normalise(self, name: str) -> str:
         return name.strip().lower().replace("-", "_").replace(" ", "_")
 
     def _unknown_message(self, name: str) -> str:
-        close = difflib.get_close_matches(self._normalise(name), list(self._aliases), n=1)
-        hint = f" Did you mean {self._aliases[close[0]]!r}?" if close else ""
+        hint = did_you_mean(self._normalise(name), self._aliases, canonical=self._aliases)
         return f"unknown {self.kind} {name!r}.{hint} Known: {', '.join(self.names())}."

@@ -228,22 +228,17 @@ def get(spec: str | Activation, **params: Any) -> Activation:
     A string that is not a registered name but a formula in x (``"x * sigmoid(x)"``)
     gives a :class:`~neuronlab.formula.Formula`; ``params`` are then its options
     (``label``, ``params``, ``learnable``).  A plain name that is neither (``"rleu"``)
-    raises ValueError with the closest registered name.
-    """
-    if isinstance(spec, str) and spec not in REGISTRY:
-        from neuronlab import formula
+    raises ValueError with the closest registered name.  (Formulas are read by
+    :mod:`neuronlab.formula`, which builds on this module and installs its reader in
+    ``REGISTRY`` when imported; importing :mod:`neuronlab` imports it.)
 
-        try:
-            return formula.Formula(spec, **params)
-        except formula.FormulaError as exc:
-            if not formula.looks_like_name(spec):
-                raise
-            try:  # a mistyped name rather than a formula: say which name was meant
-                REGISTRY.cls(spec)
-            except ValueError as unknown:
-                raise ValueError(f"{unknown} Or write a formula in x, such as "
-                                 f"'x * sigmoid(x)'.") from None
-            raise exc  # pragma: no cover - spec is not registered
+    Examples
+    --------
+    >>> get("leaky_relu", alpha=0.1)
+    LeakyReLU(alpha=0.1)
+    >>> type(get("x * sigmoid(x)")).__name__
+    'Formula'
+    """
     return REGISTRY.get(spec, **params)
 
 
@@ -1827,7 +1822,3 @@ class LogSoftmax(Activation):
         softmax *= grad.sum(axis=-1, keepdims=True)
         np.subtract(grad, softmax, out=softmax)
         return softmax
-
-
-# Activations from a formula: the Formula class registers itself as "formula".
-from neuronlab.formula import Formula, from_formula  # noqa: E402, F401

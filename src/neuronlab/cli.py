@@ -204,7 +204,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scheduler(option: str | None, variable: str) -> str | None:
+    """The Dask scheduler: the option, else the environment variable; 'local': none."""
+    import os
+
+    scheduler = option or os.environ.get(variable) or None
+    return None if scheduler == "local" else scheduler
+
+
 def _study_args(p: argparse.ArgumentParser) -> None:
+    from neuronlab.parallel import SCHEDULER_ENV
     from neuronlab.report import FORMATS
     from neuronlab.studies._runner import MODULES
 
@@ -217,6 +226,9 @@ def _study_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=int, default=-1,
                    help="parallel processes (default: -1, every core); the results do not "
                         "depend on it")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help=f"run on this Dask scheduler, with the same results (default: "
+                        f"${SCHEDULER_ENV} if set; 'local' forces local cores)")
     p.add_argument("--seed", type=int, default=0,
                    help="every run's seed is derived from it and the run's identity "
                         "(default: 0)")
@@ -231,40 +243,32 @@ def _study_args(p: argparse.ArgumentParser) -> None:
 def cmd_study(args: argparse.Namespace) -> int:
     import time
 
-    from rich import progress as rp
     from rich.console import Console
 
     from neuronlab import report, studies
+    from neuronlab.parallel import SCHEDULER_ENV
+    from neuronlab.progress import Bars
 
     _paths.output_dir(args.out, "--out")
     console = Console()
+    scheduler = _scheduler(args.scheduler, SCHEDULER_ENV)
     selected = [s.name for s in studies.select(args.only)]  # unknown names fail here
     command = " ".join(["neuronlab", "study"]
                        + (["--only", ",".join(selected)] if args.only else [])
                        + ["--seed", str(args.seed)] + (["--quick"] if args.quick else [])
                        + (["--format", args.format] if args.format != "html" else []))
     start = time.perf_counter()
-    with rp.Progress(rp.TextColumn("{task.description:<20}"), rp.BarColumn(),
-                     rp.MofNCompleteColumn(), rp.TimeElapsedColumn(), console=console,
-                     disable=args.quiet) as bars:
-        tasks: dict[str, object] = {}
-
-        def on_plan(counts: dict[str, int]) -> None:
-            for name, total in counts.items():
-                tasks[name] = bars.add_task(name, total=total)
-
-        def progress(name: str, done: int, total: int) -> None:
-            bars.update(tasks[name], completed=done)
-
+    with Bars(enabled=not args.quiet, console=console) as bars:
         try:
             results = studies.run(selected, quick=args.quick, seed=args.seed, jobs=args.jobs,
-                                  progress=progress, on_plan=on_plan)
+                                  scheduler=scheduler, progress=bars.progress,
+                                  on_plan=bars.plan)
         except KeyboardInterrupt:
             console.print("interrupted: nothing was written")
             return EXIT_INTERRUPTED
-        report_task = bars.add_task("report", total=1)
+        bars.plan({"report": 1})
         path = report.write(results, args.out, args.format, command=command, jobs=args.jobs)
-        bars.update(report_task, completed=1)
+        bars.progress("report", 1, 1)
     for result in results:
         held = sum(c.holds for c in result.claims)
         claims = f"{held}/{len(result.claims)} claims reproduced" if result.claims else ""
@@ -328,37 +332,9 @@ def cmd_activation(args: argparse.Namespace) -> int:
     result = signal.activation_card(args.formula, label=args.name, params=params,
                                     learnable=args.learnable, quick=not args.full,
                                     seed=args.seed, jobs=args.jobs)
-    row = result.table("properties").rows[0]
     console = Console(highlight=False)
-
-    def say(text: str) -> None:
-        console.print(printable(text), markup=False, soft_wrap=True)
-
-    say(f"activation:  {row['activation']}")
-    say(f"formula:     {row['formula']}")
-    if row.get("computed_as"):
-        say(f"computed as: {row['computed_as']}  (stable rewrite)")
-    say(f"derivative:  {row['derivative']}")
-    flags = [name.replace("_", "-") if row[name] else f"not {name.replace('_', '-')}"
-             for name in ("zero_centred", "monotonic", "smooth", "saturating")]
-    say(f"properties:  range {row['range']}, {', '.join(flags)} (measured)")
-    regions = [f"z <= {row['saturated_below']:.3g}" if row["saturated_below"] is not None
-               else "", f"z >= {row['saturated_above']:.3g}"
-               if row["saturated_above"] is not None else ""]
-    say(f"             saturated (|g'| < 1% of its max) where "
-        f"{' and '.join(r for r in regions if r) or 'nowhere'}; max slope "
-        f"{row['max_slope']:.4g}")
-    torch_gain = f" (PyTorch's calculate_gain: {row['pytorch_gain']:.4g})" \
-        if row.get("pytorch_gain") is not None else ""
-    say(f"auto gain:   {row['gain']:.6g}{torch_gain}: Var(W) = gain^2 / fan_in keeps "
-        f"q* = 1")
-    slope = row["slope_at_fixed_point"]
-    kind = "attracts" if slope < 1 - 1e-6 else "repels" if slope > 1 + 1e-6 else "marginal"
-    chi = row["chi_at_gain"]
-    phase = "ordered" if chi < 1 - 1e-9 else "chaotic" if chi > 1 + 1e-9 else "critical"
-    say(f"fixed point: q* = 1 at the gain, V'(1) = {slope:.4g} ({kind})")
-    say(f"chi at q*:   {chi:.6g} ({phase}); edge of chaos at sigma_b = 0: sigma_w = "
-        f"{report.format_value(row['edge_sigma_w'], '.6g')}")
+    for line in signal.card_lines(result):
+        console.print(printable(line), markup=False, soft_wrap=True)
     command = ["neuronlab", "activation", shlex.quote(args.formula)]
     command += ["--name", shlex.quote(args.name)] if args.name else []
     command += [f"--param {shlex.quote(p)}" for p in args.param]
@@ -452,7 +428,8 @@ def _subparser(sub: argparse._SubParsersAction, name: str) -> argparse.ArgumentP
                           formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The ``neuronlab`` parser: one subcommand per task (the docs' CLI page is its help)."""
     import neuronlab
 
     parser = argparse.ArgumentParser(
@@ -494,7 +471,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     playground.add_argument("--no-browser", action="store_true",
                             help="print the URL without opening a browser")
     playground.set_defaults(func=cmd_playground)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         return getattr(args, "func", cmd_train)(args)
     except (ValueError, TypeError) as exc:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neuronlab._suggest import did_you_mean
 from neuronlab._validate import check_seed
 
 
@@ -272,9 +273,6 @@ def load(name: str, seed: int = 0, test_size: float = 0.25, **kwargs: int) -> Da
     ((1347, 64), 10)
     """
     if name not in DATASETS:
-        import difflib
-
-        close = difflib.get_close_matches(name, DATASETS, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"unknown dataset {name!r}.{hint} Known: {', '.join(DATASETS)}.")
+        raise ValueError(f"unknown dataset {name!r}.{did_you_mean(name, list(DATASETS))} Known: "
+                         f"{', '.join(DATASETS)}.")
     return DATASETS[name](seed=check_seed(seed), test_size=test_size, **kwargs)

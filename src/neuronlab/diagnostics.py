@@ -40,7 +40,7 @@ stds of delta and dW, on the monitor's sampled steps only: ``SAMPLE_EVERY``):
     least ``SATURATED_SAMPLES`` (90%) of the samples seen.  ``saturated`` is the
     fraction of saturated units, ``saturation_rate`` the fraction of flat
     (sample, unit) pairs.  A ReLU unit is flat exactly when it is off (z <= 0), so a
-    dead ReLU unit is also saturated; sigmoid and tanh units are flat for |z| beyond
+    dead ReLU unit is also saturated; sigmoid and tanh units are flat for ``|z|`` beyond
     about 6.0 and 3.0.  The maximum slope is found numerically (0.25 for sigmoid, 1
     for tanh and ReLU, 1.10 for swish, 1.76 for SELU).  All three are NaN
     for vector-valued activations (softmax) and for an output activation that a fused
@@ -81,17 +81,22 @@ Verdicts
 with the numbers behind it and the lecture's remedy (``REMEDIES``).  The thresholds
 are the module constants below; in order of priority:
 
-``non_finite``  the layer's weights or outputs hold NaN or infinity (``weight_norm``,
-                ``weight_std``, ``act_mean`` or ``act_std`` is not finite), or the last
-                layer's do and this layer's gradient norms are not finite: no other
-                statistic of it means anything
-``dead``        ``dead > DEAD_FRACTION``
-``saturated``   ``saturated > SATURATED_FRACTION``
-``exploding``   ``grad_norm`` or ``delta_norm`` above ``EXPLODING_RATIO`` times the
-                last layer's (or infinite)
-``vanishing``   ``grad_norm`` or ``delta_norm`` below ``VANISHING_RATIO`` times the
-                last layer's
-``healthy``     none of these
+``non_finite``
+    the layer's weights or outputs hold NaN or infinity (``weight_norm``,
+    ``weight_std``, ``act_mean`` or ``act_std`` is not finite), or the last layer's do
+    and this layer's gradient norms are not finite: no other statistic of it means
+    anything
+``dead``
+    ``dead > DEAD_FRACTION``
+``saturated``
+    ``saturated > SATURATED_FRACTION``
+``exploding``
+    ``grad_norm`` or ``delta_norm`` above ``EXPLODING_RATIO`` times the last layer's
+    (or infinite)
+``vanishing``
+    ``grad_norm`` or ``delta_norm`` below ``VANISHING_RATIO`` times the last layer's
+``healthy``
+    none of these
 
 The comparison is with the last (output) layer of the same interval, where the error
 enters: the ratio says how much of it reaches the layer.  Both the weight gradient
@@ -122,11 +127,9 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import math
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -135,6 +138,7 @@ import numpy as np
 
 from neuronlab import data, losses
 from neuronlab import train as training
+from neuronlab._files import atomic_open
 from neuronlab._terminal import markup
 from neuronlab.layers import Activation, Dense, Maxout
 from neuronlab.network import Sequential
@@ -149,9 +153,9 @@ __all__ = [
 # -- thresholds -------------------------------------------------------------------------
 
 SATURATION_SLOPE = 0.01
-"""A unit is *flat* on a sample when |g'(z)| is at most 1% of the activation's maximum
+"""A unit is *flat* on a sample when ``|g'(z)|`` is at most 1% of the activation's maximum
 slope: the error sent back through it there is shrunk at least 100 times more than at
-the steepest point (for sigmoid: |z| > 6, where the lecture's cases z = ±10 sit)."""
+the steepest point (for sigmoid: ``|z| > 6``, where the lecture's cases z = ±10 sit)."""
 
 SATURATED_SAMPLES = 0.9
 """A unit is saturated in an interval when its slope is at most ``SATURATION_SLOPE`` of
@@ -1118,16 +1122,8 @@ def plot(monitor_or_rows: Monitor | Sequence[dict[str, Any]],
         ax.set_title(f"layer {layer} ({row['activation']})", fontsize="small")
         ax.tick_params(labelsize="x-small")
     target = os.path.abspath(os.fspath(path))
-    directory = os.path.dirname(target)
-    fd, tmp = tempfile.mkstemp(prefix=".diagnostics.", suffix=".png.tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png", dpi=100)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_open(target) as f:
+        fig.savefig(f, format="png", dpi=100)
     return target
 
 

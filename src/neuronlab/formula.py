@@ -86,7 +86,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import difflib
 import functools
 import math
 import re
@@ -96,6 +95,7 @@ from typing import Any
 
 import numpy as np
 
+from neuronlab._suggest import did_you_mean
 from neuronlab.activations import (
     INF,
     REGISTRY,
@@ -393,8 +393,7 @@ class _Builder:
         if name in FUNCTIONS:
             raise _refuse(node, f"{name!r} is a function: call it, as in {name}(x)")
         known = [*VARIABLES, *self.params, *CONSTANTS, *FUNCTIONS]
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(name, known)
         declared = (f" Declared parameters: {', '.join(self.params)}." if self.params
                     else f" To use a parameter, give it a value: params={{'{name}': 1.0}} "
                          f"(on the command line: --param {name}=1.0).")
@@ -411,8 +410,7 @@ class _Builder:
         if "__" in name:
             raise _refuse(func, f"dunder names such as {name!r} are not allowed")
         if name not in FUNCTIONS:
-            close = difflib.get_close_matches(name, list(FUNCTIONS), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(name, list(FUNCTIONS))
             raise FormulaError(f"formula refused: unknown function {name!r} (column "
                                f"{func.col_offset + 1}).{hint} {_allowed_text()}.")
         if node.keywords:
@@ -1276,7 +1274,7 @@ def measure_properties(activation: Any) -> dict[str, Any]:
     -------
     dict with
         ``range`` (low, high): inf and sup of g; an end is infinite when g still grows
-        between |z| = 1e15 and 1e30 (by more than 1e-6 relative);
+        between ``|z| = 1e15`` and ``1e30`` (by more than 1e-6 relative);
         ``bounded_below``, ``bounded_above``;
         ``zero_centred``: g(0) = 0 and g takes both signs;
         ``monotonic``: non-decreasing up to rounding;
@@ -1285,9 +1283,9 @@ def measure_properties(activation: Any) -> dict[str, Any]:
         where g or g' may jump, so an activation must list them all (a formula's are
         found symbolically);
         ``saturating``: ``min |g'(±1e8)| < 1e-8``;
-        ``saturated_below``/``saturated_above``: where |g'| stays below 1% of its
+        ``saturated_below``/``saturated_above``: where ``|g'|`` stays below 1% of its
         largest value at the ends of [-40, 40] (z <= value / z >= value; None if not);
-        ``max_slope`` and ``max_slope_at``: the largest |g'(z)| and where;
+        ``max_slope`` and ``max_slope_at``: the largest ``|g'(z)|`` and where;
         ``value_at_zero``, ``slope_at_zero``; ``kinks``.
 
     Examples
@@ -1296,9 +1294,7 @@ def measure_properties(activation: Any) -> dict[str, Any]:
     >>> p["range"], p["zero_centred"], round(p["max_slope"], 6)
     ((0.0, 1.0), False, 0.25)
     """
-    from neuronlab import activations
-
-    fn = activations.get(activation) if isinstance(activation, str) else activation
+    fn = REGISTRY.get(activation) if isinstance(activation, str) else activation
     if not getattr(fn, "elementwise", True):
         raise ValueError(f"{fn!r} is vector-valued: its properties are not those of a "
                          f"function of one variable")
@@ -1724,3 +1720,23 @@ def from_formula(expression: str, name: str | None = None,
     'beta*x*sigmoid(-beta*x)*sigmoid(beta*x) + sigmoid(beta*x)'
     """
     return Formula(expression, label=name, params=params, learnable=learnable)
+
+
+def _read(text: str, **options: Any) -> Activation:
+    """The activation a string that is no registered name stands for: a formula in x,
+    or a ValueError naming the closest registered name when it looks like a mistyped
+    name (``"rleu"``) rather than a formula."""
+    try:
+        return Formula(text, **options)
+    except FormulaError as exc:
+        if not looks_like_name(text):
+            raise
+        try:  # a mistyped name rather than a formula: say which name was meant
+            REGISTRY.cls(text)
+        except ValueError as unknown:
+            raise ValueError(f"{unknown} Or write a formula in x, such as "
+                             f"'x * sigmoid(x)'.") from None
+        raise exc  # pragma: no cover - text is not registered
+
+
+REGISTRY.read_unregistered_with(_read)

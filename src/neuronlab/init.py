@@ -11,14 +11,14 @@ Variance scaling
 Glorot, He and LeCun are presets of one rule, :class:`VarianceScaling`: zero-mean
 weights with ``Var(W) = scale / n``, n = fan_in, fan_out or fan_avg = (fan_in + fan_out) / 2.
 
-================  =======  ========  ==================================  ====================
-preset            scale    n         variance                            paper
-================  =======  ========  ==================================  ====================
-glorot_* (xavier) 1        fan_avg   2 / (fan_in + fan_out)              Glorot & Bengio 2010
-he_* (kaiming)    2        fan_in    2 / fan_in (or 2 / fan_out)         He et al. 2015
-lecun_*           1        fan_in    1 / fan_in                          LeCun et al. 1998
-legacy_uniform    1/3      fan_in    1 / (3 fan_in)                      the lecture's default
-================  =======  ========  ==================================  ====================
+==================  =====  =======  ===========================  =====================
+preset              scale  n        variance                     paper
+==================  =====  =======  ===========================  =====================
+glorot_* (xavier)   1      fan_avg  2 / (fan_in + fan_out)       Glorot & Bengio 2010
+he_* (kaiming)      2      fan_in   2 / fan_in (or 2 / fan_out)  He et al. 2015
+lecun_*             1      fan_in   1 / fan_in                   LeCun et al. 1998
+legacy_uniform      1/3    fan_in   1 / (3 fan_in)               the lecture's default
+==================  =====  =======  ===========================  =====================
 
 ``*_uniform`` draws U(-l, l) with l = sqrt(3 variance); ``*_normal`` draws N(0, variance)
 (as PyTorch's ``xavier_normal_``/``kaiming_normal_``; Keras' presets use
@@ -54,7 +54,6 @@ SELU's 3/4) is in :mod:`neuronlab.meanfield`.
 
 from __future__ import annotations
 
-import difflib
 import math
 from typing import Any
 
@@ -62,6 +61,7 @@ import numpy as np
 
 from neuronlab import meanfield
 from neuronlab._registry import Registry
+from neuronlab._suggest import did_you_mean
 
 MODES = ("fan_in", "fan_out", "fan_avg")
 DISTRIBUTIONS = ("uniform", "normal", "truncated_normal")
@@ -134,10 +134,8 @@ def _check_number(owner: str, param: str, value: Any, positive: bool = False) ->
 
 def _check_choice(owner: str, param: str, value: Any, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
-        close = difflib.get_close_matches(str(value), allowed, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(f"{owner} {param} must be one of {', '.join(allowed)}; "
-                         f"got {value!r}.{hint}")
+                         f"got {value!r}.{did_you_mean(value, allowed)}")
     return value
 
 
@@ -169,7 +167,8 @@ def _truncated_standard_normal(rng: np.random.Generator, shape: tuple[int, ...])
 class Zeros(Initializer):
     """All weights 0 (every unit then computes the same thing: symmetry is never broken)."""
 
-    def __call__(self, shape, rng, dtype=np.float32):
+    def __call__(self, shape: tuple[int, ...], rng: np.random.Generator,
+                 dtype: Any = np.float32) -> np.ndarray:
         shape, dtype = _check_call(shape, rng, dtype)
         return np.zeros(shape, dtype=dtype)
 
@@ -178,7 +177,8 @@ class Zeros(Initializer):
 class Ones(Initializer):
     """All weights 1 (symmetric like ``zeros``; for tests and hand-worked examples)."""
 
-    def __call__(self, shape, rng, dtype=np.float32):
+    def __call__(self, shape: tuple[int, ...], rng: np.random.Generator,
+                 dtype: Any = np.float32) -> np.ndarray:
         shape, dtype = _check_call(shape, rng, dtype)
         return np.ones(shape, dtype=dtype)
 
@@ -190,11 +190,12 @@ class Constant(Initializer):
     def __init__(self, value: float = 0.0) -> None:
         self.value = _check_number("constant", "value", value)
 
-    def __call__(self, shape, rng, dtype=np.float32):
+    def __call__(self, shape: tuple[int, ...], rng: np.random.Generator,
+                 dtype: Any = np.float32) -> np.ndarray:
         shape, dtype = _check_call(shape, rng, dtype)
         return np.full(shape, self.value, dtype=dtype)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"value": self.value}
 
 
@@ -211,11 +212,12 @@ class Uniform(Initializer):
         if not self.low < self.high:
             raise ValueError(f"uniform needs low < high, got low={low!r}, high={high!r}")
 
-    def __call__(self, shape, rng, dtype=np.float32):
+    def __call__(self, shape: tuple[int, ...], rng: np.random.Generator,
+                 dtype: Any = np.float32) -> np.ndarray:
         shape, dtype = _check_call(shape, rng, dtype)
         return rng.uniform(self.low, self.high, shape).astype(dtype, copy=False)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"low": self.low, "high": self.high}
 
 
@@ -227,11 +229,12 @@ class Normal(Initializer):
         self.mean = _check_number(self.name, "mean", mean)
         self.std = _check_number(self.name, "std", std, positive=True)
 
-    def __call__(self, shape, rng, dtype=np.float32):
+    def __call__(self, shape: tuple[int, ...], rng: np.random.Generator,
+                 dtype: Any = np.float32) -> np.ndarray:
         shape, dtype = _check_call(shape, rng, dtype)
         return (self.mean + self.std * rng.standard_normal(shape)).astype(dtype, copy=False)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"mean": self.mean, "std": self.std}
 
 
@@ -243,7 +246,8 @@ class TruncatedNormal(Normal):
     drawn values have standard deviation ``0.87962566 std``.
     """
 
-    def __call__(self, shape, rng, dtype=np.float32):
+    def __call__(self, shape: tuple[int, ...], rng: np.random.Generator,
+                 dtype: Any = np.float32) -> np.ndarray:
         shape, dtype = _check_call(shape, rng, dtype)
         x = _truncated_standard_normal(rng, shape)
         return (self.mean + self.std * x).astype(dtype, copy=False)
@@ -283,7 +287,8 @@ class VarianceScaling(Initializer):
         self.mode = _check_choice(owner, "mode", mode, MODES)
         self.distribution = _check_choice(owner, "distribution", distribution, DISTRIBUTIONS)
 
-    def __call__(self, shape, rng, dtype=np.float32):
+    def __call__(self, shape: tuple[int, ...], rng: np.random.Generator,
+                 dtype: Any = np.float32) -> np.ndarray:
         shape, dtype = _check_call(shape, rng, dtype)
         fan_in, fan_out = fans(shape)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
@@ -297,7 +302,7 @@ class VarianceScaling(Initializer):
             w = (std / TRUNCATED_STD) * _truncated_standard_normal(rng, shape)
         return w.astype(dtype, copy=False)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution}
 
 
@@ -311,7 +316,7 @@ class GlorotUniform(VarianceScaling):
     def __init__(self) -> None:
         super().__init__(1.0, "fan_avg", "uniform")
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {}
 
 
@@ -326,7 +331,7 @@ class GlorotNormal(VarianceScaling):
     def __init__(self) -> None:
         super().__init__(1.0, "fan_avg", "normal")
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {}
 
 
@@ -341,7 +346,7 @@ class HeUniform(VarianceScaling):
     def __init__(self, mode: str = "fan_in") -> None:
         super().__init__(2.0, _check_choice(self.name, "mode", mode, MODES[:2]), "uniform")
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"mode": self.mode}
 
 
@@ -356,7 +361,7 @@ class HeNormal(VarianceScaling):
     def __init__(self, mode: str = "fan_in") -> None:
         super().__init__(2.0, _check_choice(self.name, "mode", mode, MODES[:2]), "normal")
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"mode": self.mode}
 
 
@@ -367,7 +372,7 @@ class LecunUniform(VarianceScaling):
     def __init__(self) -> None:
         super().__init__(1.0, "fan_in", "uniform")
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {}
 
 
@@ -378,7 +383,7 @@ class LecunNormal(VarianceScaling):
     def __init__(self) -> None:
         super().__init__(1.0, "fan_in", "normal")
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {}
 
 
@@ -393,7 +398,7 @@ class LegacyUniform(VarianceScaling):
     def __init__(self) -> None:
         super().__init__(1.0 / 3.0, "fan_in", "uniform")
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {}
 
 
@@ -412,7 +417,8 @@ class Orthogonal(Initializer):
     def __init__(self, gain: float = 1.0) -> None:
         self.gain = _check_number("orthogonal", "gain", gain, positive=True)
 
-    def __call__(self, shape, rng, dtype=np.float32):
+    def __call__(self, shape: tuple[int, ...], rng: np.random.Generator,
+                 dtype: Any = np.float32) -> np.ndarray:
         shape, dtype = _check_call(shape, rng, dtype)
         rows, cols = fans(shape)
         a = rng.standard_normal((max(rows, cols), min(rows, cols)))
@@ -424,7 +430,7 @@ class Orthogonal(Initializer):
             q = q.T
         return (self.gain * q).astype(dtype, copy=False)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain}
 
 

@@ -34,7 +34,8 @@ weights holding NaN or infinity are neither saved nor loaded unless asked for wi
 
 Saving is atomic: the file is written to a temporary file in the same directory,
 flushed to disk and then renamed over ``path``, so an interrupted save leaves any
-previous file at ``path`` intact.
+previous file at ``path`` intact; a symlink stays a symlink (its target is replaced)
+and an existing file keeps its permissions.
 
 Examples
 --------
@@ -53,11 +54,9 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -66,6 +65,7 @@ import numpy as np
 
 import neuronlab
 from neuronlab import activations
+from neuronlab._files import atomic_open
 from neuronlab.layers import LAYERS, Activation
 from neuronlab.network import Sequential
 from neuronlab.parameter import Parameter
@@ -253,42 +253,15 @@ def _le_bytes(value: np.ndarray) -> memoryview:
 
 def _atomic_write(path: str | os.PathLike[str], chunks: Iterable[bytes],
                   arrays: Iterable[np.ndarray]) -> None:
-    """Write ``chunks`` then ``arrays`` to a temporary file, fsync it, rename it to ``path``.
-
-    On any exception, KeyboardInterrupt included, the temporary file is removed and
-    whatever was at ``path`` is left as it was.
-    """
-    target = os.path.abspath(os.fspath(path))
-    directory, base = os.path.split(target)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        tmp = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
-        try:
-            fd = os.open(tmp, flags, 0o666)  # the umask applies, as for a plain open()
-            break
-        except FileExistsError:  # pragma: no cover - 48 random bits collided
-            continue
-    try:
-        with os.fdopen(fd, "wb") as f:
-            for chunk in chunks:
-                f.write(chunk)
-            for value in arrays:
-                if value.size:
-                    f.write(_le_bytes(value))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    if os.name == "posix":  # make the rename itself durable
-        with contextlib.suppress(OSError):
-            dir_fd = os.open(directory, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+    """Write ``chunks`` then ``arrays`` to ``path`` atomically (:mod:`neuronlab._files`:
+    a symlink stays a symlink, an existing file keeps its permissions, and on any
+    exception whatever was at ``path`` is left as it was)."""
+    with atomic_open(path) as f:
+        for chunk in chunks:
+            f.write(chunk)
+        for value in arrays:
+            if value.size:
+                f.write(_le_bytes(value))
 
 
 # -- loading ----------------------------------------------------------------------------

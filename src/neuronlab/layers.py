@@ -41,6 +41,9 @@ class Layer:
     workspace: dict[tuple[str, tuple[int, ...], np.dtype], np.ndarray] | None = None
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """The layer's output for the batch ``x`` (rows are samples), caching what
+        :meth:`backward` needs; ``training`` turns on training-only behaviour (dropout,
+        random slopes) and, inside a workspace, the reuse of buffers."""
         raise NotImplementedError
 
     def buffer(self, role: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray | None:

@@ -296,24 +296,24 @@ class MSE(Loss):
         """c / (n m), or c / n when the outputs are summed."""
         return (0.5 if self.half else 1.0) / (e.size if self.outputs == "mean" else len(e))
 
-    def value(self, y_pred, y_true):
+    def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         y_pred, y_true = _check(y_pred, y_true, "mse")
         e = (y_pred - y_true).astype(np.float64, copy=False)
         return float(np.vdot(e, e)) * self._scale(e)
 
-    def gradient(self, y_pred, y_true):
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = _check(y_pred, y_true, "mse")
         e = y_pred - y_true
         e *= 2.0 * self._scale(e)
         return e
 
-    def per_sample(self, y_pred, y_true):
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = _check(y_pred, y_true, "mse")
         e = (y_pred - y_true).astype(np.float64, copy=False)
         return np.einsum("ik,ik->i", e, e) * (
             (0.5 if self.half else 1.0) / (e.shape[1] if self.outputs == "mean" else 1))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"half": self.half, "outputs": self.outputs}
 
 
@@ -321,26 +321,26 @@ class MSE(Loss):
 class MAE(Loss):
     """Mean absolute error over samples and outputs (PyTorch ``L1Loss``).
 
-    J = 1/(n m) sum_ik |y_hat_ik - y_ik|, dJ/dy_hat = sign(y_hat - y) / (n m);
+    ``J = 1/(n m) sum_ik |y_hat_ik - y_ik|``, ``dJ/dy_hat = sign(y_hat - y) / (n m)``;
     at y_hat = y the gradient is 0 (``sign(0) = 0``, as in PyTorch).
     """
 
     formula = "J = 1/(n m) sum_ik |y_hat_ik - y_ik|"
     gradient_formula = "dJ/dy_hat = sign(y_hat - y) / (n m)"
 
-    def value(self, y_pred, y_true):
+    def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         y_pred, y_true = _check(y_pred, y_true, "mae")
         e = y_pred - y_true
         return float(np.abs(e, out=e).sum(dtype=np.float64)) / e.size
 
-    def gradient(self, y_pred, y_true):
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = _check(y_pred, y_true, "mae")
         e = y_pred - y_true
         g = np.sign(e, out=e)
         g *= 1.0 / g.size
         return g
 
-    def per_sample(self, y_pred, y_true):
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = _check(y_pred, y_true, "mae")
         return np.abs(y_pred - y_true).mean(axis=1, dtype=np.float64)
 
@@ -349,7 +349,7 @@ class MAE(Loss):
 class Huber(Loss):
     """Huber loss over samples and outputs (PyTorch ``HuberLoss``, same default delta).
 
-    Per entry with r = |y_hat - y|: ``r^2 / 2`` if r < delta, else
+    Per entry with ``r = |y_hat - y|``: ``r^2 / 2`` if r < delta, else
     ``delta (r - delta / 2)``; J is their mean over the n m entries.
     dJ/dy_hat = clip(y_hat - y, -delta, delta) / (n m).
 
@@ -368,27 +368,27 @@ class Huber(Loss):
             raise ValueError(f"huber delta must be a positive finite number, got {delta!r}")
         self.delta = float(delta)
 
-    def value(self, y_pred, y_true):
+    def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         y_pred, y_true = _check(y_pred, y_true, "huber")
         r = np.abs((y_pred - y_true).astype(np.float64, copy=False))
         d = self.delta
         per_entry = np.where(r < d, 0.5 * r * r, d * (r - 0.5 * d))
         return float(per_entry.sum()) / r.size
 
-    def gradient(self, y_pred, y_true):
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = _check(y_pred, y_true, "huber")
         e = y_pred - y_true
         np.clip(e, -self.delta, self.delta, out=e)
         e *= 1.0 / e.size
         return e
 
-    def per_sample(self, y_pred, y_true):
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = _check(y_pred, y_true, "huber")
         r = np.abs((y_pred - y_true).astype(np.float64, copy=False))
         d = self.delta
         return np.where(r < d, 0.5 * r * r, d * (r - 0.5 * d)).mean(axis=1)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"delta": self.delta}
 
 
@@ -411,7 +411,7 @@ class BinaryCrossEntropy(Loss):
     formula = "J = -1/(n m) sum_ik [y log p + (1 - y) log(1 - p)]"
     gradient_formula = "dJ/dp = (p - y) / max(p (1 - p), 1e-12) / (n m)"
 
-    def value(self, y_pred, y_true):
+    def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         p, y = _check(y_pred, y_true, "binary_cross_entropy")
         _check_probabilities(p, "binary_cross_entropy")
         log_p = _clamped_log(p)
@@ -421,7 +421,7 @@ class BinaryCrossEntropy(Loss):
         log_p += log_q  # y log p + (1 - y) log(1 - p), entry by entry (no cancellation)
         return -float(log_p.sum(dtype=np.float64)) / p.size
 
-    def gradient(self, y_pred, y_true):
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         p, y = _check(y_pred, y_true, "binary_cross_entropy")
         _check_probabilities(p, "binary_cross_entropy")
         denom = p * (1 - p)
@@ -431,7 +431,7 @@ class BinaryCrossEntropy(Loss):
         g *= 1.0 / g.size
         return g
 
-    def per_sample(self, y_pred, y_true):
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         p, y = _check(y_pred, y_true, "binary_cross_entropy")
         _check_probabilities(p, "binary_cross_entropy")
         log_p = _clamped_log(p)
@@ -452,7 +452,7 @@ def _sigmoid_from(z: np.ndarray, e: np.ndarray) -> np.ndarray:
 class BinaryCrossEntropyWithLogits(Loss):
     """Binary cross-entropy on logits z (sigmoid and BCE fused), mean over samples and outputs.
 
-    J = 1/(n m) sum_ik [max(z, 0) - z y + log(1 + e^-|z|)], which equals the BCE of
+    ``J = 1/(n m) sum_ik [max(z, 0) - z y + log(1 + e^-|z|)]``, which equals the BCE of
     p = sigmoid(z) but never forms p, so it is finite for any finite z;
     dJ/dz = (sigmoid(z) - y) / (n m).  PyTorch: ``BCEWithLogitsLoss``.
     """
@@ -461,21 +461,21 @@ class BinaryCrossEntropyWithLogits(Loss):
     gradient_formula = "dJ/dz = (sigmoid(z) - y) / (n m)"
     from_logits = True
 
-    def value(self, y_pred, y_true):
+    def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         z, y = _check(y_pred, y_true, "binary_cross_entropy_with_logits")
         per_entry = np.maximum(z, 0)
         per_entry -= z * y
         per_entry += np.log1p(np.exp(-np.abs(z)))
         return float(per_entry.sum(dtype=np.float64)) / z.size
 
-    def gradient(self, y_pred, y_true):
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         z, y = _check(y_pred, y_true, "binary_cross_entropy_with_logits")
         g = _sigmoid_from(z, np.exp(-np.abs(z)))
         g -= y
         g *= 1.0 / g.size
         return g
 
-    def per_sample(self, y_pred, y_true):
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         z, y = _check(y_pred, y_true, "binary_cross_entropy_with_logits")
         per_entry = np.maximum(z, 0)
         per_entry -= z * y
@@ -519,13 +519,13 @@ class CrossEntropy(Loss):
         self._ln_base = _log_base(base)
         self.base = _base_config(base)
 
-    def value(self, y_pred, y_true):
+    def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         p, y = _check(y_pred, y_true, "cross_entropy")
         _check_probabilities(p, "cross_entropy")
         _check_distributions(p)
         return -float(np.vdot(y, _clamped_log(p))) / (len(p) * self._ln_base)
 
-    def gradient(self, y_pred, y_true):
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         p, y = _check(y_pred, y_true, "cross_entropy")
         _check_probabilities(p, "cross_entropy")
         _check_distributions(p)
@@ -534,13 +534,13 @@ class CrossEntropy(Loss):
         g *= -1.0 / (len(p) * self._ln_base)
         return g
 
-    def per_sample(self, y_pred, y_true):
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         p, y = _check(y_pred, y_true, "cross_entropy")
         _check_probabilities(p, "cross_entropy")
         _check_distributions(p)
         return -np.einsum("ik,ik->i", y, _clamped_log(p), dtype=np.float64) / self._ln_base
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"base": self.base}
 
 
@@ -570,19 +570,21 @@ class SoftmaxCrossEntropy(Loss):
         self._ln_base = _log_base(base)
         self.base = _base_config(base)
 
-    def value(self, y_pred, y_true):
+    def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         return self.value_and_gradient(y_pred, y_true)[0]
 
-    def gradient(self, y_pred, y_true):
+    def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         return self.value_and_gradient(y_pred, y_true)[1]
 
-    def per_sample(self, y_pred, y_true):
+    def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         z, y = _check(y_pred, y_true, "softmax_cross_entropy")
         shifted = (z - z.max(axis=1, keepdims=True)).astype(np.float64, copy=False)
         log_e_sum = np.log(np.exp(shifted).sum(axis=1))
         return (y.sum(axis=1) * log_e_sum - np.einsum("ik,ik->i", y, shifted)) / self._ln_base
 
-    def value_and_gradient(self, y_pred, y_true, *, out=None, sample_weight=None):
+    def value_and_gradient(self, y_pred: np.ndarray, y_true: np.ndarray, *,
+                           out: np.ndarray | None = None,
+                           sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """Both from one exponentiation: ``e = exp(z - max z)``, ``LSE = max z + ln sum e``."""
         z, y = _check(y_pred, y_true, "softmax_cross_entropy")
         g = np.subtract(z, z.max(axis=1, keepdims=True), out=out)  # <= 0: exp can't overflow
@@ -608,7 +610,7 @@ class SoftmaxCrossEntropy(Loss):
                                   per_sample.astype(np.float64, copy=False))
         return j, g
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"base": self.base}
 
 

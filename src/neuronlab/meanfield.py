@@ -35,22 +35,22 @@ the weight scale whose fixed point is ``q* = 1``.  ``init="auto"`` in
 follows the layer decides).  PyTorch's ``calculate_gain`` is a fixed table instead;
 where it differs it is a convention, not this fixed point:
 
-=============  ==================  ===============================================
-activation     PyTorch             ``gain`` here
-=============  ==================  ===============================================
-identity       1                   1
-sigmoid        1                   1.8462 (sigmoid's outputs have mean 1/2, so
-                                   E[g^2] = 0.2934; PyTorch treats it as linear)
-tanh           5/3 = 1.6667        1.5925 (PyTorch's 5/3 is a heuristic that keeps
-                                   activations a little larger than the fixed point)
-relu           sqrt(2)             sqrt(2)
-leaky_relu(a)  sqrt(2 / (1 + a^2)) sqrt(2 / (1 + a^2)) (PyTorch's default a = 0.01)
-selu           3/4                 1.0000 (SELU's fixed point, the self-normalising
-                                   LeCun-normal init; PyTorch's 3/4 was chosen
-                                   empirically for gradient flow, and its docs advise
-                                   'linear', i.e. 1, for self-normalising networks)
-any formula    (none)              computed the same way
-=============  ==================  ===============================================
+=============  ===================  ===============================================
+activation     PyTorch              ``gain`` here
+=============  ===================  ===============================================
+identity       1                    1
+sigmoid        1                    1.8462 (sigmoid's outputs have mean 1/2, so
+                                    E[g^2] = 0.2934; PyTorch treats it as linear)
+tanh           5/3 = 1.6667         1.5925 (PyTorch's 5/3 is a heuristic that keeps
+                                    activations a little larger than the fixed point)
+relu           sqrt(2)              sqrt(2)
+leaky_relu(a)  sqrt(2 / (1 + a^2))  sqrt(2 / (1 + a^2)) (PyTorch's default a = 0.01)
+selu           3/4                  1.0000 (SELU's fixed point, the self-normalising
+                                    LeCun-normal init; PyTorch's 3/4 was chosen
+                                    empirically for gradient flow, and its docs advise
+                                    'linear', i.e. 1, for self-normalising networks)
+any formula    (none)               computed the same way
+=============  ===================  ===============================================
 
 Note that the gain fixes the *variance*, not ``chi``: tanh at its gain 1.5925 has
 ``chi = 1.17`` (mildly chaotic), ReLU at sqrt 2 has ``chi = 1`` exactly.  Nor does it
@@ -85,7 +85,7 @@ from numpy.polynomial.legendre import leggauss
 from neuronlab import activations
 
 __all__ = ["chi", "edge_of_chaos", "expectation", "fixed_point", "gain", "maxout_gain",
-           "measure_propagation", "phase_diagram", "propagate", "sample_propagation",
+           "phase_diagram", "propagate", "sample_propagation",
            "second_moment", "slope_moment", "variance_map", "variance_slope"]
 
 _HERMITE_NODES = (100, 200)   # Gauss-Hermite orders compared for convergence
@@ -427,45 +427,6 @@ def propagate(activation: ActivationLike, depth: int, sigma_w: float | None = No
     return q
 
 
-def measure_propagation(activation: ActivationLike, depth: int, width: int,
-                        sigma_w: float | None = None, sigma_b: float = 0.0,
-                        q0: float = 1.0, samples: int = 256, seed: int = 0,
-                        dtype: Any = np.float32) -> np.ndarray:
-    """Measured second moments mean(z^2) of each layer's pre-activations at
-    initialization, the counterpart of :func:`propagate`.
-
-    A network of ``depth`` Dense layers of ``width`` units, each followed by the
-    activation, with ``W ~ N(0, sigma_w^2 / fan_in)`` (``sigma_w`` defaults to the gain)
-    and ``b ~ N(0, sigma_b^2)``, runs once on ``samples`` inputs ``x ~ N(0, q0)`` of
-    ``width`` features; the mean of z^2 over samples and units is taken at every layer.
-    """
-    from neuronlab import init as initializers
-    from neuronlab.layers import Activation, Dense
-    from neuronlab.network import Sequential
-
-    act = _activation(activation)
-    sigma_w = gain(act) if sigma_w is None else float(sigma_w)
-    _check_sigmas(sigma_w, sigma_b)
-    rng = np.random.default_rng(seed)
-    weights = initializers.VarianceScaling(max(sigma_w, 1e-300) ** 2, "fan_in", "normal")
-    layers = []
-    for _ in range(int(depth)):
-        dense = Dense(width, width, weights, 0.0, dtype, rng)
-        if sigma_b:
-            dense.b.value[...] = rng.normal(0.0, sigma_b, width)
-        if sigma_w == 0:
-            dense.W.value[...] = 0
-        layers += [dense, Activation(type(act)(**act.get_config()))]
-    net = Sequential(layers, dtype)
-    for layer in layers[1::2]:
-        layer.build(width, np.dtype(dtype))
-    x = rng.normal(0.0, math.sqrt(q0), (int(samples), int(width)))
-    with np.errstate(over="ignore", invalid="ignore"):  # exploding scales overflow
-        net.forward(x)
-        return np.array([np.mean(np.square(layer.z, dtype=np.float64))
-                         for layer in layers[1::2]])
-
-
 def sample_propagation(activation: ActivationLike, depth: int, width: int,
                        networks: int = 256, sigma_w: float | None = None,
                        sigma_b: float = 0.0, q0: float = 1.0, samples: int = 8,
@@ -510,7 +471,7 @@ def phase_diagram(activation: ActivationLike, sigma_w: Sequence[float],
     """The (sigma_w, sigma_b) plane: q* and chi at every grid point, one row each.
 
     Rows ``{"sigma_w", "sigma_b", "q_star", "chi", "phase"}`` with phase "ordered"
-    (chi < 1), "chaotic" (chi > 1) or "critical" (|chi - 1| < 1e-9).
+    (chi < 1), "chaotic" (chi > 1) or "critical" (``|chi - 1| < 1e-9``).
     """
     w, b = np.meshgrid(np.asarray(sigma_w, dtype=np.float64),
                        np.asarray(sigma_b, dtype=np.float64), indexing="ij")

@@ -44,7 +44,6 @@ array([2.6])
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import math
 import numbers
@@ -54,6 +53,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from neuronlab._registry import Registry
+from neuronlab._suggest import did_you_mean
 from neuronlab.parameter import Parameter
 
 __all__ = [
@@ -565,8 +565,7 @@ class Optimizer:
         own = _accepted(type(self))
         known = own + (_accepted(schedule_cls) if schedule_cls is not None else [])
         bad = sorted(set(given) - set(known))
-        close = [m for b in bad for m in difflib.get_close_matches(b, known, n=1)]
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        hint = next((h for b in bad if (h := did_you_mean(b, known))), "")
         where = (f"{type(self).__name__} or its {schedule_cls.name!r} schedule"
                  if schedule_cls is not None else
                  f"{type(self).__name__} (schedule hyper-parameters need schedule=...)")

@@ -84,10 +84,12 @@ Known differences from scikit-learn
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
@@ -455,12 +457,13 @@ class _StoppingRule(train.Callback):
     validation score are restored at the end.
     """
 
-    def __init__(self, est: _BaseMLP, n_train: int, X_val, y_val, w_val=None) -> None:
+    def __init__(self, est: _BaseMLP, n_train: int, X_val: np.ndarray | None,
+                 y_val: np.ndarray | None, w_val: np.ndarray | None = None) -> None:
         self.est, self.n_train, self.X_val, self.y_val = est, n_train, X_val, y_val
         self.w_val = w_val
         self.stopped = False
 
-    def on_epoch_end(self, trainer, epoch, logs):
+    def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
         est = self.est
         est.n_iter_ += 1
         est.loss_ = est._loss_scale * logs["loss"]
@@ -476,7 +479,7 @@ class _StoppingRule(train.Callback):
             else:
                 self.stopped = trainer.stop = True
 
-    def _update_no_improvement_count(self, trainer) -> None:
+    def _update_no_improvement_count(self, trainer: Any) -> None:
         est = self.est
         if self.X_val is None:
             if est.loss_curve_[-1] > est.best_loss_ - est.tol:
@@ -497,7 +500,7 @@ class _StoppingRule(train.Callback):
             est.best_validation_score_ = score
             est._best_params = [p.value.copy() for p in trainer.model.parameters()]
 
-    def on_train_end(self, trainer):
+    def on_train_end(self, trainer: Any) -> None:
         if self.X_val is not None:
             for p, best in zip(trainer.model.parameters(), self.est._best_params, strict=True):
                 p.value[...] = best
@@ -627,13 +630,18 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         "output_activation": [StrOptions({"auto", "softmax", "logistic", "sigmoid"})],
     }
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
-                 alpha=0.0001, batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
-                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 initializer="auto", output_activation="auto", dtype=None, monitor=False):
+    def __init__(self, hidden_layer_sizes: int | Sequence[int] = (100,),
+                 activation: str | Sequence[str] = "relu", *, solver: str = "adam",
+                 alpha: float = 0.0001, batch_size: int | str = "auto",
+                 learning_rate: str = "constant", learning_rate_init: float = 0.001,
+                 power_t: float = 0.5, max_iter: int = 200, shuffle: bool = True,
+                 random_state: int | np.random.RandomState | None = None, tol: float = 1e-4,
+                 verbose: bool | int = False, warm_start: bool = False, momentum: float = 0.9,
+                 nesterovs_momentum: bool = True, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, n_iter_no_change: int = 10, max_fun: int = 15000,
+                 initializer: str = "auto", output_activation: str = "auto",
+                 dtype: Any = None, monitor: bool = False) -> None:
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -645,7 +653,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             max_fun=max_fun, initializer=initializer, output_activation=output_activation,
             dtype=dtype, monitor=monitor)
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> Self:
         """Fit the model to data ``X`` and labels ``y`` (1-D, or 2-D 0/1 for multi-label).
 
         ``sample_weight`` (shape (n_samples,), >= 0) weights each sample's loss (see
@@ -654,7 +662,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self._validate_params()
         return self._fit(X, y, sample_weight, incremental=False)
 
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
+    def partial_fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None,
+                    classes: ArrayLike | None = None) -> Self:
         """One epoch over ``(X, y)``, continuing from the current weights and optimizer
         state (Adam's moments, momentum, learning rate).
 
@@ -670,7 +679,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 self._label_binarizer.fit(classes)
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def _validate_input(self, X, y, incremental, reset):
+    def _validate_input(self, X: ArrayLike, y: ArrayLike, incremental: bool,
+                        reset: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         X, y = validate_data(self, X, y, multi_output=True, dtype=(np.float64, np.float32),
                              reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
@@ -702,7 +712,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             return False
         return self.output_activation == "softmax" if first_fit else self.n_outputs_ == 2
 
-    def _output(self, Y):
+    def _output(self, Y: np.ndarray) -> tuple[str, str]:
         kind = self._label_binarizer.y_type_
         choice = self.output_activation
         if choice == "auto":
@@ -721,14 +731,15 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             output = output.ravel()
         return self._label_binarizer.inverse_transform(output)
 
-    def _score_output(self, output, y, sample_weight=None):
+    def _score_output(self, output: np.ndarray, y: np.ndarray,
+                      sample_weight: np.ndarray | None = None) -> float:
         return accuracy_score(y, self._labels(output), sample_weight=sample_weight)
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted class labels, shape (n_samples,) or (n_samples, n_labels)."""
         return self._labels(self._forward(X))
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Probability of each class (columns ordered as ``classes_``).
 
         For multi-label ``y``, the independent probability of each label.
@@ -743,13 +754,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return np.divide(output, total, out=np.full_like(output, 1 / output.shape[1]),
                          where=total > 0)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """``log(predict_proba(X))`` (``-inf`` where a probability underflowed to 0)."""
         proba = self.predict_proba(X)
         with np.errstate(divide="ignore"):
             return np.log(proba, out=proba)
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         # a softmax output cannot fit multi-label targets (its labels are exclusive)
         tags.classifier_tags.multi_label = self.output_activation != "softmax"
@@ -785,13 +796,19 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         "output_activation": [StrOptions({"auto"} | _activation_options().options)],
     }
 
-    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
-                 solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
-                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 initializer="auto", output_activation="auto", dtype=None, monitor=False):
+    def __init__(self, loss: str = "squared_error",
+                 hidden_layer_sizes: int | Sequence[int] = (100,),
+                 activation: str | Sequence[str] = "relu", *, solver: str = "adam",
+                 alpha: float = 0.0001, batch_size: int | str = "auto",
+                 learning_rate: str = "constant", learning_rate_init: float = 0.001,
+                 power_t: float = 0.5, max_iter: int = 200, shuffle: bool = True,
+                 random_state: int | np.random.RandomState | None = None, tol: float = 1e-4,
+                 verbose: bool | int = False, warm_start: bool = False, momentum: float = 0.9,
+                 nesterovs_momentum: bool = True, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, n_iter_no_change: int = 10, max_fun: int = 15000,
+                 initializer: str = "auto", output_activation: str = "auto",
+                 dtype: Any = None, monitor: bool = False) -> None:
         self.loss = loss
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
@@ -804,19 +821,21 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             max_fun=max_fun, initializer=initializer, output_activation=output_activation,
             dtype=dtype, monitor=monitor)
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> Self:
         """Fit the model to data ``X`` and targets ``y`` (1-D or 2-D), each sample's loss
         weighted by ``sample_weight`` (shape (n_samples,), >= 0). Returns ``self``."""
         self._validate_params()
         return self._fit(X, y, sample_weight, incremental=False)
 
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X: ArrayLike, y: ArrayLike,
+                    sample_weight: ArrayLike | None = None) -> Self:
         """One epoch over ``(X, y)``, continuing from the current weights and optimizer
         state; ``sample_weight`` as in ``fit``. Returns ``self``."""
         self._validate_params()
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def _validate_input(self, X, y, incremental, reset):
+    def _validate_input(self, X: ArrayLike, y: ArrayLike, incremental: bool,
+                        reset: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.loss == "poisson":
             raise ValueError("loss='poisson' is not available in neuronlab yet; use "
                              "loss='squared_error' (optionally with "
@@ -828,20 +847,21 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         Y = y.reshape(len(y), -1)
         return X, Y, y
 
-    def _output(self, Y):
+    def _output(self, Y: np.ndarray) -> tuple[str, str]:
         choice = "identity" if self.output_activation == "auto" else self.output_activation
         return _canonical_activation(choice, "output_activation"), "mse"
 
-    def _score_output(self, output, y, sample_weight=None):
+    def _score_output(self, output: np.ndarray, y: np.ndarray,
+                      sample_weight: np.ndarray | None = None) -> float:
         return r2_score(y, output.ravel() if output.shape[1] == 1 else output,
                         sample_weight=sample_weight)
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted targets, shape (n_samples,) or (n_samples, n_outputs)."""
         output = self._forward(X)
         return output.ravel() if output.shape[1] == 1 else output
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags

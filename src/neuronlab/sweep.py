@@ -75,10 +75,9 @@ Using the runner from other code (e.g. a study's training grid)::
 Settings that go in pairs rather than crossed (each activation with its recommended
 initializer) are one ``Sweep`` per pair run into the same folder: the table is shared,
 each call returns its own rows, and the folder makes the study resumable for free.
-Runs that are not a training cell (e.g. statistics at initialization) can still share
-the execution: ``with sweep.backend(jobs, scheduler):`` around a
-``joblib.Parallel(return_as="generator_unordered")`` (no ``backend=`` argument of its
-own) runs them on local cores or on the Dask cluster alike.
+Runs that are not a training cell (the studies, statistics at initialization) share the
+execution: :mod:`neuronlab.parallel` (``backend``, ``map_unordered``) runs them on local
+cores or on the Dask cluster alike.
 """
 
 from __future__ import annotations
@@ -86,7 +85,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime
-import difflib
 import hashlib
 import io
 import itertools
@@ -102,12 +100,14 @@ from typing import Any
 
 import numpy as np
 
-from neuronlab import _paths, _workers
+from neuronlab import _paths
+from neuronlab._files import atomic_open
+from neuronlab._suggest import did_you_mean
 from neuronlab._terminal import markup
 from neuronlab._validate import check_seed
-
-SCHEDULER_ENV = "NEURONLAB_DASK_SCHEDULER"
-"""Environment variable naming a Dask scheduler (``tcp://HOST:PORT``) for the CLI."""
+from neuronlab.parallel import SCHEDULER_ENV as SCHEDULER_ENV  # the CLI's variable
+from neuronlab.parallel import backend as backend  # where sweeps always found it
+from neuronlab.parallel import check_jobs
 
 PARQUET_EVERY = 10.0
 """Seconds between rewrites of ``results.parquet`` while a sweep runs (and once at the
@@ -136,9 +136,8 @@ def _dataset(value: object) -> str:
     from neuronlab import data
 
     if not isinstance(value, str) or value not in data.DATASETS:
-        close = difflib.get_close_matches(str(value), list(data.DATASETS), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"unknown dataset {value!r}.{hint} Known: {', '.join(data.DATASETS)}.")
+        raise ValueError(f"unknown dataset {value!r}.{did_you_mean(value, list(data.DATASETS))} "
+                         f"Known: {', '.join(data.DATASETS)}.")
     return value
 
 
@@ -240,9 +239,7 @@ _INT_COLUMNS = {"depth", "width", "seed", "epochs", "batch_size", "epochs_run",
 
 
 def _unknown_key(key: object, where: str) -> ValueError:
-    close = difflib.get_close_matches(str(key), CONFIG_KEYS, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    return ValueError(f"unknown sweep setting {key!r} in {where}.{hint} "
+    return ValueError(f"unknown sweep setting {key!r} in {where}.{did_you_mean(key, CONFIG_KEYS)} "
                       f"Known: {', '.join(CONFIG_KEYS)}.")
 
 
@@ -701,18 +698,10 @@ def comparable(rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
 
 
 def _atomic_write(path: Path, write: Callable[[Any], Any], binary: bool = False) -> None:
-    """Write via a temporary file in the same folder and ``os.replace``: a reader sees
-    the old file or the new one, never half of one."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb" if binary else "w", **({} if binary else
-                                                     {"encoding": "utf-8", "newline": ""})) as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """``write(f)`` into a file that replaces ``path`` atomically (:mod:`neuronlab._files`):
+    a reader sees the old file or the new one, never half of one."""
+    with atomic_open(path, binary=binary) as f:
+        write(f)
 
 
 def _write_parquet(rows: Sequence[Mapping[str, Any]], path: Path) -> bool:
@@ -735,35 +724,6 @@ def _write_parquet(rows: Sequence[Mapping[str, Any]], path: Path) -> bool:
 
 
 # -- running --------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def backend(jobs: int = 1, scheduler: str | None = None) -> Iterator[None]:
-    """Within this block, ``joblib.Parallel`` (given no backend of its own) runs on
-    ``jobs`` local processes (loky), or on every worker of the Dask ``scheduler``
-    through joblib's Dask backend, with a ``distributed.Client`` that is closed on exit.
-
-    A local worker exits when this process is gone (``_workers.local``): a sweep killed
-    with ``kill -9`` leaves no workers computing cells nobody will record.
-    """
-    import joblib
-
-    jobs = _check_jobs(jobs)
-    if scheduler is None:
-        with _workers.local(jobs):
-            yield
-        return
-    try:
-        from distributed import Client
-    except ImportError:
-        raise ValueError("running on a Dask scheduler needs dask.distributed "
-                         "(pip install 'dask[distributed]')") from None
-    try:  # the connect timeout is Dask's: distributed.comm.timeouts.connect
-        client = Client(scheduler, set_as_default=False)
-    except OSError as exc:
-        raise ValueError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from None
-    with client, joblib.parallel_config(backend="dask", client=client, n_jobs=-1):
-        yield
 
 
 class _Progress:
@@ -830,7 +790,7 @@ def run(sweep: Sweep, out_dir: str | os.PathLike[str], jobs: int = 1,
     """
     if not isinstance(sweep, Sweep):
         raise TypeError(f"sweep must be a Sweep, got {type(sweep).__name__}")
-    jobs = _check_jobs(jobs)
+    jobs = check_jobs(jobs)
     if max_cells is not None:
         max_cells = _check_int("max_cells", max_cells, 0)
     out = _paths.output_dir(out_dir, "sweep folder", files=OUTPUT_FILES)
@@ -918,13 +878,6 @@ def _run(sweep: Sweep, out: Path, jobs: int, scheduler: str | None, progress: bo
     _write_parquet(list(table.rows.values()), out / "results.parquet")
     write_summary(rows, out)
     return rows
-
-
-def _check_jobs(jobs: object) -> int:
-    if isinstance(jobs, bool) or not isinstance(jobs, int | np.integer) or jobs == 0 \
-            or jobs < -1:
-        raise ValueError(f"jobs must be a positive integer or -1 (all cores), got {jobs!r}")
-    return int(jobs)
 
 
 # -- the summary ----------------------------------------------------------------------

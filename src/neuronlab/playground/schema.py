@@ -27,7 +27,6 @@ neuronlab.playground.schema.MessageError: unknown field 'colour' in config; know
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from typing import Any
 
 from neuronlab import activations, optim
 from neuronlab import init as initializers
+from neuronlab._suggest import closest
 
 MAX_LAYERS = 8
 MAX_WIDTH = 16
@@ -192,8 +192,8 @@ def validate_config(config: Any) -> dict[str, Any]:
 def _known_only(obj: dict[str, Any], known: tuple[str, ...], where: str) -> None:
     for key in obj:
         if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            close = closest(key, known)
+            hint = f" (did you mean {close!r}?)" if close else ""
             raise MessageError(f"unknown field {str(key)[:40]!r} in {where}{hint}; known "
                                f"fields: {', '.join(known) or 'none'}")
 

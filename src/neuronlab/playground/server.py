@@ -2,14 +2,16 @@
 
 Routes
 ------
-``GET /``               the page (``static/index.html``)
-``GET /static/...``     its script and style, shipped inside the package
-``GET /api/options``    the configuration fields, activations and caps (JSON)
-``WS  /ws``             the session: the page sends JSON messages
-                        (:mod:`neuronlab.playground.schema`), the server sends
-                        ``layout``, ``frame``, ``config``, ``trace``, ``csv`` and
-                        ``error``
-                        messages (:mod:`neuronlab.playground.session`)
+``GET /``
+    the page (``static/index.html``)
+``GET /static/...``
+    its script and style, shipped inside the package
+``GET /api/options``
+    the configuration fields, activations and caps (JSON)
+``WS  /ws``
+    the session: the page sends JSON messages (:mod:`neuronlab.playground.schema`),
+    the server sends ``layout``, ``frame``, ``config``, ``trace``, ``csv`` and
+    ``error`` messages (:mod:`neuronlab.playground.session`)
 
 Safety
 ------

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from neuronlab import _workers
-from neuronlab.report._files import write_bytes, write_text
+from neuronlab._files import replace_folder, write_bytes, write_text
 from neuronlab.report._format import (
     MISSING,
     claim_measure,
@@ -94,8 +94,8 @@ def load(path: str | os.PathLike[str]) -> list[StudyResult]:
 
 
 def _figures(results: Sequence[StudyResult], jobs: int = 1) -> dict[str, list[tuple[str, bytes]]]:
+    from neuronlab.parallel import effective_jobs
     from neuronlab.report.figures import render_study
-    from neuronlab.studies._runner import effective_jobs
 
     n_jobs = effective_jobs(jobs, len(results))
     if n_jobs > 1:
@@ -115,7 +115,9 @@ def write(results: Sequence[StudyResult | Mapping[str, Any]], out: str | os.Path
     Parameters
     ----------
     results : StudyResult objects (or their ``to_dict()`` form, e.g. from results.json).
-    out : folder, created if needed.  Existing files of the same names are replaced.
+    out : folder, created if needed.  The report is written into a new folder beside it
+        and swapped in when complete, so an interrupted run leaves the previous report
+        whole; a folder holding other files than a report's (``OUTPUTS``) is refused.
     fmt : ``"html"`` (one self-contained file) or ``"md"`` (Markdown + SVG files).
     command : the command line that produced the results, shown at the top.
     jobs : processes used to render the figures (-1: every core).
@@ -131,6 +133,17 @@ def write(results: Sequence[StudyResult | Mapping[str, Any]], out: str | os.Path
     text = json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     doc = json.loads(text)
     figures = _figures(results, jobs)
+    with replace_folder(out, owned=OUTPUTS) as new:  # an interrupted run changes nothing
+        _write_files(new, doc, text, figures, fmt)
+    return out / ("report.html" if fmt == "html" else "report.md")
+
+
+#: What :func:`write` puts in its folder; a folder holding anything else is not replaced.
+OUTPUTS = ("report.html", "report.md", "results.json", "tables", "figures")
+
+
+def _write_files(out: Path, doc: dict[str, Any], text: str,
+                 figures: dict[str, list[tuple[str, bytes]]], fmt: str) -> None:
     for study in doc["studies"]:
         for table in study["tables"]:
             write_text(out / "tables" / f"{study['name']}.{table['name']}.csv", csv_text(table))
@@ -142,7 +155,8 @@ def write(results: Sequence[StudyResult | Mapping[str, Any]], out: str | os.Path
     if fmt == "html":
         from neuronlab.report._html import render
 
-        return write_text(out / "report.html", render(doc, lectures, figures))
+        write_text(out / "report.html", render(doc, lectures, figures))
+        return
     from neuronlab.report._markdown import render as render_md
 
     files: dict[str, list[tuple[str, str]]] = {}
@@ -152,7 +166,7 @@ def write(results: Sequence[StudyResult | Mapping[str, Any]], out: str | os.Path
             relative = f"figures/{name}-{k}.{kind}"
             write_bytes(out / relative, data)
             files.setdefault(name, []).append((caption, relative))
-    return write_text(out / "report.md", render_md(doc, lectures, files))
+    write_text(out / "report.md", render_md(doc, lectures, files))
 
 
 def tally(results: Sequence[StudyResult]) -> list[str]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from neuronlab.report import lecture_figures
+import neuronlab.report.lecture_figures as lecture_figures  # the module, not the package
 from neuronlab.report._plotting import (  # noqa: F401 (re-exported for the figure modules)
     DPI,
     PALETTE,

@@ -43,8 +43,17 @@ Examples
 True
 """
 
-from neuronlab.studies._core import Claim, Run, Study, StudyResult, Table, derive_seed
-from neuronlab.studies._runner import execute, groups, names, registry, run, select
+from neuronlab.studies._core import (
+    Claim,
+    Run,
+    Study,
+    StudyResult,
+    Table,
+    derive_seed,
+    execute,
+    run_studies,
+)
+from neuronlab.studies._runner import groups, names, registry, run, select
 
 __all__ = ["Claim", "Run", "Study", "StudyResult", "Table", "derive_seed", "execute",
-           "groups", "names", "registry", "run", "select"]
+           "groups", "names", "registry", "run", "run_studies", "select"]

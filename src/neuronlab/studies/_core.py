@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from neuronlab import parallel
 
 Key = tuple[Any, ...]
 
@@ -402,11 +405,93 @@ class Study:
             raise ValueError(f"study {self.name!r} cites unknown lecture notes {unknown}; "
                              f"the notes are {', '.join(LECTURE_NOTES)}")
 
-    def run(self, quick: bool = False, seed: int = 0, jobs: int = 1) -> StudyResult:
-        """Run this study alone and return its result."""
-        from neuronlab.studies import run as run_studies
+    def run(self, quick: bool = False, seed: int = 0, jobs: int = 1,
+            scheduler: str | None = None) -> StudyResult:
+        """Run this study alone and return its result (see :func:`run_studies`)."""
+        return run_studies([self], quick=quick, seed=seed, jobs=jobs, scheduler=scheduler)[0]
 
-        return run_studies([self.name], quick=quick, seed=seed, jobs=jobs)[0]
+
+# ----------------------------------------------------------------------------- running
+
+
+def _call(run: Run) -> tuple[Any, float]:
+    """Execute one run with one BLAS thread and floating-point errors raised."""
+    from threadpoolctl import threadpool_limits
+
+    start = time.perf_counter()
+    with threadpool_limits(1), np.errstate(all="raise", under="ignore"):
+        try:
+            output = run()
+        except Exception as exc:
+            raise RuntimeError(f"study {run.study!r}, run {run.key!r} (seed {run.seed}) "
+                               f"failed: {type(exc).__name__}: {exc}") from exc
+    return output, time.perf_counter() - start
+
+
+def _indexed_call(indexed: tuple[int, Run]) -> tuple[int, Any, float]:
+    index, run = indexed
+    return (index, *_call(run))
+
+
+def execute(runs: Sequence[Run], jobs: int = 1,
+            scheduler: str | None = None) -> Iterator[tuple[Run, Any, float]]:
+    """Yield ``(run, output, seconds)`` as runs finish, longest (by ``cost``) first.
+
+    With one job and no scheduler the runs execute in this process; otherwise on the
+    shared parallel backend (:mod:`neuronlab.parallel`: joblib's loky processes, or
+    the workers of the Dask ``scheduler``).  Each run executes with one BLAS thread and
+    NumPy floating-point errors raised, wherever it runs, so its numbers depend on its
+    seed alone.  Outputs are matched to runs by index, never by completion order.
+    """
+    order = sorted(range(len(runs)), key=lambda i: -runs[i].cost)
+    calls = parallel.map_unordered(_indexed_call, [(i, runs[i]) for i in order], jobs,
+                                   scheduler)
+    for i, output, seconds in calls:
+        yield runs[i], output, seconds
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def run_studies(studies: Sequence[Study], *, quick: bool = False, seed: int = 0,
+                jobs: int = 1, scheduler: str | None = None,
+                progress: Progress | None = None,
+                on_plan: Callable[[dict[str, int]], None] | None = None
+                ) -> list[StudyResult]:
+    """Plan every run of ``studies``, execute them all together, assemble each study.
+
+    Parameters are those of :func:`neuronlab.studies.run`, which selects the studies
+    by name.  The runs of all studies share the workers (longest first); the results
+    come back in the order of ``studies``.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    jobs = parallel.check_jobs(jobs)
+    plans: dict[str, list[Run]] = {}
+    for study in studies:
+        planned = study.plan(bool(quick), int(seed))
+        keys = [r.key for r in planned]
+        if len(set(keys)) != len(keys):
+            raise RuntimeError(f"study {study.name!r} planned two runs with the same key")
+        plans[study.name] = planned
+    if on_plan is not None:
+        on_plan({name: len(p) for name, p in plans.items()})
+    outputs: dict[str, dict[Key, Any]] = {name: {} for name in plans}
+    seconds = dict.fromkeys(plans, 0.0)
+    all_runs = [r for p in plans.values() for r in p]
+    for finished, output, elapsed in execute(all_runs, jobs, scheduler):
+        outputs[finished.study][finished.key] = output
+        seconds[finished.study] += elapsed
+        if progress is not None:
+            progress(finished.study, len(outputs[finished.study]), len(plans[finished.study]))
+    results = []
+    for study in studies:
+        ordered = {r.key: outputs[study.name][r.key] for r in plans[study.name]}
+        with np.errstate(all="raise", under="ignore"):
+            result = study.assemble(ordered, bool(quick), int(seed))
+        result.seconds = seconds[study.name]
+        results.append(result)
+    return results
 
 
 # ----------------------------------------------------------------------------- helpers

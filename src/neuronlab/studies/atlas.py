@@ -7,8 +7,8 @@ only list), on a float64 grid:
 - the properties computed numerically beside the declared ones: observed range
   (a bound is infinite when g still has slope at the end of [-40, 40]), zero-centred
   (g(0) = 0 and both signs taken), monotonic, smooth (g' continuous, from finite
-  differences of g), continuous, largest slope max |g'|, and the saturation regions,
-  where |g'(z)| is below 1% of that largest slope;
+  differences of g), continuous, largest slope ``max |g'|``, and the saturation regions,
+  where ``|g'(z)|`` is below 1% of that largest slope;
 - the measured cost of the forward and the backward pass (``delta = g'(z) * e``)
   per element of a float32 array (best of a few repeats; wall-clock, so it varies).
 

@@ -58,7 +58,7 @@ GUIDE = 1e-3
 
 
 class GradientHistograms(Callback):
-    """Histogram of log10 |∂J/∂W| of every Dense layer, every ``every`` steps (read from
+    """Histogram of ``log10 |∂J/∂W|`` of every Dense layer, every ``every`` steps (read from
     the public ``W.grad`` after each backward pass)."""
 
     def __init__(self, every: int) -> None:

@@ -38,6 +38,7 @@ from neuronlab import _mathml as m
 from neuronlab import activations, meanfield
 from neuronlab import init as initializers
 from neuronlab.formula import measure_properties
+from neuronlab.propagation import measure_propagation
 from neuronlab.studies import _train
 from neuronlab.studies._core import (
     Claim,
@@ -46,6 +47,7 @@ from neuronlab.studies._core import (
     Study,
     StudyResult,
     Table,
+    execute,
     fmt,
     mean_std,
     plan_runs,
@@ -139,8 +141,8 @@ def propagation(spec: tuple[str, Mapping[str, Any]], scale: float, depth: int, w
     """Measured mean(z^2) of every layer of one real network (float64)."""
     fn = _make(spec)
     sigma_w = scale * meanfield.gain(fn)
-    return meanfield.measure_propagation(fn, depth, width, sigma_w, samples=samples,
-                                         seed=seed, dtype=np.float64).tolist()
+    return measure_propagation(fn, depth, width, sigma_w, samples=samples, seed=seed,
+                               dtype=np.float64).tolist()
 
 
 def ensemble(spec: tuple[str, Mapping[str, Any]], scale: float, depth: int, width: int,
@@ -537,8 +539,6 @@ def activation_card(activation: str, *, label: str | None = None,
     and its phase diagram.  ``neuronlab activation`` writes it as a report page."""
     import time
 
-    from neuronlab.studies import execute
-
     options: dict[str, Any] = {}
     if activation not in activations.REGISTRY:
         options = {"label": label, "params": dict(params or {}), "learnable": list(learnable)}
@@ -563,6 +563,38 @@ def activation_card(activation: str, *, label: str | None = None,
     result.config["options"] = options
     result.seconds = time.perf_counter() - start
     return result
+
+
+def card_lines(result: StudyResult) -> list[str]:
+    """The text summary of an :func:`activation_card`, one line each (what
+    ``neuronlab activation`` prints): formula, derivative, measured properties, the auto
+    gain, the fixed point's stability and chi."""
+    row = result.table("properties").rows[0]
+    lines = [f"activation:  {row['activation']}", f"formula:     {row['formula']}"]
+    if row.get("computed_as"):
+        lines.append(f"computed as: {row['computed_as']}  (stable rewrite)")
+    lines.append(f"derivative:  {row['derivative']}")
+    flags = [name.replace("_", "-") if row[name] else f"not {name.replace('_', '-')}"
+             for name in ("zero_centred", "monotonic", "smooth", "saturating")]
+    lines.append(f"properties:  range {row['range']}, {', '.join(flags)} (measured)")
+    regions = [f"z <= {row['saturated_below']:.3g}" if row["saturated_below"] is not None
+               else "", f"z >= {row['saturated_above']:.3g}"
+               if row["saturated_above"] is not None else ""]
+    lines.append(f"             saturated (|g'| < 1% of its max) where "
+                 f"{' and '.join(r for r in regions if r) or 'nowhere'}; max slope "
+                 f"{row['max_slope']:.4g}")
+    torch_gain = f" (PyTorch's calculate_gain: {row['pytorch_gain']:.4g})" \
+        if row.get("pytorch_gain") is not None else ""
+    lines.append(f"auto gain:   {row['gain']:.6g}{torch_gain}: Var(W) = gain^2 / fan_in "
+                 f"keeps q* = 1")
+    slope = row["slope_at_fixed_point"]
+    kind = "attracts" if slope < 1 - 1e-6 else "repels" if slope > 1 + 1e-6 else "marginal"
+    chi = row["chi_at_gain"]
+    phase = "ordered" if chi < 1 - 1e-9 else "chaotic" if chi > 1 + 1e-9 else "critical"
+    lines.append(f"fixed point: q* = 1 at the gain, V'(1) = {slope:.4g} ({kind})")
+    lines.append(f"chi at q*:   {chi:.6g} ({phase}); edge of chaos at sigma_b = 0: "
+                 f"sigma_w = {fmt(row['edge_sigma_w'], '.6g')}")
+    return lines
 
 
 if __name__ == "__main__":
