@@ -43,7 +43,7 @@ def test_studies_on_a_dask_cluster_give_the_same_results_as_one_process(tmp_path
     common = ["study", "--only", CHEAP, "--quick", "--seed", "1", "--quiet"]
     assert main([*common, "--jobs", "1", "--out", str(tmp_path / "one")]) == 0
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", protocol="tcp", dashboard_address=None,
+                                  host="127.0.0.1", protocol="tcp", dashboard_address=":0",
                                   worker_dashboard_address=None) as cluster:
         assert main([*common, "--scheduler", cluster.scheduler_address,
                      "--out", str(tmp_path / "dask")]) == 0

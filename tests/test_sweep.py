@@ -195,7 +195,7 @@ def _local_dask_cluster():
     """A real two-process Dask cluster, TCP on 127.0.0.1, no dashboard."""
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", protocol="tcp", dashboard_address=None,
+                                  host="127.0.0.1", protocol="tcp", dashboard_address=":0",
                                   worker_dashboard_address=None) as cluster:
         yield cluster.scheduler_address
 
