@@ -368,12 +368,16 @@ class Huber(Loss):
             raise ValueError(f"huber delta must be a positive finite number, got {delta!r}")
         self.delta = float(delta)
 
-    def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+    def _entries(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        """The per-entry cost, float64 of shape (n, m)."""
         y_pred, y_true = _check(y_pred, y_true, "huber")
         r = np.abs((y_pred - y_true).astype(np.float64, copy=False))
         d = self.delta
-        per_entry = np.where(r < d, 0.5 * r * r, d * (r - 0.5 * d))
-        return float(per_entry.sum()) / r.size
+        return np.where(r < d, 0.5 * r * r, d * (r - 0.5 * d))
+
+    def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        per_entry = self._entries(y_pred, y_true)
+        return float(per_entry.sum()) / per_entry.size
 
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = _check(y_pred, y_true, "huber")
@@ -383,10 +387,7 @@ class Huber(Loss):
         return e
 
     def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
-        y_pred, y_true = _check(y_pred, y_true, "huber")
-        r = np.abs((y_pred - y_true).astype(np.float64, copy=False))
-        d = self.delta
-        return np.where(r < d, 0.5 * r * r, d * (r - 0.5 * d)).mean(axis=1)
+        return self._entries(y_pred, y_true).mean(axis=1)
 
     def get_config(self) -> dict[str, Any]:
         return {"delta": self.delta}
@@ -411,15 +412,20 @@ class BinaryCrossEntropy(Loss):
     formula = "J = -1/(n m) sum_ik [y log p + (1 - y) log(1 - p)]"
     gradient_formula = "dJ/dp = (p - y) / max(p (1 - p), 1e-12) / (n m)"
 
-    def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+    def _log_likelihood(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
+        """y log p + (1 - y) log(1 - p), entry by entry (no cancellation)."""
         p, y = _check(y_pred, y_true, "binary_cross_entropy")
         _check_probabilities(p, "binary_cross_entropy")
         log_p = _clamped_log(p)
         log_p *= y
         log_q = _clamped_log(1 - p)
         log_q *= 1 - y
-        log_p += log_q  # y log p + (1 - y) log(1 - p), entry by entry (no cancellation)
-        return -float(log_p.sum(dtype=np.float64)) / p.size
+        log_p += log_q
+        return log_p
+
+    def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
+        log_l = self._log_likelihood(y_pred, y_true)
+        return -float(log_l.sum(dtype=np.float64)) / log_l.size
 
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         p, y = _check(y_pred, y_true, "binary_cross_entropy")
@@ -432,14 +438,7 @@ class BinaryCrossEntropy(Loss):
         return g
 
     def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
-        p, y = _check(y_pred, y_true, "binary_cross_entropy")
-        _check_probabilities(p, "binary_cross_entropy")
-        log_p = _clamped_log(p)
-        log_p *= y
-        log_q = _clamped_log(1 - p)
-        log_q *= 1 - y
-        log_p += log_q
-        return -log_p.mean(axis=1, dtype=np.float64)
+        return -self._log_likelihood(y_pred, y_true).mean(axis=1, dtype=np.float64)
 
 
 def _sigmoid_from(z: np.ndarray, e: np.ndarray) -> np.ndarray:
