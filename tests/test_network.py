@@ -11,6 +11,7 @@ from neuronlab.gradcheck import check_network
 from neuronlab.layers import Activation, Dense, Maxout
 from neuronlab.network import MLP, Sequential
 from neuronlab.train import backprop
+from reference import BATTERY_ARGUMENTS
 
 RNG = np.random.default_rng(42)
 HIDDEN = [n for n in activations.names() if activations.REGISTRY.cls(n).elementwise]
@@ -90,7 +91,8 @@ def test_predict_validates_as_fit_does(x, error, message):
 
 @pytest.mark.parametrize("activation", HIDDEN)
 def test_gradcheck_every_activation(activation):
-    net = MLP([3, 5, 4, 3], activation=activation, output="softmax", dtype="float64", seed=1)
+    net = MLP([3, 5, 4, 3], activation=activation, output="softmax", dtype="float64", seed=1,
+              **BATTERY_ARGUMENTS.get(activation, {}))
     x = RNG.standard_normal((4, 3))
     y = np.eye(3)[[0, 2, 1, 2]]
     result = check_network(net, x, y, rtol=1e-5, atol=1e-7)
@@ -183,7 +185,8 @@ def test_network_gradients_equal_torch_autograd(activation, loss_name):
         pytest.skip(f"PyTorch has no {activation}")
     output = {"mse": None, "cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}[
         loss_name]
-    net = MLP([4, 6, 5, 3], activation=activation, output=output, dtype="float64", seed=4)
+    net = MLP([4, 6, 5, 3], activation=activation, output=output, dtype="float64", seed=4,
+              **BATTERY_ARGUMENTS.get(activation, {}))
     rng = np.random.default_rng(5)
     x = rng.standard_normal((7, 4))
     y = _targets(loss_name, 7, 3, rng)

@@ -39,7 +39,9 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hidden", default="128,128",
                    help="comma-separated hidden layer widths (default: 128,128)")
     p.add_argument("--activation", default="relu", metavar="NAME",
-                   help=f"hidden activation, one of: {', '.join(activations.names())}")
+                   help=f"hidden activation, one of: "
+                        f"{', '.join(activations.REGISTRY.standalone_names())}; or a "
+                        f"formula in x, such as 'x * tanh(x)'")
     p.add_argument("--init", default="he_normal", metavar="NAME",
                    help=f"weight initializer: 'auto' (the gain of the activation that "
                         f"follows each layer) or one of: {', '.join(init.names())}")

@@ -129,13 +129,10 @@ class _ActivationOptions(StrOptions):
         return f"{super().__str__()} or a formula in x such as 'x * sigmoid(x)'"
 
 
-#: Registry names that are not an activation by themselves: "formula" is the class of
-#: the written formulas, whose default expression x would silently be the identity.
-NOT_BY_NAME = frozenset({"formula"})
-
-
 def _activation_options() -> StrOptions:
-    return _ActivationOptions((set(activations.names()) - NOT_BY_NAME) | SKLEARN_ACTIVATIONS)
+    """The names built alone (not the template "formula", which needs its expression)."""
+    return _ActivationOptions(set(activations.REGISTRY.standalone_names())
+                              | SKLEARN_ACTIVATIONS)
 
 
 def _canonical_activation(name: str, parameter: str) -> str:
@@ -145,7 +142,7 @@ def _canonical_activation(name: str, parameter: str) -> str:
     if not isinstance(name, str):
         raise TypeError(f"{parameter} must hold activation names (str), got "
                         f"{type(name).__name__} {name!r}")
-    if name in NOT_BY_NAME:
+    if name in activations.REGISTRY and activations.REGISTRY.template_hint(name):
         raise ValueError(f"{parameter}={name!r} is not an activation: write the formula "
                          f"itself, e.g. {parameter}='x * tanh(softplus(x))'")
     if name not in activations.REGISTRY and formula.is_formula(name, params=()):

@@ -118,16 +118,26 @@ end); ``results.csv`` gets every row at once."""
 
 
 def _registry_name(module: str, kind: str) -> Callable[[object], str]:
-    """Validator: the canonical registry name (aliases and case accepted)."""
+    """Validator: the canonical registry name (aliases and case accepted) of a class
+    built from its name alone (a template such as ``"formula"``, which needs its
+    expression, is refused: a cell holds a name only)."""
 
     def check(value: object) -> str:
         import importlib
 
         registry = importlib.import_module(f"neuronlab.{module}").REGISTRY
         if not isinstance(value, str):
-            raise TypeError(f"{kind} must be a name (one of {', '.join(registry.names())}), "
+            raise TypeError(f"{kind} must be a name (one of "
+                            f"{', '.join(registry.standalone_names())}), "
                             f"got {type(value).__name__} {value!r}")
-        return registry.cls(value).name
+        name = registry.cls(value).name
+        hint = registry.template_hint(name)
+        if hint is not None:
+            raise ValueError(f"{kind} {value!r} is a template, and a sweep's cells hold "
+                             f"names alone (one of "
+                             f"{', '.join(registry.standalone_names())}). Outside a "
+                             f"sweep: {hint}")
+        return name
 
     return check
 
@@ -191,7 +201,8 @@ class Setting:
 
         text = f"{self.help} (default: {self.default})"
         if self.registry is not None:
-            names = importlib.import_module(f"neuronlab.{self.registry}").names()
+            registry = importlib.import_module(f"neuronlab.{self.registry}").REGISTRY
+            names = registry.standalone_names()
             text += f"; one or more of: {', '.join(names)}"
         return text
 
