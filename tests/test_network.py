@@ -89,6 +89,30 @@ def test_predict_validates_as_fit_does(x, error, message):
         MLP([3, 4, 2], seed=0).predict(np.array(x))
 
 
+@pytest.mark.parametrize(("batch_size", "error", "message"), [
+    (True, TypeError, "batch_size must be an integer, got bool True"),
+    (False, TypeError, "batch_size must be an integer, got bool False"),
+    (2.5, TypeError, "batch_size must be an integer, got float 2.5"),
+    (0, ValueError, "batch_size must be an integer >= 1, got 0"),
+    (-3, ValueError, "batch_size must be an integer >= 1, got -3"),
+])
+def test_predict_refuses_a_batch_size_that_is_not_a_positive_integer(batch_size, error,
+                                                                     message):
+    # before, True was taken as batches of one row, 0 failed inside range() and 2.5
+    # with "'float' object cannot be interpreted as an integer", naming no parameter
+    with pytest.raises(error, match=message):
+        MLP([3, 4, 2], seed=0).predict(np.zeros((5, 3)), batch_size=batch_size)
+
+
+def test_predict_takes_numpy_integers_as_batch_size():
+    net = MLP([3, 4, 2], seed=0)
+    x = np.random.default_rng(0).normal(size=(7, 3))
+    # chunks of 3 against one batch: the products differ in shape, so compare within a
+    # few float32 roundings of the outputs (probabilities <= 1)
+    np.testing.assert_allclose(net.predict(x, batch_size=np.int64(3)), net.predict(x),
+                               rtol=0, atol=4 * np.finfo(np.float32).eps)
+
+
 @pytest.mark.parametrize("activation", HIDDEN)
 def test_gradcheck_every_activation(activation):
     net = MLP([3, 5, 4, 3], activation=activation, output="softmax", dtype="float64", seed=1,

@@ -70,6 +70,17 @@ def _threads(text: str) -> int | str:
     return n
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535 (0 or "
+                                         f"no --port: a free one), got {text!r}")
+    return port
+
+
 def _hidden(text: str) -> list[int]:
     try:
         widths = [int(w) for w in text.split(",") if w.strip()]
@@ -353,7 +364,12 @@ def cmd_playground(args: argparse.Namespace) -> int:
 
     from neuronlab.playground import server
 
-    sock = server.bind(args.host, args.port)
+    try:
+        sock = server.bind(args.host, args.port)
+    except OSError as exc:  # in use, or an address this computer does not have
+        hint = ("try another --port, or leave --port out for a free one" if args.port
+                else "check --host, or leave it out to listen on 127.0.0.1")
+        raise ValueError(f"{exc}; {hint}") from None
     url = server.url_of(sock)
     if args.host not in server.LOOPBACK:
         print(f"warning: listening on {printable(args.host)}, not only on this computer: "
@@ -465,8 +481,8 @@ def build_parser() -> argparse.ArgumentParser:
     _activation_args(activation)
     activation.set_defaults(func=cmd_activation)
     playground = _subparser(sub, "playground")
-    playground.add_argument("--port", type=int, default=0,
-                            help="port to listen on (default: a free one)")
+    playground.add_argument("--port", type=_port, default=0,
+                            help="port to listen on, 1 to 65535 (default: a free one)")
     playground.add_argument("--host", default="127.0.0.1",
                             help="address to listen on (default: 127.0.0.1, this computer "
                                  "only)")

@@ -119,6 +119,20 @@ SKLEARN_ACTIVATIONS = frozenset({"identity", "logistic", "tanh", "relu"})
 _SEED_RANGE = np.iinfo(np.int32).max
 
 
+class _Count(Interval):
+    """An integer >= 1 that is not a bool: scikit-learn's ``Interval(Integral, ...)``
+    takes ``True`` as 1 (``batch_size=True`` trained with batches of one sample)."""
+
+    def __init__(self) -> None:
+        super().__init__(Integral, 1, None, closed="left")
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        return not isinstance(val, bool) and super().is_satisfied_by(val)
+
+    def __str__(self) -> str:
+        return f"{super().__str__()} (not a bool)"
+
+
 class _ActivationOptions(StrOptions):
     """The registry's names, or a formula in x without parameters ("x * sigmoid(x)")."""
 
@@ -161,11 +175,11 @@ class _BaseMLP(BaseEstimator):
         "activation": [_activation_options(), list, tuple],
         "solver": [StrOptions(set(optim.names()) | {"lbfgs"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), _Count()],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [_Count()],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -178,9 +192,9 @@ class _BaseMLP(BaseEstimator):
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
+        "n_iter_no_change": [_Count(),
                              Options(Real, {np.inf})],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "max_fun": [_Count()],
         "initializer": [StrOptions({"auto"} | set(initializers.names())),
                         initializers.Initializer],
         "dtype": [None, StrOptions({"float32", "float64"}),
