@@ -4,12 +4,12 @@ PyTorch, measured properties, save/load, and formula strings wherever a name goe
 
 from __future__ import annotations
 
-import ast
 import builtins
 import copy
 import math
 import os
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -18,6 +18,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import formula_shapes
 from neuronlab import activations, formula, io
 from neuronlab.activations import get
 from neuronlab.formula import Formula, FormulaError, from_formula, measure_properties
@@ -151,33 +152,11 @@ def test_hostile_formulas_are_refused_within_bounded_work(text, match, monkeypat
     assert max(used, default=0) <= formula.EXACT_PRECISIONS[-1] + 2 * formula.LIMIT_STEP_BITS
 
 
-def _nodes(text):
-    return sum(1 for _ in ast.walk(ast.parse(text, mode="eval")))
-
-
-def _longest(term, sep=" + "):
-    """The longest ``term(1) sep term(2) sep ...`` within the formula's node limit."""
-    text = term(1)
-    for k in range(2, 100):
-        longer = f"{text}{sep}{term(k)}"
-        if _nodes(longer) > formula.MAX_NODES:
-            break
-        text = longer
-    return text
-
-
 #: the slowest formulas within the structural limits found for issue 12's leftover (14 to
 #: 33 s to build before: float64 overflows to inf / inf at thousands of probe points, each
 #: recomputed by mpmath): each is now built as tanh or refused by the exact-work budget
-SLOW_SHAPES = [
-    _longest(lambda k: f"sinh({k}*x)**2/cosh({k}*x)**2"),
-    _longest(lambda k: f"sinh({k}*x)/cosh({k}*x)", sep=" * "),
-    _longest(lambda k: f"sinh({k}*x)/cosh({k + 1}*x)"),
-    "(" + " + ".join(f"sinh({k}*x)" for k in range(1, 9)) + ")/("
-    + " + ".join(f"cosh({k}*x)" for k in range(1, 9)) + ")",
-    "sinh(100*x)**3/cosh(100*x)**3 / (1 + x**2)",
-    _longest(lambda k: f"{k}*sinh(x)/cosh(x)"),
-]
+SLOW_SHAPES = list(formula_shapes.SHAPES.values())
+assert formula_shapes.MAX_NODES == formula.MAX_NODES  # the shapes are the largest allowed
 
 
 def _numpy_of(text, z):
@@ -185,7 +164,7 @@ def _numpy_of(text, z):
     return eval(text, {"__builtins__": {}}, {"sinh": np.sinh, "cosh": np.cosh, "x": z})
 
 
-@pytest.mark.parametrize("text", SLOW_SHAPES, ids=range(len(SLOW_SHAPES)))
+@pytest.mark.parametrize("text", SLOW_SHAPES, ids=list(formula_shapes.SHAPES))
 def test_slow_shapes_are_built_right_or_refused_within_the_exact_work_budget(text, monkeypatch):
     work = []  # steps of exact evaluation, counted (not timed): the budget is structural
     exact_value = formula._exact_value
@@ -386,6 +365,59 @@ def test_get_accepts_formulas_and_keeps_the_unknown_name_error():
     assert repr(with_params) == ("Formula(expression='x * sigmoid(beta * x)', label='swish2', "
                                  "params={'beta': 2.0}, learnable=[])")
     assert formula.is_formula("x - 1") and not formula.is_formula("rleu")
+
+
+# ------------------------------------------------------------- the bare name "formula"
+
+
+#: what the refusal of a bare "formula" says, wherever it comes from
+HOW_TO_WRITE = "Write the formula itself, such as activations.get('x * tanh(x)')"
+
+
+def test_the_bare_name_formula_is_refused_with_how_to_write_one():
+    # before, "formula" built Formula("x"): the identity, silently
+    with pytest.raises(ValueError, match=r"activation 'formula' is a template: it needs "
+                                         r"expression\. Write the formula itself"):
+        get("formula")
+    with pytest.raises(ValueError, match="formula"):
+        get("formula", label="mine")  # options of a formula, but still no formula
+    with pytest.raises(ValueError, match=re.escape(HOW_TO_WRITE)):
+        MLP([3, 4, 2], activation="formula")
+    with pytest.raises(ValueError, match=re.escape(HOW_TO_WRITE)):
+        measure_properties("formula")
+    with pytest.raises(TypeError, match="expression"):
+        Formula()  # the class itself: Python's missing argument
+    # named, the expression builds it; a written formula needs no name at all
+    assert get("formula", expression="x * tanh(x)").expression == "x * tanh(x)"
+    assert get("x * tanh(x)").expression == "x * tanh(x)"
+    assert "formula" in activations.names()
+    assert "formula" not in activations.REGISTRY.standalone_names()
+
+
+def test_the_bare_name_formula_is_refused_by_the_commands_and_sweeps(tmp_path, capsys):
+    from neuronlab import sweep
+    from neuronlab.cli import EXIT_USAGE, main
+
+    assert main(["train", "--data", "iris", "--epochs", "1", "--quiet",
+                 "--activation", "formula"]) == EXIT_USAGE
+    assert HOW_TO_WRITE in capsys.readouterr().err
+    assert main(["activation", "formula", "--out", str(tmp_path / "card")]) == EXIT_USAGE
+    assert HOW_TO_WRITE in capsys.readouterr().err
+    with pytest.raises(ValueError, match="a sweep's cells hold names alone"):
+        sweep.Sweep({"activation": ["relu", "formula"]})
+    assert main(["sweep", "--activation", "relu,formula", "--epochs", "1",
+                 "--out", str(tmp_path / "runs")]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "activation 'formula' is a template" in err and "Outside a sweep" in err
+    assert not (tmp_path / "runs" / "results.csv").exists()
+    # the places that list names a user may pick alone do not offer it
+    assert "formula," not in sweep.SETTINGS["activation"].describe()
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    choices = text[text.index("--activation NAME hidden"):text.rindex("--init NAME")]
+    assert "log_softmax; or a formula in x, such as 'x * tanh(x)'" in choices
+    assert "formula," not in choices
 
 
 # ----------------------------------------------------------------------------- maths

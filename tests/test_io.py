@@ -584,6 +584,22 @@ def test_extra_tensor_is_refused(saved):
         nio.load(path)
 
 
+def test_a_formula_layer_without_its_expression_is_refused(tmp_path):
+    # before, a file whose formula layer had lost its expression loaded as the identity
+    path = tmp_path / "m.safetensors"
+    nio.save(MLP([3, 4, 2], activation="x * tanh(x)", seed=0), path)
+
+    def drop_expression(architecture):
+        for layer in architecture["layers"]:
+            if layer.get("config", {}).get("activation") == "formula":
+                del layer["config"]["expression"]
+
+    _edit_architecture(path, drop_expression)
+    with pytest.raises(ValueError, match="activation 'formula' is a template: it needs "
+                                         "expression"):
+        nio.load(path)
+
+
 # -- property test -----------------------------------------------------------------------
 
 

@@ -1573,6 +1573,14 @@ def _measured(text: str, params: tuple[tuple[str, float], ...],
                     f"formula {text!r}: {what} is not a real number at x = {at:g}; an "
                     f"activation must be defined for every real x (write e.g. "
                     f"sqrt(abs(x)) or log(1 + x**2) instead of sqrt(x) or log(x))")
+    # infinite inside the probe range (exp(1024 * x) from x = 0.7)?  Ask at its first few
+    # such points too: a true overflow is named as one, not as work beyond the budget
+    inside = np.abs(z) <= PROBE_RANGE  # beyond, inf may be a true overflow (exp(x))
+    for w in (0, 1):
+        for at in z[inside & ~np.isfinite(raw[w])][:4]:  # raw: NaN where not finite
+            if math.isinf(_exact_value(compiled.exact[w], compiled.variable, float(at),
+                                       values)):
+                raise _infinite(text, w, float(at))
     a, d = (probe.forward(z), probe.derivative(z, None))
     for what, v in (("g", a), ("its derivative g'", d)):
         if np.isnan(v).any():  # pragma: no cover - the exact values are real numbers
@@ -1580,17 +1588,20 @@ def _measured(text: str, params: tuple[tuple[str, float], ...],
             raise FormulaError(f"formula {text!r}: {what} cannot be evaluated at x = "
                                f"{at:g}; rewrite it with stable functions (softplus, "
                                f"sigmoid, tanh)")
-    inside = np.abs(z) <= PROBE_RANGE  # beyond, inf may be a true overflow (exp(x))
-    if not np.isfinite(a[inside]).all():
-        at = float(z[inside][~np.isfinite(a[inside])][0])
-        raise FormulaError(f"formula {text!r} is infinite (or beyond the float range) at "
-                           f"x = {at:g}; an activation needs finite values")
-    if not np.isfinite(d[inside]).all():
-        at = float(z[inside][~np.isfinite(d[inside])][0])
-        raise FormulaError(f"formula {text!r}: its derivative is infinite (or beyond the "
-                           f"float range) at x = {at:g}; gradient descent needs a finite "
-                           f"slope everywhere")
+    for w, v in enumerate((a, d)):
+        if not np.isfinite(v[inside]).all():
+            raise _infinite(text, w, float(z[inside][~np.isfinite(v[inside])][0]))
     return kinks, measure_properties(probe)
+
+
+def _infinite(text: str, w: int, at: float) -> FormulaError:
+    """The refusal of a formula (w = 0) or its derivative (w = 1) infinite at ``at``."""
+    if w == 0:
+        return FormulaError(f"formula {text!r} is infinite (or beyond the float range) at "
+                            f"x = {at:g}; an activation needs finite values")
+    return FormulaError(f"formula {text!r}: its derivative is infinite (or beyond the "
+                        f"float range) at x = {at:g}; gradient descent needs a finite "
+                        f"slope everywhere")
 
 
 def _properties_of(measured: Mapping[str, Any]) -> Properties:
