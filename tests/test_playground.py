@@ -317,6 +317,17 @@ def test_websocket_reports_an_unsafe_formula_by_layer(url):
         assert message.startswith("hidden layer 2:") and "not allowed" in message
 
 
+def test_the_bare_name_formula_is_not_offered_and_refused_by_layer(url):
+    # before, "formula" was in the page's list of activations and built the identity
+    assert "formula" not in schema.options()["activations"]
+    assert "relu" in schema.options()["activations"]
+    with connect(url) as ws:
+        ws.send(json.dumps({"type": "config", "config": {"layers": [
+            {"width": 2, "activation": "relu"}, {"width": 2, "activation": "formula"}]}}))
+        message = receive(ws, "error")["message"]
+        assert message.startswith("hidden layer 2: 'formula' names no activation")
+
+
 def test_websocket_takes_a_csv_and_trains_on_it(url):
     rows = "\n".join(f"{x},{y},{int(x * y > 0)}" for x, y in
                      np.random.default_rng(0).uniform(-1, 1, (40, 2)))
