@@ -1474,19 +1474,26 @@ class _Repairs:
         self.memo: dict[tuple[int, float], float] = {}
         self.points = 0
 
-    def __call__(self, compiled: _Compiled, w: int, points: np.ndarray,
-                 values: Mapping[str, float]) -> dict[float, float]:
-        new = [float(p) for p in points if (w, float(p)) not in self.memo]
-        self.left -= len(new) * len(_exact_steps(compiled.exact[w]))
-        self.points += len(new)
-        if self.left < 0:
+    def check(self, steps: int, points: int, at: float) -> None:
+        """Refuse the formula when ``steps`` of exact work (at ``points`` points, ``at``
+        one of them) exceed what is left; a FormulaError that says how to rewrite it."""
+        if steps > self.left:
             raise FormulaError(
                 f"formula {self.text!r} overflows float64 at too many points (at least "
-                f"{self.points}, x = {new[0]:g} among them): each would be recomputed "
+                f"{self.points + points}, x = {at:g} among them): each would be recomputed "
                 f"exactly, more work than a formula may take, and training would be slow "
                 f"and lose values there. Rewrite it with functions that do not overflow: "
                 f"tanh(u) for sinh(u)/cosh(u), sigmoid(u) for exp(u)/(1 + exp(u)), "
                 f"softplus(u) for log(1 + exp(u)), and smaller coefficients and powers")
+
+    def __call__(self, compiled: _Compiled, w: int, points: np.ndarray,
+                 values: Mapping[str, float]) -> dict[float, float]:
+        new = [float(p) for p in points if (w, float(p)) not in self.memo]
+        if new:
+            steps = len(new) * len(_exact_steps(compiled.exact[w]))
+            self.check(steps, len(new), new[0])
+            self.left -= steps
+            self.points += len(new)
         for p in new:
             self.memo[(w, p)] = _exact_value(compiled.exact[w], compiled.variable, p, values)
         return {float(p): self.memo[(w, float(p))] for p in points}
@@ -1581,6 +1588,13 @@ def _measured(text: str, params: tuple[tuple[str, float], ...],
             if math.isinf(_exact_value(compiled.exact[w], compiled.variable, float(at),
                                        values)):
                 raise _infinite(text, w, float(at))
+    # the probe grid alone needs this much exact work: refuse before doing any of it
+    failing = [np.flatnonzero(~np.isfinite(raw[w]) & np.isfinite(z)) for w in (0, 1)]
+    if any(len(f) for f in failing):
+        steps = sum(len(f) * len(_exact_steps(compiled.exact[w]))
+                    for w, f in enumerate(failing))
+        first = next(f for f in failing if len(f))
+        probe.repairs.check(steps, sum(map(len, failing)), float(z[first[0]]))
     a, d = (probe.forward(z), probe.derivative(z, None))
     for what, v in (("g", a), ("its derivative g'", d)):
         if np.isnan(v).any():  # pragma: no cover - the exact values are real numbers
