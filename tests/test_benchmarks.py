@@ -95,6 +95,12 @@ def _check_others(results: dict) -> None:
         assert row["steps_measured"] > 0 and row["fresh_arrays_per_step"] >= 0
     for row in results["breakdown"].values():
         assert row["phases"] and row["profile"]["top"] and row["candidates"]
+    for row in results["io"]["models"].values():
+        for operation in ("save", "load"):
+            assert _positive(row["time"][operation]["neuronlab"]["median"])
+            assert _positive(row["time"][operation]["time_ratio_vs_library"])
+    measured = results["io"]["models"]["large_f32"]["memory"]
+    assert all(measured[op]["neuronlab"]["traced_peak_mb"] >= 0 for op in ("save", "load"))
 
 
 def test_quick_run_writes_every_section(tmp_path: Path) -> None:
