@@ -674,3 +674,18 @@ def test_property_save_load_gives_identical_predictions(tmp_path_factory, sizes,
     _assert_same_predictions(model, loaded, _x(model, seed=seed))
     assert nio.read_metadata(path) == {"sizes": sizes, "seed": seed}
     assert os.listdir(directory) == ["m.safetensors"]
+
+
+def test_non_contiguous_weights_are_saved_in_their_logical_order(tmp_path):
+    # safetensors 0.8's own numpy writer stores a Fortran-ordered or strided array's raw
+    # memory (safetensors issue 825); neuronlab writes every tensor C-ordered
+    model = _randomize(MLP([5, 4, 3], activation="tanh", seed=0))
+    model.layers[0].W.value = np.asfortranarray(model.layers[0].W.value)
+    model.layers[2].W.value = np.ascontiguousarray(
+        np.repeat(model.layers[2].W.value, 2, axis=1))[:, ::2]
+    assert not model.layers[0].W.value.flags.c_contiguous
+    assert not model.layers[2].W.value.flags.c_contiguous
+    path = tmp_path / "m.safetensors"
+    _round_trip(model, path)
+    np.testing.assert_array_equal(st_numpy.load_file(path)["layers.0.W"],
+                                  model.layers[0].W.value)
