@@ -129,13 +129,11 @@ USED_WITHOUT_IMPORT = {"websockets": "playground/server.py"}  # uvicorn's ws="we
 IMPORT_NAMES = {"scikit-learn": "sklearn", "pyyaml": "yaml"}
 
 
-def test_every_runtime_dependency_is_used():
-    # safetensors was declared while the package wrote the format itself (issue 13): a
-    # runtime dependency must be imported somewhere in the package (deferred imports count)
-    import re
-    import tomllib
+def _third_party_imports() -> set[str]:
+    """Top-level names of every module the package imports from outside itself and the
+    standard library (deferred imports count)."""
+    import sys
 
-    config = tomllib.loads((SRC.parent / "pyproject.toml").read_text(encoding="utf-8"))
     imported = set()
     for path in (SRC / PACKAGE).rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -143,12 +141,44 @@ def test_every_runtime_dependency_is_used():
                 imported |= {alias.name.split(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 imported.add(node.module.split(".")[0])
-    unused = []
-    for requirement in config["project"]["dependencies"]:
+    return imported - set(sys.stdlib_module_names) - {PACKAGE}
+
+
+def _declared(group: str | None = None) -> dict[str, str]:
+    """Import name -> distribution, for the runtime dependencies (``group=None``) or
+    every optional extra (``group="extras"``)."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((SRC.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    requirements = project["dependencies"] if group is None else \
+        [r for extra in project["optional-dependencies"].values() for r in extra]
+    names = {}
+    for requirement in requirements:
         dist = re.match(r"[A-Za-z0-9_.-]+", requirement).group().lower()
+        names[IMPORT_NAMES.get(dist, dist.replace("-", "_"))] = dist
+        for extra in re.findall(r"\[([^\]]*)\]", requirement):  # dask[distributed]
+            names.update({e.strip(): dist for e in extra.split(",")})
+    return names
+
+
+def test_every_runtime_dependency_is_used():
+    # safetensors was declared while the package wrote the format itself (issue 13): a
+    # runtime dependency must be imported somewhere in the package (deferred imports count)
+    imported = _third_party_imports()
+    unused = []
+    for name, dist in _declared().items():
         if dist in USED_WITHOUT_IMPORT:
             source = (SRC / PACKAGE / USED_WITHOUT_IMPORT[dist]).read_text(encoding="utf-8")
             assert dist in source, f"{dist} is no longer used by {USED_WITHOUT_IMPORT[dist]}"
-        elif IMPORT_NAMES.get(dist, dist.replace("-", "_")) not in imported:
+        elif name not in imported:
             unused.append(dist)
     assert unused == [], f"declared in pyproject.toml but never imported: {unused}"
+
+
+def test_every_import_is_declared():
+    # scipy and mpmath were imported but arrived only through scikit-learn and sympy: a
+    # module the package imports must be a declared dependency (or, for an optional
+    # feature, an extra), not somebody else's dependency that may go away
+    undeclared = _third_party_imports() - set(_declared()) - set(_declared("extras"))
+    assert undeclared == set(), f"imported but not declared in pyproject.toml: {undeclared}"
