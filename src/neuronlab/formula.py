@@ -1459,9 +1459,9 @@ def _check_params(params: Any, learnable: Any) -> tuple[dict[str, float], tuple[
 #: point where float64 fails costs the steps of the expression recomputed there
 #: (``_exact_steps``), about 60 µs each (mpmath at 96 and 192 bits).  Without a bound a
 #: 200-node formula failing at thousands of probe points (16 products sinh(k x), or
-#: sums of sinh(k x)**2 / cosh(k x)**2, which overflow to inf / inf) took 14 to 33 s to
-#: build; with this one the worst shapes take about a second and are refused with the
-#: reason (benchmarks/README.md, "Formula build time").
+#: sums of sinh(k x)**2 / cosh(k x)**2, which overflow to inf / inf) took 14 s to build
+#: in issue 12, up to 50 s on a loaded machine; the worst shapes are now refused before
+#: any exact work, in under a second (benchmarks/README.md, "Formula build time").
 EXACT_BUDGET = 40_000
 
 
