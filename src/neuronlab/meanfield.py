@@ -260,11 +260,15 @@ def gain(activation: ActivationLike) -> float:
     return 1.0 / math.sqrt(m2)
 
 
-@functools.cache
 def maxout_gain(k: int) -> float:
     """The variance-preserving weight scale of a maxout unit of ``k`` pieces:
     1 / sqrt(E[max(u_1, ..., u_k)^2]) for independent u_i ~ N(0, 1) (1 for k = 2)."""
-    check_integer(k, "maxout pieces k", low=1)
+    # checked before the cache: True == 1 and 2.0 == 2 would find their cached values
+    return _maxout_gain(check_integer(k, "maxout pieces k", low=1))
+
+
+@functools.cache
+def _maxout_gain(k: int) -> float:
     from neuronlab.activations import _normal_cdf
 
     # the maximum has density k phi(v) Phi(v)^(k-1)
