@@ -29,6 +29,7 @@ from neuronlab import (
     data,
     diagnostics,
     formula,
+    gradcheck,
     init,
     layers,
     losses,
@@ -194,6 +195,11 @@ CASES: list[Case] = [
     ("load name", lambda v: data.load(v), "dataset", "choice", ""),
     ("spirals noise", lambda v: data.spirals(20, noise=v), "noise", "real", ""),
     ("spirals n_samples", lambda v: data.spirals(v), "n_samples", "int", ""),
+    # gradient checks
+    ("check_loss rtol", lambda v: gradcheck.check_loss("mse", [[0.5]], [[1.0]], rtol=v),
+     "rtol", "real", ""),
+    ("check_layer seed", lambda v: gradcheck.check_layer(layers.Dense(1, 1, dtype="float64"),
+                                                         [[1.0]], seed=v), "seed", "seed", ""),
     # sweeps, studies, parallel runs
     ("Sweep depth", lambda v: sweep.Sweep(fixed={"depth": v}), "depth", "int", ""),
     ("Sweep lr", lambda v: sweep.Sweep(fixed={"lr": v}), "lr", "real", ""),
