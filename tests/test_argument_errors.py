@@ -42,7 +42,7 @@ from neuronlab import (
     train,
 )
 from neuronlab.parameter import Parameter
-from neuronlab.studies._core import derive_seed
+from neuronlab.studies._core import derive_seed, run_studies
 
 NAN, INF = float("nan"), float("inf")
 
@@ -211,6 +211,7 @@ CASES: list[Case] = [
      "choice", ""),
     ("Sweep sample", lambda v: sweep.Sweep(sample=v), "sample", "int", ""),
     ("study seed", lambda v: derive_seed(v, "depth"), "seed", "seed", ""),
+    ("run_studies quick", lambda v: run_studies([], quick=v), "quick", "bool", ""),
     ("jobs", lambda v: parallel.check_jobs(v), "jobs", "int", ""),
 ]
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from neuronlab import parallel
-from neuronlab._validate import SEED_MAX, check_integer
+from neuronlab._validate import SEED_MAX, check_bool, check_integer
 
 Key = tuple[Any, ...]
 
@@ -465,6 +465,7 @@ def run_studies(studies: Sequence[Study], *, quick: bool = False, seed: int = 0,
     come back in the order of ``studies``.
     """
     seed = check_integer(seed, "seed", 0, SEED_MAX)
+    quick = check_bool(quick, "quick")
     jobs = parallel.check_jobs(jobs)
     plans: dict[str, list[Run]] = {}
     for study in studies:
