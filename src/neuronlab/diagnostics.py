@@ -136,7 +136,7 @@ from typing import Any
 
 import numpy as np
 
-from neuronlab import data, losses
+from neuronlab import activations, data, losses
 from neuronlab import train as training
 from neuronlab._files import atomic_open
 from neuronlab._terminal import markup
@@ -352,7 +352,7 @@ class _Layer:
             self.constant_slope = 1.0
         elif bypassed or not self.fn.elementwise:
             self.constant_slope, self.max_slope = _NAN, _NAN
-        elif self.fn.name == "identity":
+        elif isinstance(self.fn, activations.Identity):  # declared by its class: g' = 1
             self.constant_slope = 1.0
         else:
             profile = _slope_profile(self.fn, self.units)
