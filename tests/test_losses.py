@@ -234,11 +234,10 @@ def test_half_mse_is_scikit_learns_squared_loss():
 
 def test_entrywise_losses_sum_over_outputs_on_request():
     """outputs="sum" drops the 1/m: J is m times the mean's, and so is its gradient."""
-    y_pred = np.array([[1.0, 3.0, 0.5], [0.0, -2.0, 0.25]])
-    y_true = np.zeros((2, 3))
+    z = np.array([[1.0, 3.0, 0.5], [0.0, -2.0, 0.25]])
+    y = (z > 0) * 1.0
     for name in ENTRYWISE:
-        p, y = (1 / (1 + np.exp(-y_pred)), (y_pred > 0) * 1.0) if "binary" in name \
-            and "logits" not in name else (y_pred, (y_pred > 0) * 1.0)
+        p = 1 / (1 + np.exp(-z)) if name == "binary_cross_entropy" else z  # probabilities
         mean, total = losses.get(name), losses.get(name, outputs="sum")
         assert total.value(p, y) == pytest.approx(3 * mean.value(p, y), rel=1e-14)
         np.testing.assert_allclose(total.gradient(p, y), 3 * mean.gradient(p, y), rtol=1e-14)

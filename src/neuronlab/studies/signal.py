@@ -36,8 +36,8 @@ import numpy as np
 
 from neuronlab import _mathml as m
 from neuronlab import activations, meanfield
-from neuronlab.formula import measure_properties
 from neuronlab.init import VarianceScaling
+from neuronlab.probe import measure_properties
 from neuronlab.propagation import measure_propagation
 from neuronlab.studies import _train
 from neuronlab.studies._core import (
