@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-import neuronlab.init
+import neuronlab.init  # in full: the parameters named init would shadow the module
 from neuronlab import activations
 from neuronlab._registry import Registry
 from neuronlab._validate import check_finite, check_integer

@@ -59,7 +59,7 @@ def probe_grid(kinks: Iterable[float] = (), step: float = PROBE_STEP,
     Examples
     --------
     >>> z = probe_grid([1.0], step=0.5, wide=False)
-    >>> len(z), z.min(), z.max(), bool(np.isin(1.0 + 1e-9, z))
+    >>> len(z), float(z.min()), float(z.max()), bool(np.isin(1.0 + 1e-9, z))
     (163, -40.0, 40.0, True)
     """
     fine = np.round(np.arange(-PROBE_RANGE, PROBE_RANGE + step / 2, step), 10)
@@ -121,9 +121,9 @@ def refine_max(values_of: Callable[[np.ndarray], np.ndarray], i: int, grid: np.n
 
     Examples
     --------
-    >>> best, at = refine_max(lambda t: -(t - 0.3) ** 2, 1, np.array([-1.0, 0.0, 1.0]))
+    >>> best, at = refine_max(lambda t: 1 - (t - 0.3) ** 2, 1, np.array([-1.0, 0.0, 1.0]))
     >>> round(best, 9), round(at, 6)
-    (0.0, 0.3)
+    (1.0, 0.3)
     """
     best, at = float(values_of(grid[i:i + 1])[0]), float(grid[i])
     lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]

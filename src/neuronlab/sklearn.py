@@ -186,8 +186,7 @@ class _BaseMLP(BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
                              Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "initializer": [StrOptions({"auto"} | set(init.names())),
-                        init.Initializer],
+        "initializer": [StrOptions({"auto"} | set(init.names())), init.Initializer],
         "dtype": [None, StrOptions({"float32", "float64"}),
                   Options(type, {np.float32, np.float64})],
         "monitor": ["boolean"],
@@ -267,7 +266,7 @@ class _BaseMLP(BaseEstimator):
         named = [self.activation] if isinstance(self.activation, str) else self.activation
         if named and all(_canonical_activation(a, "activation") == "sigmoid" for a in named):
             return init.get("variance_scaling", scale=1 / 3, mode="fan_avg",
-                                    distribution="uniform")
+                            distribution="uniform")
         return "glorot_uniform"
 
     def _network_dtype(self, X: np.ndarray) -> np.dtype:

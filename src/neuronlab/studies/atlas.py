@@ -6,7 +6,7 @@ only list), on a float64 grid:
 - the curves g(z) and g'(z) on [-6, 6] for the figure;
 - the properties measured numerically (:func:`neuronlab.probe.measure_properties`, the
   probe every module uses) beside the declared ones: observed range (a bound is
-  infinite when g still grows between |z| = 1e15 and 1e30), zero-centred (g(0) = 0 and
+  infinite when g still grows between ``|z| = 1e15`` and ``1e30``), zero-centred (g(0) = 0 and
   both signs taken), monotonic, smooth (no jump of g or g' at a kink), continuous,
   saturating (g' -> 0 at an end), largest slope ``max |g'|``, and the saturation
   regions, where ``|g'(z)|`` is below 1% of that largest slope on [-40, 40];

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-import neuronlab.init
+import neuronlab.init  # in full: the parameters named init would shadow the module
 from neuronlab import activations, diagnostics
 from neuronlab.network import MLP
 from neuronlab.studies._core import Claim, Key, Run, Study, StudyResult, Table, fmt, plan_runs
