@@ -122,3 +122,33 @@ def test_the_package_ships_py_typed():
     assert (SRC / PACKAGE / "py.typed").is_file()
     config = tomllib.loads((SRC.parent / "pyproject.toml").read_text(encoding="utf-8"))
     assert "py.typed" in config["tool"]["setuptools"]["package-data"][PACKAGE]
+
+
+#: Declared dependencies the package uses without importing them, and where.
+USED_WITHOUT_IMPORT = {"websockets": "playground/server.py"}  # uvicorn's ws="websockets-sansio"
+IMPORT_NAMES = {"scikit-learn": "sklearn", "pyyaml": "yaml"}
+
+
+def test_every_runtime_dependency_is_used():
+    # safetensors was declared while the package wrote the format itself (issue 13): a
+    # runtime dependency must be imported somewhere in the package (deferred imports count)
+    import re
+    import tomllib
+
+    config = tomllib.loads((SRC.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    imported = set()
+    for path in (SRC / PACKAGE).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    unused = []
+    for requirement in config["project"]["dependencies"]:
+        dist = re.match(r"[A-Za-z0-9_.-]+", requirement).group().lower()
+        if dist in USED_WITHOUT_IMPORT:
+            source = (SRC / PACKAGE / USED_WITHOUT_IMPORT[dist]).read_text(encoding="utf-8")
+            assert dist in source, f"{dist} is no longer used by {USED_WITHOUT_IMPORT[dist]}"
+        elif IMPORT_NAMES.get(dist, dist.replace("-", "_")) not in imported:
+            unused.append(dist)
+    assert unused == [], f"declared in pyproject.toml but never imported: {unused}"
