@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 import formula_shapes
 from neuronlab import activations, formula, io
 from neuronlab.activations import get
-from neuronlab.formula import Formula, FormulaError, from_formula, measure_properties
+from neuronlab.formula import Formula, FormulaError, from_formula
 from neuronlab.network import MLP
+from neuronlab.probe import measure_properties
 from neuronlab.train import fit
 from reference import torch_of_formula
 
