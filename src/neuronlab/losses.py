@@ -616,7 +616,7 @@ class SoftmaxCrossEntropy(Loss):
 # ----------------------------------------------------------------------------- pairing
 
 
-def fused(activation: activations.Activation | str | None, loss: Loss | str) -> Loss | None:
+def fused(activation: activations.ActivationFunction | str | None, loss: Loss | str) -> Loss | None:
     """The loss on logits equivalent to ``loss(activation(z))``, or None if there is none.
 
     The written-down pairing behind ``delta = y_hat - y`` at the output layer:

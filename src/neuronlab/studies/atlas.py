@@ -62,14 +62,14 @@ def elementwise_names() -> list[str]:
 FORMULA_EXAMPLE = "x * tanh(softplus(x))"
 
 
-def _instance(name: str, dtype: Any) -> activations.Activation:
+def _instance(name: str, dtype: Any) -> activations.ActivationFunction:
     fn = activations.get(name, expression=FORMULA_EXAMPLE) if name == "formula" else \
         activations.get(name)
     fn.build(1, np.dtype(dtype))  # per-unit parameters (PReLU) at their initial values
     return fn
 
 
-def _evaluate(fn: activations.Activation, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _evaluate(fn: activations.ActivationFunction, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     column = z[:, None]
     a = fn.forward(column, training=False)
     return a[:, 0], fn.derivative(column, a)[:, 0]
