@@ -445,43 +445,43 @@ def stable_sigmoid(z: np.ndarray) -> np.ndarray:
     return _finish(out, dtype, shape)
 
 
-def _sigmoid_into(z: np.ndarray, factor: float, out: np.ndarray) -> np.ndarray | None:
+def _sigmoid_into(z: np.ndarray, factor: float, out: np.ndarray) -> np.ndarray:
     """Write sigmoid(factor * z) into ``out``, without overflow and exact in the tails.
 
     ``1 / (1 + e^t)`` with ``t = -factor z`` capped at L, where ``e^L`` is below the
-    largest float; where ``t > L`` (far left: ``z < -L / factor``, -inf included) the
-    sigmoid is ``e^-t`` to working precision (it is below 1e-38), so those few entries
-    get exactly that (or 0 when it underflows).  Returns the mask of those far-left
-    entries, or None when there are none (the usual case), so that a caller computing
-    ``z sigmoid(z)`` can take ``-inf`` there as ``-finfo.max`` (the limit ``-0``, not
-    ``-inf * 0 = NaN``) on that rare path only.
+    largest float; where ``t > L`` the sigmoid is ``e^-t`` to working precision (it is
+    below 1e-38), so those few entries get exactly that (or 0 when it underflows).
     """
     t = _scaled(z, -factor, out)
     limit = _exp_limit(z.dtype)
-    far_left = t > limit
-    tail_t = t[far_left] if far_left.any() else None
+    tail = t > limit
+    tail_t = t[tail] if tail.any() else None
     np.clip(t, -INF, limit, out=t)
     np.exp(t, out=t)
     t += 1
     np.divide(1, t, out=t)
-    if tail_t is None:
-        return None
-    np.negative(tail_t, out=tail_t)
-    t[far_left] = np.exp(tail_t)
-    return far_left
+    if tail_t is not None:
+        np.negative(tail_t, out=tail_t)
+        t[tail] = np.exp(tail_t)
+    return t
 
 
-def _no_minus_inf(z: np.ndarray) -> np.ndarray:
-    """z with -inf as -finfo.max (NaN stays NaN), a fresh array: the factor z of a
-    product ``z f(z)`` with ``f(-inf) = 0`` (swish, GELU, mish), so the product takes
-    its limit -0 at -inf instead of ``-inf * 0 = NaN``."""
-    return np.maximum(z, -np.finfo(z.dtype).max)
+def _times_vanishing(x: np.ndarray, f: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``x * f`` into ``out`` (which may be ``f``), where ``f`` vanishes as ``x`` grows:
+    an infinite ``x`` meeting ``f = 0`` gives ``±0`` with x's sign, the product's
+    limit, instead of ``inf * 0 = NaN`` (swish's ``z sigmoid(z)`` and GELU's
+    ``z Phi(z)`` at -inf, swish's ``a (1 - sigmoid(z))`` at +inf).
 
-
-def _no_plus_inf(a: np.ndarray) -> np.ndarray:
-    """a with +inf as finfo.max (NaN stays NaN), a fresh array: the factor of a
-    product ``a f(z)`` with ``f(+inf) = 0``, which then takes its limit 0 there."""
-    return np.minimum(a, np.finfo(a.dtype).max)
+    Free on finite input: ``inf * 0`` is the only invalid product and a NaN factor
+    propagates quietly, so the product runs with ``invalid="raise"`` and only a call
+    that raises (the whole product is written by then) mends those entries.
+    """
+    try:
+        with np.errstate(invalid="raise"):
+            return np.multiply(f, x, out=out)
+    except FloatingPointError:
+        np.copyto(out, np.copysign(0, x), where=np.isinf(x) & np.isnan(out))
+        return out
 
 
 _PHI_0 = 1.0 / math.sqrt(2.0 * math.pi)  # the standard normal density at 0
@@ -490,14 +490,15 @@ _PHI_0 = 1.0 / math.sqrt(2.0 * math.pi)  # the standard normal density at 0
 def _normal_cdf_from_gelu(z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
     """Phi(z) recovered from a = z Phi(z) as a / z (to 2 ulp), into ``out``; for
     |z| < 1e-3, where that division is unsafe, the series 1/2 + phi(0) (z - z^3/6 +
-    z^5/40) (error < 1e-24).  At z = +inf, a / z = inf / inf is NaN: ``fmin`` with 1
-    (Phi's upper bound) makes it the limit 1 (a NaN z keeps its NaN in the caller's
-    other term)."""
+    z^5/40) (error < 1e-24).  At z = +inf, a / z = inf / inf, the only invalid quotient
+    here, is mended to the limit 1 on that rare path."""
     near_zero = np.abs(z) < 1e-3
     cdf = np.add(z, near_zero, out=out)  # a harmless denominator near 0, overwritten below
-    with np.errstate(invalid="ignore"):  # inf / inf at z = +inf, mended just below
-        np.divide(a, cdf, out=cdf)
-    np.fmin(cdf, 1, out=cdf)
+    try:
+        with np.errstate(invalid="raise"):
+            np.divide(a, cdf, out=cdf)
+    except FloatingPointError:
+        np.copyto(cdf, 1, where=np.isinf(z) & np.isnan(cdf))
     if near_zero.any():
         zs = z[near_zero]
         s = zs * zs
@@ -1298,28 +1299,28 @@ class GELU(ActivationFunction):
             self.properties = Properties((_GELU_TANH_MIN, INF), zero_centred=True,
                                          monotonic=False, smooth=True, saturating=True)
 
-    def _tanh_parts(self, z: np.ndarray, s: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
-        """Write s = sigmoid(2u(z)) into ``s``; return (far_left, zc): the sigmoid's
-        far-left mask (see ``_sigmoid_into``) and zc = clip(z, -100, 100).  Beyond ±100
-        the sigmoid is exactly 0 or 1 in every dtype, so clipping keeps z^3 finite."""
+    def _tanh_parts(self, z: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """Write s = sigmoid(2u(z)) into ``s``; return zc = clip(z, -100, 100).  Beyond
+        ±100 the sigmoid is exactly 0 or 1 in every dtype, so clipping keeps z^3
+        finite."""
         zc = np.clip(z, -100.0, 100.0)
         v = zc * zc
         v *= _GELU_CUBIC
         v += 1
         v *= zc  # z + 0.044715 z^3
-        return _sigmoid_into(v, 2 * _SQRT_2_PI, s), zc
+        _sigmoid_into(v, 2 * _SQRT_2_PI, s)
+        return zc
 
     def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        s = out if self.approximate == "tanh" else normal_cdf(z)
         if self.approximate == "tanh":
-            far_left, _ = self._tanh_parts(z, out)
-            out *= z if far_left is None else _no_minus_inf(z)  # -inf: the limit -0
-            return out
-        return np.multiply(normal_cdf(z), _no_minus_inf(z), out=out)
+            self._tanh_parts(z, s)
+        return _times_vanishing(z, s, out)  # -inf: the limit -0
 
     def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
         if self.approximate == "tanh":
             s = np.empty_like(z)
-            _, zc = self._tanh_parts(z, s)
+            zc = self._tanh_parts(z, s)
             t = np.multiply(zc, zc, out=out)  # 2u' = 2 sqrt(2/pi) (1 + 3c z^2)
             t *= 3 * _GELU_CUBIC
             t += 1
@@ -1395,16 +1396,15 @@ class Swish(ActivationFunction):
         return self.beta if self.weight is None else float(self.weight.value[0])
 
     def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
-        far_left = _sigmoid_into(z, self._current_beta(), out)
-        out *= z if far_left is None else _no_minus_inf(z)  # -inf: the limit -0
-        return out
+        _sigmoid_into(z, self._current_beta(), out)
+        return _times_vanishing(z, out, out)  # -inf: the limit -0
 
     def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
         beta = self._current_beta()
         s = np.empty_like(z)
         _sigmoid_into(z, beta, s)
         d = np.subtract(1, s, out=out)
-        d *= _no_plus_inf(a)  # a (1 - s), 0 at +inf (its limit) rather than inf * 0
+        _times_vanishing(a, d, d)  # a (1 - s): 0 at +inf, its limit
         if beta != 1.0:
             d *= beta
         d += s
@@ -1418,8 +1418,8 @@ class Swish(ActivationFunction):
         s = np.empty_like(z)
         _sigmoid_into(z, beta, s)
         t = np.subtract(1, s, out=out)
-        t *= _no_plus_inf(a)  # a (1 - s) = z s (1 - s)
-        dbeta = t * _no_minus_inf(_no_plus_inf(z))  # z^2 s (1 - s): 0 at ±inf, its limit
+        _times_vanishing(a, t, t)  # a (1 - s) = z s (1 - s)
+        dbeta = _times_vanishing(z, t, np.empty_like(z))  # z^2 s (1 - s): 0 at ±inf
         dbeta *= grad
         with np.errstate(over="ignore"):
             self.weight.grad[...] = dbeta.sum(dtype=np.float64)
@@ -1454,12 +1454,10 @@ class HardSwish(ActivationFunction):
     kinks = (-3.0, 3.0)
 
     def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
-        t = np.maximum(z, -3.0)  # g is 0 from -3 down: -inf as -3 gives -0, not -inf * 0
-        a = np.add(t, 3, out=out)
-        np.minimum(a, 6, out=a)
+        a = np.add(z, 3, out=out)
+        np.clip(a, 0, 6, out=a)
         a *= 1 / 6
-        a *= t  # after the division, so finfo.max cannot overflow
-        return a
+        return _times_vanishing(z, a, a)  # after the division: finfo.max cannot overflow
 
     def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
         d = np.clip(z, -3, 3, out=out)  # NaN stays NaN
@@ -1479,9 +1477,9 @@ class Mish(ActivationFunction):
     With ``w = e^z`` and ``n = w (w + 2)``: ``tanh(softplus(z)) = n / (n + 2)``, so the
     forward pass needs one exponential; ``g'(z) = tanh(sp) + z sech^2(sp) sigmoid(z)
     = n / (n + 2) + 4 z w (w + 1) / (n + 2)^2``.  z is capped at 22 inside ``w`` (where
-    ``tanh(softplus(z))`` is 1 to double precision), so nothing overflows, and -inf is
-    taken as ``-finfo.max`` (where w is 0), so ``g(-inf) = g'(-inf) = -0``, the limits,
-    rather than ``0 * inf = NaN``.
+    ``tanh(softplus(z))`` is 1 to double precision), so nothing overflows, and the
+    products with z take their limits at -inf, ``g(-inf) = -0`` and ``g'(-inf) = 0``,
+    rather than ``-inf * 0 = NaN``.
 
     Examples
     --------
@@ -1495,33 +1493,31 @@ class Mish(ActivationFunction):
                             saturating=True)
 
     @staticmethod
-    def _parts(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(zf, w, n, q): zf = z with -inf as -finfo.max, w = e^min(z, 22),
-        n = w (w + 2), q = 1 / (n + 2)."""
-        zf = _no_minus_inf(z)
-        w = np.minimum(zf, 22.0)
+    def _parts(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(w, n, q): w = e^min(z, 22), n = w (w + 2), q = 1 / (n + 2)."""
+        w = np.minimum(z, 22.0)
         np.exp(w, out=w)
         n = w + 2
         n *= w
         q = n + 2
         np.divide(1, q, out=q)
-        return zf, w, n, q
+        return w, n, q
 
     def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
-        zf, _, n, q = self._parts(z)
+        _, n, q = self._parts(z)
         n *= q  # tanh(softplus(z))
-        return np.multiply(n, zf, out=out)
+        return _times_vanishing(z, n, out)
 
     def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
-        zf, w, n, q = self._parts(z)
+        w, n, q = self._parts(z)
         n *= q  # tanh(softplus(z))
         t = w + 1
         t *= w
         t *= q
         t *= q
         t *= 4  # sech^2(sp) sigmoid(z) = 4 w (w + 1) q^2
-        np.minimum(zf, 22.0, out=zf)  # beyond 22 the term is below half an ulp of 1
-        t *= zf
+        # beyond 22 the term is below half an ulp of 1
+        _times_vanishing(np.minimum(z, 22.0), t, t)
         return np.add(t, n, out=out)
 
 
@@ -1610,12 +1606,14 @@ class Softsign(ActivationFunction):
                             saturating=True)
 
     def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
-        big = np.finfo(z.dtype).max
-        zf = np.clip(z, -big, big)  # ±inf as ±finfo.max: g(±inf) = ±1, not inf / inf
-        a = np.abs(zf, out=out)
+        a = np.abs(z, out=out)
         a += 1
-        np.divide(zf, a, out=a)
-        return a
+        try:  # inf / inf, at z = ±inf, is the only invalid quotient (NaN is quiet)
+            with np.errstate(invalid="raise"):
+                return np.divide(z, a, out=a)
+        except FloatingPointError:
+            np.copyto(a, np.sign(z), where=np.isinf(z))  # the limits ±1
+            return a
 
     def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
         d = np.abs(z, out=out)
