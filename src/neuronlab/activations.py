@@ -5,7 +5,10 @@ Each class holds the forward map ``a = g(z)``, its analytic derivative ``g'(z)``
 its hyper-parameters and learnable parameters, its formula, and its declared
 properties.  The test-suite checks every registered class against finite
 differences, PyTorch and its own declared properties, so adding an activation is
-one class in this file.
+one class in this file.  Each class writes each computation once, in NumPy's ``out=``
+form (see :class:`ActivationFunction`): ``forward(z)`` runs it on a fresh
+``np.empty_like(z)``, the training loop's ``forward(z, out=buffer)`` on its reused
+buffer.
 
 Kinks follow PyTorch's convention: at a point where ``g`` is not differentiable the
 derivative is the value PyTorch's autograd returns (``relu'(0) = 0``,
@@ -19,11 +22,15 @@ Numbers
 Every function keeps the dtype of its input (float32 stays float32, constants
 included) and is stable by construction: no overflow, invalid or divide-by-zero
 warnings and no NaN for any finite input, up to ``±finfo.max``, in the forward pass,
-the derivative and the backward pass.  A NaN input gives NaN at that position (for
-softmax, in that row).  The only infinities are true overflows of the result itself
-(``selu(finfo.max)`` is larger than ``finfo.max``), returned as ``inf`` as IEEE
-arithmetic does.  float16 input is computed in float32 and rounded back; input that
-is not floating point is converted to float64.
+the derivative and the backward pass.  At ``±inf`` each gives its limit (``swish(-inf)
+= -0``, ``softsign(inf) = 1``, ``gelu'(inf) = 1``; softmax of a row holding one +inf
+is 1 there and 0 elsewhere), also where PyTorch gives NaN; a softmax row holding
+several +inf, or only -inf, has no limit and gives NaN, as in PyTorch.  A NaN input
+gives NaN at that position (for softmax, in that row).  The only other infinities are
+true overflows of the result itself (``selu(finfo.max)`` is larger than
+``finfo.max``), returned as ``inf`` as IEEE arithmetic does.  float16 input is
+computed in float32 and rounded back; input that is not floating point is converted
+to float64.
 
 Examples
 --------
@@ -47,6 +54,7 @@ import numpy as np
 
 from neuronlab._registry import Registry
 from neuronlab._special import normal_cdf
+from neuronlab._validate import check_finite
 from neuronlab.parameter import Parameter
 
 INF = float("inf")
@@ -382,16 +390,13 @@ def _finish(out: np.ndarray, dtype: np.dtype, shape: tuple[int, ...] | None) -> 
 
 def _check_number(owner: str, label: str, value: Any, *, low: float = -INF,
                   low_open: bool = False) -> float:
-    """``value`` as a float, or a ValueError saying what is allowed."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise TypeError(f"{owner} {label} must be a real number, got "
-                        f"{type(value).__name__} {value!r}")
-    number = float(value)
-    too_low = number <= low if low_open else number < low
-    if not math.isfinite(number) or too_low:
-        allowed = "a finite number" if low == -INF else (
-            f"a finite number {'>' if low_open else '>='} {low:g}")
-        raise ValueError(f"{owner} {label} must be {allowed}, got {value!r}")
+    """``value`` as a finite float (:func:`neuronlab._validate.check_finite`: TypeError
+    for a non-number, ValueError for NaN or ±inf) that is at least ``low`` (above it
+    when ``low_open``), or a ValueError saying what is allowed."""
+    number = check_finite(value, f"{owner} {label}")
+    if number <= low if low_open else number < low:
+        raise ValueError(f"{owner} {label} must be a finite number "
+                         f"{'>' if low_open else '>='} {low:g}, got {value!r}")
     return number
 
 
