@@ -656,7 +656,7 @@ def test_unknown_name_lists_names_and_closest_match():
     ("leaky_relu", {"alpha": math.nan}, "LeakyReLU alpha"),
     ("hard_tanh", {"min_val": 1.0, "max_val": -1.0}, "min_val < max_val"),
     ("hard_sigmoid", {"slope": 0.0}, "HardSigmoid slope"),
-    ("step", {"value_at_zero": 2.0}, r"value_at_zero must be in \[0, 1\]"),
+    ("step", {"value_at_zero": 2.0}, r"value_at_zero must be a finite number in \[0, 1\]"),
     ("swish", {"beta": -1.0}, "Swish beta"),
     ("prelu", {"alpha": math.inf}, "PReLU alpha"),
 ])

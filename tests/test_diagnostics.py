@@ -309,8 +309,13 @@ def test_monitor_handles_maxout_linear_output_and_divergence(digits):
 
 
 def test_monitor_rejects_bad_settings():
-    for kwargs in ({"every": 0}, {"every": 2.5}, {"bins": 0}, {"sample_every": True}):
-        with pytest.raises(ValueError, match="Monitor"):
+    for kwargs in ({"every": 0}, {"bins": 0}, {"sample_every": -1}):
+        with pytest.raises(ValueError, match=f"Monitor {next(iter(kwargs))} must be an "
+                                             f"integer >= 1"):
+            Monitor(**kwargs)
+    for kwargs in ({"every": 2.5}, {"sample_every": True}):  # not integers: a wrong type
+        with pytest.raises(TypeError, match=f"Monitor {next(iter(kwargs))} must be an "
+                                            f"integer"):
             Monitor(**kwargs)
     assert repr(Monitor(every=5)) == "Monitor(every=5, bins=20, sample_every=8)"
 

@@ -407,10 +407,12 @@ def test_registry_errors():
         losses.get(3)
     with pytest.raises(TypeError, match="half"):
         losses.get("mse", half="yes")
-    for delta in (0, -1.0, float("nan"), float("inf"), True):
+    for delta in (0, -1.0, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="delta"):
             losses.get("huber", delta=delta)
-    for base in (1, 0, -2, "two", True):
+    with pytest.raises(TypeError, match="huber delta must be a real number, got bool"):
+        losses.get("huber", delta=True)
+    for base in (1, 0, -2, "two"):
         with pytest.raises(ValueError, match="base"):
             losses.get("cross_entropy", base=base)
         with pytest.raises(ValueError, match="base"):
@@ -518,7 +520,7 @@ def test_lecture_two_output_cost_is_half_e_transpose_e():
     j, g = torch_value_and_grad("mse", {"half": True, "outputs": "sum"}, y_hat, y)
     assert lecture.value(y_hat, y) == pytest.approx(j, rel=1e-14)
     np.testing.assert_allclose(lecture.gradient(y_hat, y), g, rtol=1e-14)
-    with pytest.raises(ValueError, match="mse outputs must be 'mean'"):
+    with pytest.raises(ValueError, match="mse outputs must be one of 'mean', 'sum'"):
         losses.get("mse", outputs="total")
 
 
@@ -540,11 +542,11 @@ def test_cross_entropy_accepts_softmax_rows_with_rounding(dtype):
     assert math.isfinite(losses.get("cross_entropy").value(p, y))
 
 
-@pytest.mark.parametrize("base", [float("inf"), float("nan"), 1, 0, True])
+@pytest.mark.parametrize("base", [float("inf"), float("nan"), 1, 0])
 def test_cross_entropy_base_must_be_finite_positive_and_not_one(base):
     # base=inf made log_b p = 0: a cost of 0 for every prediction, silently
     for name in ("cross_entropy", "softmax_cross_entropy"):
-        with pytest.raises(ValueError, match="base must be 'e' or a finite positive number"):
+        with pytest.raises(ValueError, match=f"{name} base must be .*finite"):
             losses.get(name, base=base)
 
 

@@ -153,9 +153,11 @@ def test_a_model_with_non_finite_weights_is_refused_before_training(circles):
         fit(net, circles.X_train, circles.y_train, epochs=1, verbose=False)
 
 
-@pytest.mark.parametrize("min_delta", [float("nan"), float("inf"), -0.1, True])
-def test_min_delta_must_be_a_finite_number_at_least_zero(circles, min_delta):
-    with pytest.raises(ValueError, match="min_delta must be a finite number >= 0"):
+@pytest.mark.parametrize(("min_delta", "error"), [
+    (float("nan"), ValueError), (float("inf"), ValueError), (-0.1, ValueError),
+    (True, TypeError)])  # a bool is not a number
+def test_min_delta_must_be_a_finite_number_at_least_zero(circles, min_delta, error):
+    with pytest.raises(error, match="min_delta must be a (finite|real) number"):
         fit(MLP([2, 4, 2], seed=0), circles.X_train, circles.y_train, epochs=1,
             early_stopping=True, min_delta=min_delta, verbose=False)
 
@@ -244,20 +246,21 @@ def test_bad_input_is_refused_with_a_clear_message(X, y, error, match):
         fit(NET, X, y, epochs=1, verbose=False)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"epochs": 0}, "epochs must be an integer >= 1"),
-    ({"batch_size": -2}, "batch_size must be an integer >= 1"),
-    ({"validation_split": 1.5}, r"validation_split must be in \[0, 1\)"),
-    ({"lr": -0.1}, "lr"),
-    ({"optimizer": "sgdd"}, "unknown optimizer 'sgdd'. Did you mean 'sgd'"),
-    ({"loss": "crossentropy"}, "unknown loss"),
-    ({"threads": 0}, "threads must be a positive integer, 'auto' or None"),
-    ({"threads": 1.5}, "threads must be a positive integer, 'auto' or None"),
-    ({"threads": True}, "threads must be a positive integer, 'auto' or None"),
-    ({"threads": "many"}, "threads must be a positive integer, 'auto' or None"),
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"epochs": 0}, ValueError, "epochs must be an integer >= 1"),
+    ({"batch_size": -2}, ValueError, "batch_size must be an integer >= 1"),
+    ({"validation_split": 1.5}, ValueError,
+     r"validation_split must be a finite number in \[0, 1\)"),
+    ({"lr": -0.1}, ValueError, "lr"),
+    ({"optimizer": "sgdd"}, ValueError, "unknown optimizer 'sgdd'. Did you mean 'sgd'"),
+    ({"loss": "crossentropy"}, ValueError, "unknown loss"),
+    ({"threads": 0}, ValueError, "threads must be an integer >= 1"),
+    ({"threads": 1.5}, TypeError, "threads must be an integer, got float"),
+    ({"threads": True}, TypeError, "threads must be an integer, got bool"),
+    ({"threads": "many"}, ValueError, "threads must be a positive integer, 'auto' or None"),
 ])
-def test_bad_settings_are_refused(kwargs, match):
-    with pytest.raises(ValueError, match=match):
+def test_bad_settings_are_refused(kwargs, error, match):
+    with pytest.raises(error, match=match):
         fit(NET, X_OK, Y_OK, verbose=False, **kwargs)
 
 

@@ -54,7 +54,7 @@ import numpy as np
 
 from neuronlab._registry import Registry
 from neuronlab._special import normal_cdf
-from neuronlab._validate import check_finite
+from neuronlab._validate import check_bool, check_choice, check_real, check_rng
 from neuronlab.parameter import Parameter
 
 INF = float("inf")
@@ -388,24 +388,6 @@ def _finish(out: np.ndarray, dtype: np.dtype, shape: tuple[int, ...] | None) -> 
     return out if shape is None else out.reshape(shape)
 
 
-def _check_number(owner: str, label: str, value: Any, *, low: float = -INF,
-                  low_open: bool = False) -> float:
-    """``value`` as a finite float (:func:`neuronlab._validate.check_finite`: TypeError
-    for a non-number, ValueError for NaN or ±inf) that is at least ``low`` (above it
-    when ``low_open``), or a ValueError saying what is allowed."""
-    number = check_finite(value, f"{owner} {label}")
-    if number <= low if low_open else number < low:
-        raise ValueError(f"{owner} {label} must be a finite number "
-                         f"{'>' if low_open else '>='} {low:g}, got {value!r}")
-    return number
-
-
-def _check_bool(owner: str, label: str, value: Any) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"{owner} {label} must be True or False, got {value!r}")
-    return bool(value)
-
-
 def _keep_nan(d: np.ndarray, z: np.ndarray) -> np.ndarray:
     """Put NaN in ``d`` where ``z`` is NaN (``clip(z, 0, 0)`` is 0, or NaN for NaN)."""
     d += np.clip(z, 0, 0)
@@ -583,9 +565,7 @@ class Step(ActivationFunction):
     kinks = (0.0,)
 
     def __init__(self, value_at_zero: float = 0.5) -> None:
-        self.value_at_zero = _check_number("Step", "value_at_zero", value_at_zero)
-        if not 0.0 <= self.value_at_zero <= 1.0:
-            raise ValueError(f"Step value_at_zero must be in [0, 1], got {value_at_zero!r}")
+        self.value_at_zero = check_real(value_at_zero, "Step value_at_zero", 0.0, 1.0)
 
     def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
         a = np.sign(z, out=out)  # -1, 0, 1 (NaN stays NaN)
@@ -736,8 +716,8 @@ class HardSigmoid(_ClippedLinear):
     kinks = (-2.5, 2.5)
 
     def __init__(self, slope: float = 0.2, offset: float = 0.5) -> None:
-        self.slope = _check_number("HardSigmoid", "slope", slope, low=0.0, low_open=True)
-        self.offset = _check_number("HardSigmoid", "offset", offset)
+        self.slope = check_real(slope, "HardSigmoid slope", 0.0, low_open=True)
+        self.offset = check_real(offset, "HardSigmoid offset")
         self._set_shape(self.slope, self.offset, 0.0, 1.0)
 
     def get_config(self) -> dict[str, Any]:
@@ -797,8 +777,8 @@ class HardTanh(_ClippedLinear):
     kinks = (-1.0, 1.0)
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0) -> None:
-        self.min_val = _check_number("HardTanh", "min_val", min_val)
-        self.max_val = _check_number("HardTanh", "max_val", max_val)
+        self.min_val = check_real(min_val, "HardTanh min_val")
+        self.max_val = check_real(max_val, "HardTanh max_val")
         if not self.min_val < self.max_val:
             raise ValueError(f"HardTanh needs min_val < max_val, got min_val={min_val!r}, "
                              f"max_val={max_val!r}")
@@ -886,7 +866,7 @@ class LeakyReLU(ActivationFunction):
     kinks = (0.0,)
 
     def __init__(self, alpha: float = 0.01) -> None:
-        self.alpha = _check_number("LeakyReLU", "alpha", alpha, low=0.0)
+        self.alpha = check_real(alpha, "LeakyReLU alpha", 0.0)
         self.properties = _leaky_properties(self.alpha)
         self.kinks = () if self.alpha == 1.0 else (0.0,)
 
@@ -968,8 +948,8 @@ class PReLU(ActivationFunction):
     kinks = (0.0,)
 
     def __init__(self, alpha: float = 0.25, shared: bool = True) -> None:
-        self.alpha = _check_number("PReLU", "alpha", alpha)
-        self.shared = _check_bool("PReLU", "shared", shared)
+        self.alpha = check_real(alpha, "PReLU alpha")
+        self.shared = check_bool(shared, "PReLU shared")
         self.properties = _leaky_properties(self.alpha)
         self.kinks = () if self.alpha == 1.0 else (0.0,)
         self.weight: Parameter | None = None
@@ -1067,17 +1047,13 @@ class RReLU(ActivationFunction):
 
     def __init__(self, lower: float = 1 / 8, upper: float = 1 / 3,
                  seed: int | np.random.Generator | None = None) -> None:
-        self.lower = _check_number("RReLU", "lower", lower, low=0.0)
-        self.upper = _check_number("RReLU", "upper", upper, low=0.0)
+        self.lower = check_real(lower, "RReLU lower", 0.0)
+        self.upper = check_real(upper, "RReLU upper", 0.0)
         if self.lower > self.upper:
             raise ValueError(f"RReLU needs lower <= upper, got lower={lower!r}, "
                              f"upper={upper!r}")
-        if not (seed is None or isinstance(seed, np.random.Generator)
-                or (isinstance(seed, int | np.integer) and not isinstance(seed, bool))):
-            raise TypeError(f"RReLU seed must be an int, a numpy Generator or None, "
-                            f"got {seed!r}")
+        self.rng = check_rng(seed, "RReLU seed")
         self.seed = seed
-        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self.mean_slope = (self.lower + self.upper) / 2
         self.properties = _leaky_properties(self.mean_slope)
         self.kinks = () if self.lower == self.upper == 1.0 else (0.0,)
@@ -1186,7 +1162,7 @@ class ELU(_ExponentialLinear):
     kinks = ()
 
     def __init__(self, alpha: float = 1.0) -> None:
-        self.alpha = _check_number("ELU", "alpha", alpha, low=0.0, low_open=True)
+        self.alpha = check_real(alpha, "ELU alpha", 0.0, low_open=True)
         self._set_shape(1.0, self.alpha, 1.0, self.alpha)
 
     def get_config(self) -> dict[str, Any]:
@@ -1251,7 +1227,7 @@ class CELU(_ExponentialLinear):
     kinks = ()
 
     def __init__(self, alpha: float = 1.0) -> None:
-        self.alpha = _check_number("CELU", "alpha", alpha, low=0.0, low_open=True)
+        self.alpha = check_real(alpha, "CELU alpha", 0.0, low_open=True)
         self._set_shape(1.0, self.alpha, 1.0 / self.alpha, 1.0)
 
     def get_config(self) -> dict[str, Any]:
@@ -1296,10 +1272,7 @@ class GELU(ActivationFunction):
                             saturating=True)
 
     def __init__(self, approximate: str = "none") -> None:
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU approximate must be 'none' (exact, erf) or 'tanh', "
-                             f"got {approximate!r}")
-        self.approximate = approximate
+        self.approximate = check_choice(approximate, "GELU approximate", ("none", "tanh"))
         if approximate == "tanh":
             self.properties = Properties((_GELU_TANH_MIN, INF), zero_centred=True,
                                          monotonic=False, smooth=True, saturating=True)
@@ -1380,8 +1353,8 @@ class Swish(ActivationFunction):
                             saturating=True)
 
     def __init__(self, beta: float = 1.0, learnable: bool = False) -> None:
-        self.beta = _check_number("Swish", "beta", beta, low=0.0, low_open=True)
-        self.learnable = _check_bool("Swish", "learnable", learnable)
+        self.beta = check_real(beta, "Swish beta", 0.0, low_open=True)
+        self.learnable = check_bool(learnable, "Swish learnable")
         # float64 until build() casts it: beta exact in a float64 network
         self.weight = (Parameter(np.full(1, self.beta, dtype=np.float64), "beta")
                        if self.learnable else None)
@@ -1559,9 +1532,8 @@ class Softplus(ActivationFunction):
     kinks = (20.0,)
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
-        self.beta = _check_number("Softplus", "beta", beta, low=0.0, low_open=True)
-        self.threshold = _check_number("Softplus", "threshold", threshold, low=0.0,
-                                       low_open=True)
+        self.beta = check_real(beta, "Softplus beta", 0.0, low_open=True)
+        self.threshold = check_real(threshold, "Softplus threshold", 0.0, low_open=True)
         self.kinks = (self.threshold / self.beta,)
         smooth = math.exp(-self.threshold) <= float(np.finfo(np.float32).eps) / 2
         self.properties = Properties((0.0, INF), zero_centred=False, monotonic=True,

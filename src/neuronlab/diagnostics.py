@@ -140,6 +140,7 @@ from neuronlab import data, losses
 from neuronlab import train as training
 from neuronlab._files import atomic_open
 from neuronlab._terminal import markup
+from neuronlab._validate import check_choice, check_integer
 from neuronlab.layers import Activation, Dense, Maxout
 from neuronlab.network import Sequential
 
@@ -612,17 +613,10 @@ class Monitor(training.Callback):
 
     def __init__(self, every: int | None = None, bins: int = HIST_BINS,
                  sample_every: int = SAMPLE_EVERY) -> None:
-        if every is not None and not _positive_int(every):
-            raise ValueError(f"Monitor every must be a positive number of steps or None "
-                             f"(once per epoch), got {every!r}")
-        if not _positive_int(bins):
-            raise ValueError(f"Monitor bins must be a positive integer, got {bins!r}")
-        if not _positive_int(sample_every):
-            raise ValueError(f"Monitor sample_every must be a positive integer, got "
-                             f"{sample_every!r}")
-        self.every = None if every is None else int(every)
-        self.bins = int(bins)
-        self.sample_every = int(sample_every)
+        # every=None: once per epoch
+        self.every = None if every is None else check_integer(every, "Monitor every", low=1)
+        self.bins = check_integer(bins, "Monitor bins", low=1)
+        self.sample_every = check_integer(sample_every, "Monitor sample_every", low=1)
         self._rows: list[dict[str, Any]] = []
         self._layers: list[_Layer] = []
         self._step = 0
@@ -720,10 +714,6 @@ class Monitor(training.Callback):
         self._start()
 
 
-def _positive_int(value: Any) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool) and value >= 1
-
-
 def _ordered(row: dict[str, Any]) -> dict[str, Any]:
     return {key: row[key] for key in COLUMNS}
 
@@ -810,6 +800,7 @@ def _one_pass(model: Sequential, X: object, y: object, loss: str | losses.Loss |
               bins: int) -> tuple[list[_Layer], int]:
     """The layers' accumulators after one forward (and, with targets, backward) pass."""
     X = data.check_X(X, model.n_inputs, dtype=model.dtype)  # cast, then checked
+    bins = check_integer(bins, "bins", low=1)
     fused = None
     if y is not None:
         loss_fn = losses.get(loss if loss is not None else training.default_loss(model))
@@ -874,8 +865,7 @@ def verdicts(rows: Sequence[dict[str, Any]], which: str = "last") -> list[Verdic
     -------
     list of Verdict, one per layer (and interval).
     """
-    if which not in ("last", "all"):
-        raise ValueError(f"which must be 'last' or 'all', got {which!r}")
+    check_choice(which, "verdicts which", ("last", "all"))
     groups: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault((row.get("epoch"), row.get("step")), []).append(row)

@@ -97,6 +97,7 @@ import numpy as np
 
 from neuronlab._special import erf, erfc, normal_cdf
 from neuronlab._suggest import did_you_mean
+from neuronlab._validate import check_real
 from neuronlab.activations import (
     INF,
     REGISTRY,
@@ -1384,13 +1385,10 @@ def _check_params(params: Any, learnable: Any) -> tuple[dict[str, float], tuple[
         if name in (*VARIABLES, *CONSTANTS, *FUNCTIONS):
             raise FormulaError(f"Formula parameter name {name!r} is taken (a variable, "
                                f"constant or function); choose another, such as 'alpha'")
-        if isinstance(value, bool) or not isinstance(value, int | float | np.integer |
-                                                     np.floating):
-            raise TypeError(f"Formula parameter {name!r} must be a real number, got "
-                            f"{type(value).__name__} {value!r}")
-        if not math.isfinite(float(value)):
-            raise FormulaError(f"Formula parameter {name!r} must be finite, got {value!r}")
-        checked[name] = float(value)
+        try:
+            checked[name] = check_real(value, f"Formula parameter {name!r}")
+        except ValueError as exc:  # NaN or inf: a formula that cannot be used
+            raise FormulaError(str(exc)) from None
     if isinstance(learnable, str):
         learnable = (learnable,)
     try:

@@ -29,7 +29,7 @@ import numpy as np
 from neuronlab import activations
 from neuronlab import init as initializers
 from neuronlab._registry import Registry
-from neuronlab._validate import check_finite, check_integer
+from neuronlab._validate import check_integer, check_real, check_rng
 from neuronlab.parameter import Parameter
 
 
@@ -84,10 +84,6 @@ class Layer:
 LAYERS: Registry[Layer] = Registry("layer", Layer)
 
 
-def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-
-
 @lru_cache(maxsize=16)
 def _ones(n: int, dtype: np.dtype) -> np.ndarray:
     """A read-only vector of n ones: ``db = 1ᵀ delta`` as a matrix-vector product runs
@@ -128,10 +124,11 @@ class Dense(Layer):
         # "fan_out": 5e4 or true is refused here, not turned into an allocation
         self.fan_in = check_integer(fan_in, "Dense fan_in", low=1)
         self.fan_out = check_integer(fan_out, "Dense fan_out", low=1)
-        bias_init = check_finite(bias_init, "Dense bias_init")
+        bias_init = check_real(bias_init, "Dense bias_init")
         self.dtype = np.dtype(dtype)
         initializer = initializers.get(init)
-        self.W = Parameter(initializer((self.fan_in, self.fan_out), _rng(seed), self.dtype), "W")
+        rng = check_rng(seed, "Dense seed")
+        self.W = Parameter(initializer((self.fan_in, self.fan_out), rng, self.dtype), "W")
         self.b = Parameter(np.full(self.fan_out, bias_init, dtype=self.dtype), "b")
         self.a_prev: np.ndarray | None = None
         self.delta: np.ndarray | None = None  # dJ/dz of the last backward pass (diagnostics)
@@ -299,10 +296,8 @@ class Dropout(Layer):
     """
 
     def __init__(self, rate: float = 0.5, seed: int | np.random.Generator | None = None) -> None:
-        self.rate = check_finite(rate, "Dropout rate")
-        if not 0.0 <= self.rate < 1.0:
-            raise ValueError(f"Dropout rate must be in [0, 1), got {rate!r}")
-        self.rng = _rng(seed)
+        self.rate = check_real(rate, "Dropout rate", 0, 1, high_open=True)
+        self.rng = check_rng(seed, "Dropout seed")
         self.mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:

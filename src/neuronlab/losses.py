@@ -77,6 +77,7 @@ import numpy as np
 
 from neuronlab import activations, data
 from neuronlab._registry import Registry
+from neuronlab._validate import check_bool, check_choice, check_real
 
 #: log(p) is clamped from below at this value (PyTorch's BCELoss convention).
 LOG_CLAMP = -100.0
@@ -231,15 +232,20 @@ def _clamped_log(x: np.ndarray) -> np.ndarray:
     return np.maximum(out, LOG_CLAMP, out=out)
 
 
-def _log_base(base: str | float) -> float:
-    """ln(base) after validating ``base`` ("e" or a positive number other than 1)."""
-    if base == "e":
+def _log_base(base: str | float, loss: str) -> float:
+    """ln(base) after validating ``base`` ("e" or a finite positive number other than 1:
+    log(inf) would make every J 0, log(1) divide by 0)."""
+    allowed = "'e' or a finite positive number other than 1 (e.g. 2)"
+    if isinstance(base, str):
+        if base != "e":
+            raise ValueError(f"{loss} base must be {allowed}, got {base!r}")
         return 1.0
-    if isinstance(base, bool) or not isinstance(base, int | float) or not base > 0 \
-            or base == 1 or not math.isfinite(base):  # log(inf) would make every J 0
-        raise ValueError(f"base must be 'e' or a finite positive number other than 1 "
-                         f"(e.g. 2), got {base!r}")
-    return math.log(base)
+    if isinstance(base, bool) or not isinstance(base, int | float | np.integer | np.floating):
+        raise TypeError(f"{loss} base must be {allowed}, got {type(base).__name__} {base!r}")
+    number = check_real(base, f"{loss} base", 0, low_open=True)
+    if number == 1:
+        raise ValueError(f"{loss} base must be {allowed}, got {base!r}")
+    return math.log(number)
 
 
 def _base_config(base: str | float) -> str | float:
@@ -283,13 +289,8 @@ class MSE(Loss):
     gradient_formula = "dJ/dy_hat = 2 c (y_hat - y) / (n m)   (outputs='sum': / n)"
 
     def __init__(self, half: bool = False, outputs: str = "mean") -> None:
-        if not isinstance(half, bool | np.bool_):
-            raise TypeError(f"mse half must be True or False, got {half!r}")
-        if outputs not in ("mean", "sum"):
-            raise ValueError(f"mse outputs must be 'mean' (average over the outputs, as "
-                             f"PyTorch) or 'sum' (the lecture's 1/2 e^T e with half=True), "
-                             f"got {outputs!r}")
-        self.half = bool(half)
+        self.half = check_bool(half, "mse half")
+        check_choice(outputs, "mse outputs", ("mean", "sum"))
         self.outputs = outputs
 
     def _scale(self, e: np.ndarray) -> float:
@@ -363,10 +364,7 @@ class Huber(Loss):
     gradient_formula = "dJ/dy_hat = clip(y_hat - y, -delta, delta) / (n m)"
 
     def __init__(self, delta: float = 1.0) -> None:
-        if isinstance(delta, bool) or not isinstance(delta, int | float) or not delta > 0 \
-                or not math.isfinite(delta):
-            raise ValueError(f"huber delta must be a positive finite number, got {delta!r}")
-        self.delta = float(delta)
+        self.delta = check_real(delta, "huber delta", 0, low_open=True)
 
     def _entries(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         """The per-entry cost, float64 of shape (n, m)."""
@@ -515,7 +513,7 @@ class CrossEntropy(Loss):
     gradient_formula = "dJ/dp = -y / (max(p, 1e-12) n ln b)"
 
     def __init__(self, base: str | float = "e") -> None:
-        self._ln_base = _log_base(base)
+        self._ln_base = _log_base(base, self.name)
         self.base = _base_config(base)
 
     def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
@@ -566,7 +564,7 @@ class SoftmaxCrossEntropy(Loss):
     from_logits = True
 
     def __init__(self, base: str | float = "e") -> None:
-        self._ln_base = _log_base(base)
+        self._ln_base = _log_base(base, self.name)
         self.base = _base_config(base)
 
     def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:

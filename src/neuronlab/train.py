@@ -18,7 +18,7 @@ import numpy as np
 
 from neuronlab import _paths, data, losses, optim
 from neuronlab._terminal import printable
-from neuronlab._validate import check_integer, check_seed
+from neuronlab._validate import check_bool, check_integer, check_real, check_seed
 from neuronlab.network import Sequential
 
 
@@ -287,17 +287,19 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
     for label, value, low in (("epochs", epochs, 1), ("batch_size", batch_size, 1),
                               ("patience", patience, 1), ("first_epoch", first_epoch, 0)):
         check_integer(value, label, low=low)
+    for label, flag in (("shuffle", shuffle), ("early_stopping", early_stopping),
+                        ("verbose", verbose)):
+        check_bool(flag, label)
     check_seed(seed)
-    if not (np.isfinite(l2) and l2 >= 0):
-        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
-    if threads not in ("auto", None) and (not isinstance(threads, int | np.integer)
-                                          or isinstance(threads, bool) or threads < 1):
-        raise ValueError(f"threads must be a positive integer, 'auto' or None, got {threads!r}")
-    if not 0.0 <= validation_split < 1.0:
-        raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
-    if isinstance(min_delta, bool) or not (isinstance(min_delta, int | float | np.number)
-                                           and np.isfinite(min_delta) and min_delta >= 0):
-        raise ValueError(f"min_delta must be a finite number >= 0, got {min_delta!r}")
+    check_real(l2, "l2", 0)
+    check_real(validation_split, "validation_split", 0, 1, high_open=True)
+    check_real(min_delta, "min_delta", 0)
+    if isinstance(threads, str):
+        if threads != "auto":
+            raise ValueError(f"threads must be a positive integer, 'auto' or None, got "
+                             f"{threads!r}")
+    elif threads is not None:
+        check_integer(threads, "threads", low=1)
     _check_finite_weights(model)
     loss_fn = losses.get(loss if loss is not None else default_loss(model))
     X = data.check_X(X, model.n_inputs, dtype=model.dtype)
