@@ -54,7 +54,7 @@ import numpy as np
 
 from neuronlab._registry import Registry
 from neuronlab._special import normal_cdf
-from neuronlab._validate import check_bool, check_choice, check_real, check_rng
+from neuronlab._validate import check_bool, check_choice, check_real
 from neuronlab.parameter import Parameter
 
 INF = float("inf")
@@ -1052,8 +1052,13 @@ class RReLU(ActivationFunction):
         if self.lower > self.upper:
             raise ValueError(f"RReLU needs lower <= upper, got lower={lower!r}, "
                              f"upper={upper!r}")
-        self.rng = check_rng(seed, "RReLU seed")
+        # not _validate.check_rng: the network derives its layers' seeds up to 2**63
+        if not (seed is None or isinstance(seed, np.random.Generator)
+                or (isinstance(seed, int | np.integer) and not isinstance(seed, bool))):
+            raise TypeError(f"RReLU seed must be an int, a numpy Generator or None, "
+                            f"got {seed!r}")
         self.seed = seed
+        self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         self.mean_slope = (self.lower + self.upper) / 2
         self.properties = _leaky_properties(self.mean_slope)
         self.kinks = () if self.lower == self.upper == 1.0 else (0.0,)
