@@ -395,8 +395,9 @@ def _keep_nan(d: np.ndarray, z: np.ndarray) -> np.ndarray:
 
 
 def _indicator(condition: np.ndarray, value: float, out: np.ndarray) -> np.ndarray:
-    """``value`` where ``condition`` holds, else 0, written into ``out``."""
-    return np.multiply(condition, value, out=out)
+    """``value`` where ``condition`` holds, else 0, written into ``out`` (computed in
+    out's dtype: a bool times a Python float would be float64, then cast)."""
+    return np.multiply(condition, value, out=out, dtype=out.dtype)
 
 
 def _positive_indicator(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
