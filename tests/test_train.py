@@ -453,3 +453,49 @@ def test_first_epoch_continues_the_schedule():
                   gamma=0.5, verbose=False)
     assert history["epoch"] == [3, 4]
     assert history["lr"] == [0.05, 0.025]
+
+
+# -- behaviour declared, not read from names ------------------------------------------
+
+
+def test_targets_follow_the_loss_s_declared_target_kind():
+    """The trainer reads ``Loss.target_kind``, not the loss's name: a loss of class labels
+    whatever it is called gets one-hot rows (and an accuracy), one of values never does."""
+    from neuronlab import losses
+    from neuronlab.train import targets
+
+    class Labels(losses.SoftmaxCrossEntropy):
+        name = "my_loss"  # no "cross_entropy" in it
+
+    class Values(losses.MSE):
+        name = "binary_cross_entropy_of_values"  # "binary" and "cross_entropy" in it
+
+    net = MLP([2, 3], output=None, seed=0)
+    rows = targets(net, Labels(), [2, 0], 2)
+    np.testing.assert_array_equal(rows, [[0, 0, 1], [1, 0, 0]])
+    with pytest.raises(ValueError, match="n_outputs|3"):
+        targets(net, Values(), [2, 0], 2)  # values: a 1-D y does not fit 3 outputs
+    X, y = np.random.default_rng(0).normal(size=(12, 2)), np.arange(12) % 3
+    history = fit(net, X, y, loss=Labels(), epochs=1, verbose=False)
+    assert "accuracy" in history.epochs[0]
+
+
+def test_l2_penalises_the_parameters_declared_to_decay_only():
+    """Weight matrices decay; biases and PReLU's learnable slopes do not (scikit-learn
+    and Keras penalise the kernels only; He et al. 2015 train PReLU without decay)."""
+    from neuronlab import losses
+
+    net = MLP([3, 4, 2], activation="prelu", seed=0)
+    declared = {(p.name, p.decay) for p in net.parameters()}
+    assert declared == {("W", True), ("b", False), ("alpha", False)}
+    X, y = np.random.default_rng(1).normal(size=(5, 3)), np.array([0, 1, 1, 0, 1])
+    Y = np.eye(2)[y]
+    grads = []
+    for l2 in (0.0, 0.5):
+        Trainer(net, losses.get("cross_entropy"), None, None, l2=l2).step(
+            X.astype(np.float32), Y.astype(np.float32))
+        grads.append([p.grad.copy() for p in net.parameters()])
+    # the same float32 step twice: only the penalty's one addition rounds differently
+    for p, plain, penalised in zip(net.parameters(), *grads, strict=True):
+        expected = plain + 0.5 / len(X) * p.value if p.decay else plain
+        np.testing.assert_allclose(penalised, expected, rtol=1e-6, atol=1e-7)

@@ -127,7 +127,6 @@ Examples
 
 from __future__ import annotations
 
-import copy
 import math
 import os
 from collections.abc import Sequence
@@ -136,13 +135,14 @@ from typing import Any
 
 import numpy as np
 
-from neuronlab import data, losses
+from neuronlab import activations, data, losses
 from neuronlab import train as training
 from neuronlab._files import atomic_open
 from neuronlab._terminal import markup
 from neuronlab._validate import check_choice, check_integer
 from neuronlab.layers import Activation, Dense, Maxout
 from neuronlab.network import Sequential
+from neuronlab.probe import PROBE_STEP, SATURATION_SLOPE, Probe, probe_grid, refine_max
 
 __all__ = [
     "COLUMNS", "DEAD_FRACTION", "EXPLODING_RATIO", "HIST_BINS", "HIST_SPAN", "HIST_VALUES",
@@ -153,10 +153,8 @@ __all__ = [
 
 # -- thresholds -------------------------------------------------------------------------
 
-SATURATION_SLOPE = 0.01
-"""A unit is *flat* on a sample when ``|g'(z)|`` is at most 1% of the activation's maximum
-slope: the error sent back through it there is shrunk at least 100 times more than at
-the steepest point (for sigmoid: ``|z| > 6``, where the lecture's cases z = ±10 sit)."""
+# SATURATION_SLOPE (a unit is *flat* on a sample when |g'(z)| is at most 1% of the
+# activation's maximum slope) is the probe's, which measures the slopes: imported above.
 
 SATURATED_SAMPLES = 0.9
 """A unit is saturated in an interval when its slope is at most ``SATURATION_SLOPE`` of
@@ -261,40 +259,30 @@ _PROFILES: dict[tuple[type, str], _Profile] = {}
 
 
 def _slope_profile(fn: Any, units: int) -> _Profile:
-    """The slope profile of an elementwise activation, computed numerically.
+    """The slope profile of an elementwise activation, measured by :mod:`neuronlab.probe`.
 
-    g and g' are evaluated on a grid over [-20, 20] (plus each kink and its two sides;
-    the largest slope is refined on a fine grid around the best point) on a deep copy
-    of ``fn``, so no state of the network's activation (RReLU's drawn slopes, a
-    generator) is touched.  Parameter-free activations are cached by class and
-    configuration; learnable ones (PReLU) are evaluated with their current values.
+    g and g' are evaluated on the probe's fine grid over [-40, 40] (step 0.01, 0.05
+    with learnable parameters, plus each kink and its two sides; the largest slope is
+    refined around the best point) on a copy of ``fn``, so no state of the network's
+    activation (RReLU's drawn slopes, a generator) is touched.  Parameter-free
+    activations are cached by class and configuration; learnable ones (PReLU) are
+    evaluated with each unit's current values, the profile taken over the units.
     """
     has_params = bool(fn.parameters())
     key = (type(fn), repr(fn.get_config()))
     if not has_params and key in _PROFILES:
         return _PROFILES[key]
-    probe = copy.deepcopy(fn)
-    kinks = [float(k) for k in getattr(fn, "kinks", ())]
-    points = [np.linspace(-20.0, 20.0, 801 if has_params else 8001)]
-    points += [np.array([k - 1e-7, k, k + 1e-7]) for k in kinks]
-    grid = np.sort(np.concatenate(points))
+    probe = Probe(fn, units if has_params else None)
+    grid = probe_grid(probe.kinks, step=0.05 if has_params else PROBE_STEP, wide=False)
 
     def evaluate(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(max over units of |g'|, max over units of |g|) at each grid point."""
-        if has_params:  # per-unit parameters broadcast over the last axis
-            z = np.repeat(z[:, None], units, axis=1)
-        with np.errstate(all="ignore"):
-            a = probe.forward(z)
-            d = np.abs(np.asarray(probe.derivative(z, a), dtype=np.float64))
-        d = np.where(np.isfinite(d), d, -np.inf).reshape(len(z), -1).max(axis=1)
-        return d, np.abs(np.asarray(a, dtype=np.float64)).reshape(len(z), -1).max(axis=1)
+        a, d = probe.evaluate(z)
+        d = np.where(np.isfinite(d), np.abs(d), -np.inf).max(axis=1)
+        return d, np.abs(a).max(axis=1)
 
     d, a = evaluate(grid)
-    best = int(np.argmax(d))
-    max_slope = float(d[best])
-    if 0 < best < len(grid) - 1 and np.isfinite(max_slope):  # refine a smooth maximum
-        max_slope = max(max_slope, float(evaluate(np.linspace(grid[best - 1],
-                                                               grid[best + 1], 2001))[0].max()))
+    max_slope = refine_max(lambda z: evaluate(z)[0], int(np.argmax(d)), grid)[0]
     profile = _Profile(
         max_slope if math.isfinite(max_slope) else _NAN,
         relu_like=bool(np.all(d[grid < -0.5] == 0) and np.all(d[(grid > 0.5) & (grid < 5)] > 0)),
@@ -353,7 +341,7 @@ class _Layer:
             self.constant_slope = 1.0
         elif bypassed or not self.fn.elementwise:
             self.constant_slope, self.max_slope = _NAN, _NAN
-        elif self.fn.name == "identity":
+        elif isinstance(self.fn, activations.Identity):  # declared by its class: g' = 1
             self.constant_slope = 1.0
         else:
             profile = _slope_profile(self.fn, self.units)

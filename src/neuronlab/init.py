@@ -37,8 +37,7 @@ their active region).
 
 The gain of an activation
 -------------------------
-:func:`gain` (defined in :mod:`neuronlab.meanfield`, with the mean-field maps it
-belongs to) returns the weight scale that preserves the second moment of the
+:func:`gain` returns the weight scale that preserves the second moment of the
 pre-activations through a layer with activation g: with ``Var(W) = gain^2 / fan_in``
 and z ~ N(0, 1), the next pre-activation again has second moment 1, that is
 
@@ -49,7 +48,10 @@ the fixed point q* = 1 of the mean-field variance map (Poole et al. 2016).
 initializer for g (for relu it is ``he_normal``); ``MLP(init="auto")`` uses it for
 every layer.  It works for any elementwise activation, formulas included; the
 comparison with PyTorch's fixed ``calculate_gain`` table (sigmoid, tanh's 5/3,
-SELU's 3/4) is in :mod:`neuronlab.meanfield`.
+SELU's 3/4) is in :mod:`neuronlab.meanfield`.  The function is defined there, beside
+the mean-field maps it is the fixed point of (which sit below this module), and is
+part of this module's API (``init.gain``, as PyTorch keeps ``calculate_gain`` in
+``torch.nn.init``): it is imported here and listed in ``__all__``.
 """
 
 from __future__ import annotations
@@ -59,9 +61,16 @@ from typing import Any
 
 import numpy as np
 
-from neuronlab import meanfield
 from neuronlab._registry import Registry
 from neuronlab._validate import check_choice, check_real, check_shape
+from neuronlab.meanfield import gain
+
+__all__ = [
+    "REGISTRY", "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform",
+    "Initializer", "LecunNormal", "LecunUniform", "LegacyUniform", "Normal", "Ones",
+    "Orthogonal", "TruncatedNormal", "Uniform", "VarianceScaling", "Zeros", "fans", "gain",
+    "get", "names",
+]
 
 MODES = ("fan_in", "fan_out", "fan_avg")
 DISTRIBUTIONS = ("uniform", "normal", "truncated_normal")
@@ -409,8 +418,3 @@ class Orthogonal(Initializer):
     def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain}
 
-
-# ----------------------------------------------------------------------------- gain
-
-#: The variance-preserving weight scale of an activation (see :mod:`neuronlab.meanfield`).
-gain = meanfield.gain

@@ -26,8 +26,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+import neuronlab.init  # in full: the parameters named init would shadow the module
 from neuronlab import activations
-from neuronlab import init as initializers
 from neuronlab._registry import Registry
 from neuronlab._validate import check_integer, check_real, check_rng
 from neuronlab.parameter import Parameter
@@ -117,7 +117,7 @@ class Dense(Layer):
     """
 
     def __init__(self, fan_in: int, fan_out: int,
-                 init: str | initializers.Initializer = "glorot_uniform",
+                 init: str | neuronlab.init.Initializer = "glorot_uniform",
                  bias_init: float = 0.0, dtype: Any = np.float32,
                  seed: int | np.random.Generator | None = None) -> None:
         # sizes are checked as integers before anything is allocated: a model file's
@@ -126,9 +126,10 @@ class Dense(Layer):
         self.fan_out = check_integer(fan_out, "Dense fan_out", low=1)
         bias_init = check_real(bias_init, "Dense bias_init")
         self.dtype = np.dtype(dtype)
-        initializer = initializers.get(init)
+        initializer = neuronlab.init.get(init)
         rng = check_rng(seed, "Dense seed")
-        self.W = Parameter(initializer((self.fan_in, self.fan_out), rng, self.dtype), "W")
+        self.W = Parameter(initializer((self.fan_in, self.fan_out), rng, self.dtype), "W",
+                           decay=True)
         self.b = Parameter(np.full(self.fan_out, bias_init, dtype=self.dtype), "b")
         self.a_prev: np.ndarray | None = None
         self.delta: np.ndarray | None = None  # dJ/dz of the last backward pass (diagnostics)
@@ -240,7 +241,7 @@ class Maxout(Layer):
     """
 
     def __init__(self, fan_in: int, units: int, k: int = 2,
-                 init: str | initializers.Initializer = "glorot_uniform", bias_init: float = 0.0,
+                 init: str | neuronlab.init.Initializer = "glorot_uniform", bias_init: float = 0.0,
                  dtype: Any = np.float32, seed: int | np.random.Generator | None = None) -> None:
         self.units = check_integer(units, "Maxout units", low=1)
         self.k = check_integer(k, "Maxout k (pieces per unit)", low=1)

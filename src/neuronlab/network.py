@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from neuronlab import activations, data, meanfield
-from neuronlab import init as initializers
 from neuronlab._validate import check_integer, check_real, check_seed
+from neuronlab.init import VarianceScaling
 from neuronlab.layers import LAYERS, Activation, Dense, Dropout, Layer, Maxout
 from neuronlab.parameter import Parameter
 
@@ -238,7 +238,7 @@ def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "relu",  # noqa:
         if key not in gains:
             gains[key] = (meanfield.maxout_gain(maxout_pieces) if name == "maxout" else
                           meanfield.gain(activations.get(name, **activation_params)))
-        return initializers.VarianceScaling(gains[key] ** 2, "fan_in", "normal")
+        return VarianceScaling(gains[key] ** 2, "fan_in", "normal")
 
     layers: list[Layer] = []
     for fan_in, fan_out, name in zip(sizes[:-2], sizes[1:-1], per_layer, strict=True):
@@ -256,7 +256,7 @@ def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "relu",  # noqa:
             layers.append(layer)
         if dropout:
             layers.append(Dropout(dropout, rng))
-    output_init = initializers.VarianceScaling(1.0, "fan_in", "normal") if auto else init
+    output_init = VarianceScaling(1.0, "fan_in", "normal") if auto else init
     layers.append(Dense(sizes[-2], sizes[-1], output_init, 0.0, dtype, rng))
     if output not in (None, "identity", "linear"):
         layers.append(Activation(output))
