@@ -10,7 +10,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from neuronlab.activations import Activation
+from neuronlab.activations import ActivationFunction
 
 
 def _hard_sigmoid(x, act):
@@ -33,7 +33,7 @@ def _swish(x, act):
 #: that does not require grad (step: torch has no derivative for heaviside) is
 #: compared in the forward pass only.  Shared with the network tests and the
 #: benchmarks.
-TORCH: dict[str, Callable[[torch.Tensor, Activation], torch.Tensor] | None] = {
+TORCH: dict[str, Callable[[torch.Tensor, ActivationFunction], torch.Tensor] | None] = {
     "identity": lambda x, act: x.clone(),
     "step": lambda x, act: torch.heaviside(x.detach(), torch.tensor(act.value_at_zero,
                                                                     dtype=x.dtype)),
