@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from neuronlab import formula
-from neuronlab.activations import Activation, get
+from neuronlab.activations import ActivationFunction, get
 
 #: What an entry needs beyond its name to be built by the battery.  The template
 #: ``"formula"`` is refused alone (it would otherwise default to an expression nobody
@@ -23,7 +23,7 @@ BATTERY_ARGUMENTS: dict[str, dict[str, Any]] = {
 }
 
 
-def build(name: str, **params: Any) -> Activation:
+def build(name: str, **params: Any) -> ActivationFunction:
     """``activations.get(name, **params)``, with the arguments a template needs
     (:data:`BATTERY_ARGUMENTS`) unless ``params`` gives them."""
     return get(name, **{**BATTERY_ARGUMENTS.get(name, {}), **params})
@@ -63,7 +63,7 @@ def torch_of_formula(expr: Any, x: torch.Tensor, values: dict[str, torch.Tensor]
     return table[expr.func](*args)
 
 
-def _formula(x: torch.Tensor, act: Activation) -> torch.Tensor:
+def _formula(x: torch.Tensor, act: ActivationFunction) -> torch.Tensor:
     values = {name: torch.tensor(float(p.value.reshape(-1)[0]), dtype=x.dtype)
               for name, p in act.weights.items()}
     values.update({name: torch.tensor(v, dtype=x.dtype) for name, v in act.params.items()
@@ -91,7 +91,7 @@ def _swish(x, act):
 #: that does not require grad (step: torch has no derivative for heaviside) is
 #: compared in the forward pass only.  Shared with the network tests and the
 #: benchmarks.
-TORCH: dict[str, Callable[[torch.Tensor, Activation], torch.Tensor] | None] = {
+TORCH: dict[str, Callable[[torch.Tensor, ActivationFunction], torch.Tensor] | None] = {
     "identity": lambda x, act: x.clone(),
     "step": lambda x, act: torch.heaviside(x.detach(), torch.tensor(act.value_at_zero,
                                                                     dtype=x.dtype)),

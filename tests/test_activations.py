@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from neuronlab import activations
-from neuronlab.activations import REGISTRY, SELU_ALPHA, SELU_SCALE, Activation, get, names
+from neuronlab.activations import REGISTRY, SELU_ALPHA, SELU_SCALE, ActivationFunction, get, names
 from neuronlab.network import MLP
 from reference import TORCH, build
 
@@ -54,7 +54,7 @@ CONFIGS = [(name, {}) for name in NAMES] + EXTRA_CONFIGS
 CONFIG_IDS = [f"{n}{p or ''}" for n, p in CONFIGS]
 
 
-def make(name: str, params: dict, z: np.ndarray) -> Activation:
+def make(name: str, params: dict, z: np.ndarray) -> ActivationFunction:
     """An activation built for ``z`` (units on its last axis); per-unit slopes distinct."""
     act = build(name, **params)
     act.build(z.shape[-1], z.dtype)
@@ -63,7 +63,7 @@ def make(name: str, params: dict, z: np.ndarray) -> Activation:
     return act
 
 
-def scalar_map(act: Activation) -> tuple[Callable, Callable]:
+def scalar_map(act: ActivationFunction) -> tuple[Callable, Callable]:
     """(g, g') as maps of one real variable, in inference mode.
 
     Vector-valued activations are viewed through the first output of ``[t, 0]``.
@@ -103,7 +103,7 @@ GRID = np.unique(np.concatenate([
 ]))
 
 
-def with_kinks(act: Activation, grid: np.ndarray = GRID) -> np.ndarray:
+def with_kinks(act: ActivationFunction, grid: np.ndarray = GRID) -> np.ndarray:
     """The grid plus each kink and points just beside it."""
     extra = [k + s for k in act.kinks for s in (0.0, -1e-3, 1e-3, -0.3, 0.3)]
     return np.unique(np.concatenate([grid, extra]))
@@ -147,23 +147,6 @@ def test_derivative_matches_central_differences(name, params):
         numeric[i, j] = (fp.sum() - fm.sum()) / (zp[j] - zm[j])
         roundoff[i, j] = 8 * np.finfo(float).eps * (np.abs(fp).sum() + np.abs(fm).sum()) / (2 * h)
     assert (np.abs(analytic - numeric) <= 1e-6 * np.abs(numeric) + roundoff).all()
-
-
-def test_erfc_against_math_erfc_on_a_dense_grid():
-    x = np.concatenate([np.linspace(-6.0, 27.0, 66001), np.linspace(-0.5, 0.5, 2001),
-                        [-0.46875, 0.46875, 4.0, -4.0, 1e-300, -1e-300]])
-    reference = np.array([math.erfc(v) for v in x])
-    got = activations._erfc(x)
-    nonzero = reference > 1e-300
-    relative = np.abs(got - reference)[nonzero] / reference[nonzero]
-    assert relative.max() < 5e-15
-    x32 = x.astype(np.float32)
-    got32 = activations._erfc(x32)
-    assert got32.dtype == np.float32
-    reference32 = np.array([math.erfc(float(v)) for v in x32])
-    normal = reference32 > 1e-37  # float32 rounds exp(-x^2) to ~x^2 ulp in the far tail
-    relative32 = np.abs(got32 - reference32)[normal] / reference32[normal]
-    assert (relative32 < 4e-7 * (1 + x[normal] ** 2)).all()
 
 
 # ------------------------------------------------------------------------ 2. PyTorch
@@ -266,11 +249,14 @@ def test_learnable_swish_beta_gradient_matches_torch(dtype):
 # --------------------------------------------------------------- 3. extremes and NaN
 
 
-def _extreme_input(act: Activation, dtype) -> np.ndarray:
+def _extreme_input(act: ActivationFunction, dtype) -> np.ndarray:
+    """Zeros, subnormals, huge and infinite values and the kinks: one row for an
+    elementwise activation, one row per value (beside 0 and -1) for a vector-valued one
+    (so no row holds two +inf or only -inf: those have no limit, see the softmax tests)."""
     info = np.finfo(dtype)
     values = [0.0, -0.0, float(info.tiny), -float(info.tiny), float(info.smallest_subnormal),
               -float(info.smallest_subnormal), 1e-8, -1e-8, 1.0, -1.0, 20.0, -20.0, 1e4, -1e4,
-              *_extreme_values(dtype), *act.kinks]
+              *_extreme_values(dtype), np.inf, -np.inf, *act.kinks]
     if act.elementwise:
         return np.array(values, dtype=dtype).reshape(1, -1)
     rows = [[v, 0.0, -1.0] for v in values] + [[float(info.max), -float(info.max), 0.0]]
@@ -294,8 +280,71 @@ def test_extreme_inputs_no_warnings_no_nan_dtype_kept(name, params, dtype):
         if act.elementwise:
             d = act.derivative(z, a)
             assert d.dtype == dtype and np.isfinite(d).all()
+        for p in act.parameters():  # dJ/dalpha of PReLU at -inf is -inf: true, not NaN
+            assert p.grad.dtype == p.value.dtype and not np.isnan(p.grad).any()
+    finite = np.where(np.isfinite(z), z, 0)
+    act.backward(finite, act.forward(finite), np.ones_like(z))
     for p in act.parameters():
-        assert p.grad.dtype == p.value.dtype and np.isfinite(p.grad).all()
+        assert np.isfinite(p.grad).all()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("name", "params"), CONFIGS, ids=CONFIG_IDS)
+def test_infinite_inputs_give_the_limits(name, params, dtype):
+    """g(±inf) and g'(±inf) (softmax: the vector-Jacobian product) are the limits of g
+    and g' at ±finfo.max: the same value where that is moderate, the infinity of its
+    sign where it is beyond 1e30.  And PyTorch's values wherever PyTorch is not NaN
+    (PyTorch gives NaN for silu(-inf), gelu(-inf), softsign(±inf), ...)."""
+    big = float(np.finfo(dtype).max)
+    act = get(name, **params)
+    if act.elementwise:  # a column per end, so a per-unit slope is the same for inf and big
+        at_inf, at_big = np.array([[np.inf, -np.inf]], dtype), np.array([[big, -big]], dtype)
+    else:
+        at_inf = np.array([[np.inf, 0.0, -1.0], [-1.0, np.inf, -np.inf], [-np.inf, 2.0, 0.5]],
+                          dtype)
+        at_big = np.where(np.isinf(at_inf), np.sign(at_inf) * big, at_inf).astype(dtype)
+    act = make(name, params, at_inf)
+    G = np.array([[0.5, -2.0, 3.0]] * 3, dtype)[:at_inf.shape[0], :at_inf.shape[1]]
+    results = []
+    for z in (at_inf, at_big):
+        a = act.forward(z)
+        results.append((a, act.backward(z, a, G)))
+    for what, (limit, near) in zip(("forward", "backward"), zip(*results, strict=True),
+                                   strict=True):
+        huge = np.abs(near) > 1e30
+        np.testing.assert_array_equal(limit[huge], np.copysign(np.inf, near[huge]),
+                                      err_msg=f"{name} {what}")
+        np.testing.assert_allclose(limit[~huge], near[~huge], rtol=1e-6, atol=1e-30,
+                                   err_msg=f"{name} {what}")
+    ref = TORCH[name]
+    if ref is None:
+        return
+    x = torch.tensor(at_inf, requires_grad=True)
+    y = ref(x, act)
+    theirs = [y.detach().numpy()]
+    if y.requires_grad:
+        y.backward(torch.tensor(G))
+        theirs.append(x.grad.numpy())
+    rtol, atol = TOLERANCE[dtype]
+    for ours, torch_value in zip(results[0], theirs, strict=False):
+        defined = ~np.isnan(torch_value)
+        np.testing.assert_allclose(ours[defined], torch_value[defined], rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_rows_with_no_limit_are_nan_and_leave_the_other_rows_alone(name, dtype):
+    # before: every row holding +inf gave NaN, although one +inf has the limit one-hot
+    z = np.array([[np.inf, 1.0, np.inf], [-np.inf, -np.inf, -np.inf], [np.inf, 1.0, 2.0],
+                  [0.0, 1.0, 2.0]], dtype)
+    act = get(name)
+    a = act.forward(z)
+    assert np.isnan(a[:2]).all()  # two +inf, or only -inf: no limit (PyTorch: NaN too)
+    softmax = np.exp(a[2:]) if name == "log_softmax" else a[2:]
+    np.testing.assert_allclose(softmax, [[1.0, 0.0, 0.0], [0.09003057, 0.24472847, 0.66524096]],
+                               rtol=1e-6)
+    delta = act.backward(z, a, np.ones_like(z))
+    assert np.isnan(delta[:2]).all() and np.isfinite(delta[2:]).all()
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -607,7 +656,7 @@ def test_unknown_name_lists_names_and_closest_match():
     ("leaky_relu", {"alpha": math.nan}, "LeakyReLU alpha"),
     ("hard_tanh", {"min_val": 1.0, "max_val": -1.0}, "min_val < max_val"),
     ("hard_sigmoid", {"slope": 0.0}, "HardSigmoid slope"),
-    ("step", {"value_at_zero": 2.0}, r"value_at_zero must be in \[0, 1\]"),
+    ("step", {"value_at_zero": 2.0}, r"value_at_zero must be a finite number in \[0, 1\]"),
     ("swish", {"beta": -1.0}, "Swish beta"),
     ("prelu", {"alpha": math.inf}, "PReLU alpha"),
 ])
@@ -735,13 +784,22 @@ def test_elementwise_activations_commute_with_reshaping(name, dtype, data):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize(("name", "params"), CONFIGS, ids=CONFIG_IDS)
-def test_out_gives_the_same_bits_as_a_fresh_result(name, params, dtype):
-    """``forward(..., out=)`` and ``backward(..., out=)`` (the kernels the training loop
-    uses, with no allocation for the hot activations) equal the plain calls bit for bit,
-    NaN and huge inputs included, and set the same parameter gradients."""
+def test_out_and_fresh_results_come_from_the_same_kernel(name, params, dtype):
+    """``forward(z, out=buf)`` and ``backward(..., out=buf)`` (the training loop's calls)
+    against the allocating calls ``forward(z)`` and ``backward(...)``.
+
+    Each activation has ONE kernel per operation; the allocating call runs it on
+    ``np.empty_like(z)``, the out= call on ``buf``.  Same kernel, same input, same
+    shape, same dtype, so the results are equal bit for bit by construction, and that
+    is what is asserted: not two implementations kept equal, but the routing of both
+    calls to the one kernel, which must write every entry of a buffer it is given (buf
+    starts full of 7s) and return it.  NaN, infinite and huge inputs included; the
+    parameter gradients too.  (The kernel's correctness is the other tests' job.)
+    """
     rng = np.random.default_rng(3)
     z = (rng.standard_normal((6, 5)) * 4).astype(dtype)
     z[0, :3] = [np.nan, np.finfo(dtype).max, -np.finfo(dtype).max]
+    z[1, :2] = [np.inf, -np.inf]
     grad = rng.standard_normal(z.shape).astype(dtype)
     act = make(name, params, z)
     a = act.forward(z)
@@ -755,6 +813,28 @@ def test_out_gives_the_same_bits_as_a_fresh_result(name, params, dtype):
     np.testing.assert_array_equal(out_delta, delta)
     for p, before in zip(act.parameters(), plain_grads, strict=True):
         np.testing.assert_array_equal(p.grad, before)
+
+
+@pytest.mark.parametrize(("name", "params"), CONFIGS, ids=CONFIG_IDS)
+def test_out_may_be_an_input(name, params):
+    """``out`` overlapping ``z``, ``a`` or ``grad`` (a kernel may write ``out`` before it
+    has read all of its input): computed apart and copied in, as NumPy's ufuncs do.  The
+    same kernel on the same shape as the plain call, hence the exact comparison."""
+    rng = np.random.default_rng(4)
+    z = rng.standard_normal((4, 6)) * 4
+    grad = rng.standard_normal(z.shape)
+    act = make(name, params, z)
+    if name == "rrelu":  # inference: no fresh random slopes between the two calls
+        act.forward(z)
+    a = act.forward(z)
+    delta = act.backward(z, a, grad)
+    z_in_place = z.copy()
+    assert act.forward(z_in_place, out=z_in_place) is z_in_place
+    np.testing.assert_array_equal(z_in_place, a)
+    for overwritten in ("z", "a", "grad"):
+        inputs = {"z": z.copy(), "a": a.copy(), "grad": grad.copy()}
+        result = act.backward(**inputs, out=inputs[overwritten])
+        np.testing.assert_array_equal(result, delta)
 
 
 def test_out_of_the_wrong_shape_is_refused():
@@ -821,3 +901,59 @@ def test_exponential_linear_derivatives_keep_relative_accuracy_in_the_negative_t
     keep = exact > tiny
     np.testing.assert_allclose(d[keep], exact[keep], rtol=4 * np.finfo(dtype).eps)
     assert np.all(d[~keep] <= tiny)
+
+
+# ------------------------------------------------ the base class: its name and contract
+
+
+def test_the_former_base_class_name_still_imports_with_a_deprecation_warning():
+    # the base class was named Activation, like the layer neuronlab.Activation
+    with pytest.warns(DeprecationWarning, match=r"activations\.ActivationFunction"):
+        from neuronlab.activations import Activation
+    assert Activation is ActivationFunction
+    with pytest.warns(DeprecationWarning, match="renamed|deprecated"):
+        assert activations.Activation is ActivationFunction
+    with pytest.raises(AttributeError, match="no attribute 'Activatoin'"):
+        activations.Activatoin  # noqa: B018
+
+
+def test_a_kernel_written_without_its_out_buffer_is_refused_with_the_form_to_write():
+    with pytest.raises(TypeError, match=r"def _forward\(self, z, training, out\)"):
+        class OldStyle(ActivationFunction):
+            def _forward(self, z, training):
+                return z * 2
+    with pytest.raises(TypeError, match=r"def _derivative\(self, z, a, out\)"):
+        class OldDerivative(ActivationFunction):
+            def _derivative(self, z, a):
+                return np.ones_like(z)
+
+
+class _Cube(ActivationFunction):
+    """A user's activation, written as the docs show: g(z) = z^3, g'(z) = 3 z^2."""
+
+    formula, derivative_formula = "g(z) = z^3", "g'(z) = 3 z^2"
+    properties = activations.Properties((-math.inf, math.inf), zero_centred=True,
+                                        monotonic=True, smooth=True, saturating=False)
+
+    def _forward(self, z, training, out):
+        return np.power(z, 3, out=out)
+
+    def _derivative(self, z, a, out):
+        np.multiply(z, z, out=out)
+        out *= 3
+        return out
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int64])
+def test_a_user_subclass_runs_in_layers_and_against_torch(dtype):
+    z = np.array([[-2, 0, 1], [3, -1, 2]], dtype=dtype)
+    g = _Cube()
+    a, delta = g.forward(z), g.backward(z, g.forward(z), np.ones_like(z))
+    x = torch.tensor(z.astype(np.float64), requires_grad=True)
+    (x ** 3).sum().backward()
+    np.testing.assert_array_equal(a, z.astype(np.float64) ** 3)
+    np.testing.assert_array_equal(delta, x.grad.numpy())
+    out = np.empty(z.shape, dtype=a.dtype)
+    assert g.forward(z, out=out) is out
+    net_out = MLP([3, 4, 2], activation=[_Cube()], seed=0).predict(np.ones((2, 3)))
+    assert np.isfinite(net_out).all()

@@ -9,7 +9,7 @@ import pytest
 from scipy import integrate, stats
 
 from neuronlab import activations, init
-from neuronlab.activations import Activation, Properties
+from neuronlab.activations import ActivationFunction, Properties
 from reference import build
 
 FAN_IN, FAN_OUT = 1200, 500          # not square, so the three modes differ
@@ -270,7 +270,7 @@ def test_fans():
 # ----------------------------------------------------------------------------- gain
 
 
-class _Leaky(Activation):
+class _Leaky(ActivationFunction):
     """Test-local leaky ReLU, so the gain formula is checked whatever the registry holds."""
 
     formula = derivative_formula = ""
@@ -287,7 +287,7 @@ class _Leaky(Activation):
         return {"alpha": self.alpha}
 
 
-class _SELU(Activation):
+class _SELU(ActivationFunction):
     """Test-local SELU with the published constants (Klambauer et al. 2017)."""
 
     formula = derivative_formula = ""
@@ -299,7 +299,7 @@ class _SELU(Activation):
         return self.SCALE * np.where(z > 0, z, self.ALPHA * np.expm1(np.minimum(z, 0)))
 
 
-class _Threshold(Activation):
+class _Threshold(ActivationFunction):
     """g(z) = 1 if z > 0.3 else 0: a discontinuity away from 0 (and off any grid)."""
 
     formula = derivative_formula = ""
@@ -310,7 +310,7 @@ class _Threshold(Activation):
         return (z > 0.3).astype(z.dtype)
 
 
-class _SharpSoftplus(Activation):
+class _SharpSoftplus(ActivationFunction):
     """softplus(50 z) / 50: smooth (no kinks declared) but nearly a ReLU."""
 
     formula = derivative_formula = ""
@@ -390,5 +390,5 @@ def test_gain_errors():
         init.gain("softmax")
     with pytest.raises(ValueError, match="unknown activation"):
         init.gain("relux")
-    with pytest.raises(TypeError, match="Activation instance"):
+    with pytest.raises(TypeError, match="ActivationFunction instance"):
         init.gain(3)

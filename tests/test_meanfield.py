@@ -54,7 +54,7 @@ def test_gain_errors():
         meanfield.gain("softmax")
     with pytest.raises(ValueError, match="unknown activation 'relux'"):
         meanfield.gain("relux")
-    with pytest.raises(TypeError, match="Activation instance"):
+    with pytest.raises(TypeError, match="ActivationFunction instance"):
         meanfield.gain(3)
 
 

@@ -5,7 +5,10 @@ Each class holds the forward map ``a = g(z)``, its analytic derivative ``g'(z)``
 its hyper-parameters and learnable parameters, its formula, and its declared
 properties.  The test-suite checks every registered class against finite
 differences, PyTorch and its own declared properties, so adding an activation is
-one class in this file.
+one class in this file.  Each class writes each computation once, in NumPy's ``out=``
+form (see :class:`ActivationFunction`): ``forward(z)`` runs it on a fresh
+``np.empty_like(z)``, the training loop's ``forward(z, out=buffer)`` on its reused
+buffer.
 
 Kinks follow PyTorch's convention: at a point where ``g`` is not differentiable the
 derivative is the value PyTorch's autograd returns (``relu'(0) = 0``,
@@ -19,11 +22,15 @@ Numbers
 Every function keeps the dtype of its input (float32 stays float32, constants
 included) and is stable by construction: no overflow, invalid or divide-by-zero
 warnings and no NaN for any finite input, up to ``±finfo.max``, in the forward pass,
-the derivative and the backward pass.  A NaN input gives NaN at that position (for
-softmax, in that row).  The only infinities are true overflows of the result itself
-(``selu(finfo.max)`` is larger than ``finfo.max``), returned as ``inf`` as IEEE
-arithmetic does.  float16 input is computed in float32 and rounded back; input that
-is not floating point is converted to float64.
+the derivative and the backward pass.  At ``±inf`` each gives its limit (``swish(-inf)
+= -0``, ``softsign(inf) = 1``, ``gelu'(inf) = 1``; softmax of a row holding one +inf
+is 1 there and 0 elsewhere), also where PyTorch gives NaN; a softmax row holding
+several +inf, or only -inf, has no limit and gives NaN, as in PyTorch.  A NaN input
+gives NaN at that position (for softmax, in that row).  The only other infinities are
+true overflows of the result itself (``selu(finfo.max)`` is larger than
+``finfo.max``), returned as ``inf`` as IEEE arithmetic does.  float16 input is
+computed in float32 and rounded back; input that is not floating point is converted
+to float64.
 
 Examples
 --------
@@ -37,13 +44,17 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
 from neuronlab._registry import Registry
+from neuronlab._special import normal_cdf
+from neuronlab._validate import check_bool, check_choice, check_real
 from neuronlab.parameter import Parameter
 
 INF = float("inf")
@@ -109,14 +120,31 @@ class Properties:
         return self.range[1] < INF
 
 
-class Activation:
-    """Base class of the activation functions.
+class ActivationFunction:
+    """Base class of the activation functions (``g`` itself; the layer that applies
+    one is :class:`neuronlab.layers.Activation`).
 
     The public methods ``forward``, ``derivative`` and ``backward`` accept any array
-    (or scalar) and keep its shape; subclasses implement ``_forward`` and
-    ``_derivative`` (or ``_backward`` when ``elementwise`` is False), which always
-    receive floating-point arrays with at least one dimension.  A subclass may also
-    override the public methods directly.  ``name`` is set by the registry.
+    (or scalar) and keep its shape.  A subclass writes each kernel once, in NumPy's
+    ``out=`` form: it computes into the buffer ``out`` it is given (z's shape and
+    dtype) and returns ``out``:
+
+    ``_forward(z, training, out)``
+        ``a = g(z)``.
+    ``_derivative(z, a, out)``
+        ``g'(z)``, from the input ``z``, with the output ``a = g(z)`` at hand where
+        that is cheaper (sigmoid: ``a (1 - a)``).
+    ``_backward(z, a, grad, out)``
+        ``delta = g'(z) * grad``; the default writes ``_derivative`` into ``out`` and
+        multiplies by ``grad`` in place.  Vector-valued activations (``elementwise =
+        False``) write their vector-Jacobian product here instead of a derivative, and
+        activations with learnable parameters set the parameters' ``.grad`` here too.
+
+    The kernels always receive floating-point arrays (float32 or float64) with at
+    least one dimension, and an ``out`` that overlaps none of their inputs; they may
+    use temporaries.  The allocating calls (``forward(z)``) pass ``np.empty_like(z)``
+    as ``out``; the training loop passes its reused buffers (``forward(z, out=a)``), so
+    both run the same kernel.  ``name`` is set by the registry.
 
     Class attributes: ``formula`` and ``derivative_formula`` (text), ``properties``
     (:class:`Properties`), ``kinks`` (the points where ``g`` or ``g'`` is not
@@ -124,8 +152,27 @@ class Activation:
     values are those of the default hyper-parameters; an instance whose
     hyper-parameters change them sets its own ``properties`` and ``kinks``.
 
-    ``_derivative`` must return a new array: the default ``_backward`` multiplies it by
-    the upstream gradient in place.
+    Examples
+    --------
+    A new activation is one subclass (register it with ``@REGISTRY.register("cube")``
+    to make it available by name):
+
+    >>> class Cube(ActivationFunction):
+    ...     formula, derivative_formula = "g(z) = z^3", "g'(z) = 3 z^2"
+    ...     properties = Properties((-INF, INF), zero_centred=True, monotonic=True,
+    ...                             smooth=True, saturating=False)
+    ...
+    ...     def _forward(self, z, training, out):
+    ...         return np.power(z, 3, out=out)
+    ...
+    ...     def _derivative(self, z, a, out):
+    ...         np.multiply(z, z, out=out)
+    ...         out *= 3
+    ...         return out
+    >>> Cube().forward(np.array([-1.0, 2.0]))
+    array([-1.,  8.])
+    >>> Cube().backward(np.array([2.0]), np.array([8.0]), np.array([0.5]))
+    array([6.])
     """
 
     name: ClassVar[str]
@@ -134,6 +181,10 @@ class Activation:
     properties: Properties
     elementwise: ClassVar[bool] = True
     kinks: tuple[float, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _check_kernel_signatures(cls)
 
     # -- the public interface (layers and the network call these) --------------------
 
@@ -145,9 +196,10 @@ class Activation:
         ``out=``; the training loop passes reused buffers this way.
         """
         if out is not None and _computes_in_place(z, out):
-            return self._forward_into(z, training, out)
+            return self._forward(z, training, out)
         z, dtype, shape = _prepare(z)
-        return _into(_finish(self._forward(z, training), dtype, shape), out)
+        a = self._forward(z, training, np.empty_like(z))
+        return _into(_finish(a, dtype, shape), out)
 
     def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         """g'(z), given ``z`` and ``a = g(z)`` from the forward pass."""
@@ -158,7 +210,7 @@ class Activation:
                 f"derivative; use backward(z, a, grad), the vector-Jacobian product"
             )
         z, dtype, shape = _prepare(z)
-        return _finish(self._derivative(z, _like(a, z)), dtype, shape)
+        return _finish(self._derivative(z, _like(a, z), np.empty_like(z)), dtype, shape)
 
     def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray, *,
                  out: np.ndarray | None = None) -> np.ndarray:
@@ -170,10 +222,10 @@ class Activation:
         """
         if out is not None and _computes_in_place(z, out) and \
                 _computes_in_place(a, out) and _computes_in_place(grad, out):
-            return self._backward_into(z, a, grad, out)
+            return self._backward(z, a, grad, out)
         z, dtype, shape = _prepare(z)
-        delta = _finish(self._backward(z, _like(a, z), _like(grad, z)), dtype, shape)
-        return _into(delta, out)
+        delta = self._backward(z, _like(a, z), _like(grad, z), np.empty_like(z))
+        return _into(_finish(delta, dtype, shape), out)
 
     def build(self, n_units: int, dtype: np.dtype) -> None:
         """Create per-unit parameters once the layer width is known (no-op by default)."""
@@ -190,39 +242,59 @@ class Activation:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
 
-    # -- what subclasses implement -----------------------------------------------------
+    # -- the kernels subclasses write: each computes into ``out`` and returns it ------
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        raise NotImplementedError
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        raise NotImplementedError(f"{type(self).__name__} must implement "
+                                  f"_forward(z, training, out)")
 
-    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+    def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
+        raise NotImplementedError(f"{type(self).__name__} must implement "
+                                  f"_derivative(z, a, out)")
 
-    def _forward_into(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
-        """``_forward`` written into ``out`` (same shape and dtype as z); activations on
-        the hot path override it with kernels that allocate nothing."""
-        np.copyto(out, self._forward(z, training))
+    def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
+                  out: np.ndarray) -> np.ndarray:
+        self._derivative(z, a, out)
+        out *= grad
         return out
 
-    def _backward_into(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
-                       out: np.ndarray) -> np.ndarray:
-        """``_backward`` written into ``out``; overridden like ``_forward_into``."""
-        np.copyto(out, self._backward(z, a, grad))
-        return out
 
-    def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        delta = self.derivative(z, a)
-        fresh = type(self).derivative is Activation.derivative  # our _derivative: a new array
-        if fresh and delta.shape == grad.shape:
-            np.multiply(delta, grad, out=delta)
-            return delta
-        return delta * grad
+#: Each kernel's parameters after ``self``: the contract of :class:`ActivationFunction`.
+_KERNELS = {"_forward": ("z", "training", "out"), "_derivative": ("z", "a", "out"),
+            "_backward": ("z", "a", "grad", "out")}
 
 
-REGISTRY: Registry[Activation] = Registry("activation", Activation)
+def _check_kernel_signatures(cls: type) -> None:
+    """A TypeError when a subclass defines a kernel without the ``out`` buffer (the
+    form before kernels wrote into ``out``), saying what to write instead."""
+    for kernel, expected in _KERNELS.items():
+        method = cls.__dict__.get(kernel)
+        if method is None:
+            continue
+        parameters = list(inspect.signature(method).parameters)[1:]
+        if len(parameters) != len(expected):
+            raise TypeError(
+                f"{cls.__name__}.{kernel} takes ({', '.join(parameters)}); an activation's "
+                f"kernel writes into a given buffer: def {kernel}(self, {', '.join(expected)})"
+                f" computes into out and returns it (see ActivationFunction)")
 
 
-def get(spec: str | Activation, **params: Any) -> Activation:
+def __getattr__(name: str) -> Any:
+    """``Activation``, the base class's former name, for one release: a
+    DeprecationWarning that gives the new name."""
+    if name == "Activation":
+        warnings.warn("neuronlab.activations.Activation is deprecated and will be removed "
+                      "in the next release: the base class of activation functions is "
+                      "now neuronlab.activations.ActivationFunction (the layer is "
+                      "neuronlab.Activation)", DeprecationWarning, stacklevel=2)
+        return ActivationFunction
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+REGISTRY: Registry[ActivationFunction] = Registry("activation", ActivationFunction)
+
+
+def get(spec: str | ActivationFunction, **params: Any) -> ActivationFunction:
     """An activation from its name (with hyper-parameters), an instance, or a formula.
 
     A string that is not a registered name but a formula in x (``"x * sigmoid(x)"``)
@@ -283,10 +355,17 @@ def _like(x: Any, z: np.ndarray) -> np.ndarray:
 
 
 def _computes_in_place(x: Any, out: np.ndarray) -> bool:
-    """True when ``x`` can be computed on as is and written into ``out``: an ndarray
-    (ndim >= 1) of out's shape and float32/float64 dtype."""
+    """True when the kernel can compute on ``x`` as it is and write into ``out``: an
+    ndarray (ndim >= 1) of out's shape and float32/float64 dtype, in memory apart from
+    out's (a kernel may write ``out`` before it has read all its input).
+
+    Two distinct arrays that own their memory (``base`` None: the training loop's
+    buffers) are apart; views are left to ``np.may_share_memory``, which costs
+    0.3-0.5 us, four times per activation layer and step were it asked every time.
+    """
     return (type(x) is np.ndarray and x.dtype == out.dtype and x.shape == out.shape
-            and x.ndim > 0 and x.dtype.itemsize >= 4)
+            and x.ndim > 0 and x.dtype.itemsize >= 4 and x is not out
+            and (x.base is None and out.base is None or not np.may_share_memory(x, out)))
 
 
 def _into(result: np.ndarray, out: np.ndarray | None) -> np.ndarray:
@@ -309,36 +388,16 @@ def _finish(out: np.ndarray, dtype: np.dtype, shape: tuple[int, ...] | None) -> 
     return out if shape is None else out.reshape(shape)
 
 
-def _check_number(owner: str, label: str, value: Any, *, low: float = -INF,
-                  low_open: bool = False) -> float:
-    """``value`` as a float, or a ValueError saying what is allowed."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise TypeError(f"{owner} {label} must be a real number, got "
-                        f"{type(value).__name__} {value!r}")
-    number = float(value)
-    too_low = number <= low if low_open else number < low
-    if not math.isfinite(number) or too_low:
-        allowed = "a finite number" if low == -INF else (
-            f"a finite number {'>' if low_open else '>='} {low:g}")
-        raise ValueError(f"{owner} {label} must be {allowed}, got {value!r}")
-    return number
-
-
-def _check_bool(owner: str, label: str, value: Any) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"{owner} {label} must be True or False, got {value!r}")
-    return bool(value)
-
-
 def _keep_nan(d: np.ndarray, z: np.ndarray) -> np.ndarray:
     """Put NaN in ``d`` where ``z`` is NaN (``clip(z, 0, 0)`` is 0, or NaN for NaN)."""
     d += np.clip(z, 0, 0)
     return d
 
 
-def _indicator(condition: np.ndarray, value: float, dtype: np.dtype) -> np.ndarray:
-    """``value`` where ``condition`` holds, else 0, as a fresh array of ``dtype``."""
-    return np.multiply(condition, value, dtype=dtype)
+def _indicator(condition: np.ndarray, value: float, out: np.ndarray) -> np.ndarray:
+    """``value`` where ``condition`` holds, else 0, written into ``out`` (computed in
+    out's dtype: a bool times a Python float would be float64, then cast)."""
+    return np.multiply(condition, value, out=out, dtype=out.dtype)
 
 
 def _positive_indicator(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -347,16 +406,16 @@ def _positive_indicator(z: np.ndarray, out: np.ndarray | None = None) -> np.ndar
     return np.ceil(p, out=p)
 
 
-def _scaled(z: np.ndarray, factor: float) -> np.ndarray:
-    """``factor * z`` as a fresh array, without overflow.
+def _scaled(z: np.ndarray, factor: float, out: np.ndarray | None = None) -> np.ndarray:
+    """``factor * z`` into ``out`` (or a fresh array), without overflow.
 
     When ``|factor| > 1``, ``z`` is first clipped to half of ``finfo.max / |factor|``;
     callers use this only where such huge arguments saturate anyway.
     """
     if abs(factor) <= 1.0:
-        return z * factor
+        return np.multiply(z, factor, out=out)
     bound = float(np.finfo(z.dtype).max) / (2.0 * abs(factor))
-    out = np.clip(z, -bound, bound)
+    out = np.clip(z, -bound, bound, out=out)
     out *= factor
     return out
 
@@ -369,17 +428,19 @@ def _exp_limit(dtype: np.dtype) -> float:
 def stable_sigmoid(z: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-z) without overflow, in the dtype (and shape) of ``z``."""
     z, dtype, shape = _prepare(z)
-    return _finish(_sigmoid_of(z, 1.0), dtype, shape)
+    out = np.empty_like(z)
+    _sigmoid_into(z, 1.0, out)
+    return _finish(out, dtype, shape)
 
 
-def _sigmoid_of(z: np.ndarray, factor: float) -> np.ndarray:
-    """sigmoid(factor * z) as a fresh array, without overflow and exact in the tails.
+def _sigmoid_into(z: np.ndarray, factor: float, out: np.ndarray) -> np.ndarray:
+    """Write sigmoid(factor * z) into ``out``, without overflow and exact in the tails.
 
     ``1 / (1 + e^t)`` with ``t = -factor z`` capped at L, where ``e^L`` is below the
     largest float; where ``t > L`` the sigmoid is ``e^-t`` to working precision (it is
     below 1e-38), so those few entries get exactly that (or 0 when it underflows).
     """
-    t = _scaled(z, -factor)
+    t = _scaled(z, -factor, out)
     limit = _exp_limit(z.dtype)
     tail = t > limit
     tail_t = t[tail] if tail.any() else None
@@ -393,155 +454,39 @@ def _sigmoid_of(z: np.ndarray, factor: float) -> np.ndarray:
     return t
 
 
-# Cody's rational Chebyshev approximations for erf and erfc (W. J. Cody, "Rational
-# Chebyshev approximations for the error function", Math. Comp. 23 (1969) 631-637;
-# coefficients as in his SPECFUN routine CALERF).  Relative error near 1e-16.
-_ERF_A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
-          3.20937758913846947e03, 1.85777706184603153e-1)
-_ERF_B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
-          2.84423683343917062e03)
-_ERF_C = (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01,
-          2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
-          2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8)
-_ERF_D = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
-          1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
-          3.43936767414372164e03, 1.23033935480374942e03)
-_ERF_P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
-          1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2)
-_ERF_Q = (2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1,
-          6.05183413124413191e-2, 2.33520497626869185e-3)
-_SQRT_1_PI = 0.56418958354775628695  # 1 / sqrt(pi)
+def _times_vanishing(x: np.ndarray, f: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``x * f`` into ``out`` (which may be ``f``), where ``f`` vanishes as ``x`` grows:
+    an infinite ``x`` meeting ``f = 0`` gives ``±0`` with x's sign, the product's
+    limit, instead of ``inf * 0 = NaN`` (swish's ``z sigmoid(z)`` and GELU's
+    ``z Phi(z)`` at -inf, swish's ``a (1 - sigmoid(z))`` at +inf).
 
-
-def _horner(t: np.ndarray, coefficients: tuple[float, ...], monic: bool = False) -> np.ndarray:
-    """The polynomial with these coefficients (highest degree first) at t, as a fresh
-    array; ``monic`` prepends a leading coefficient 1."""
-    if monic:
-        out = t + coefficients[0]
-        rest = coefficients[1:]
-    else:
-        out = t * coefficients[0]
-        out += coefficients[1]
-        rest = coefficients[2:]
-    for c in rest:
-        out *= t
-        out += c
-    return out
-
-
-def _exp_minus_square(y: np.ndarray) -> np.ndarray:
-    """exp(-y^2) for 0 <= y <= 40, to a few ulp: with h = y rounded to a multiple of
-    1/16, h^2 is exact and exp(-y^2) = exp(-h^2) exp(-(y - h)(y + h))."""
-    h = y * 16
-    np.rint(h, out=h)
-    h *= 1 / 16
-    d = y - h
-    d *= y + h
-    np.negative(d, out=d)
-    np.exp(d, out=d)
-    h *= h
-    np.negative(h, out=h)
-    np.exp(h, out=h)
-    h *= d
-    return h
-
-
-def _erfc_small(x: np.ndarray) -> np.ndarray:
-    """erfc(x) = 1 - x A(x^2) / B(x^2) for |x| <= 0.46875."""
-    s = x * x
-    num = _horner(s, (_ERF_A[4], *_ERF_A[:4]))
-    num *= x
-    num /= _horner(s, _ERF_B, monic=True)
-    np.subtract(1, num, out=num)
-    return num
-
-
-def _erfcx_middle(y: np.ndarray) -> np.ndarray:
-    """erfc(y) e^{y^2} = C(y) / D(y), made for 0.46875 <= y <= 4 (and, to 1e-9
-    relative, good on 0 <= y <= 10: enough for float32; on (10, 11], where float32's
-    erfc is a subnormal or 0, its error does not show)."""
-    num = _horner(y, (_ERF_C[8], *_ERF_C[:8]))
-    num /= _horner(y, _ERF_D, monic=True)
-    return num
-
-
-def _erfcx_large(y: np.ndarray) -> np.ndarray:
-    """erfc(y) e^{y^2} = (1/sqrt(pi) - R(1/y^2) / y^2) / y for y > 4."""
-    s = y * y
-    np.divide(1, s, out=s)
-    num = _horner(s, (_ERF_P[5], *_ERF_P[:5]))
-    num *= s
-    num /= _horner(s, _ERF_Q, monic=True)
-    np.subtract(_SQRT_1_PI, num, out=num)
-    num /= y
-    return num
-
-
-def _with_sign(x: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """erfc(x) from t = erfc(|x|): 2 - t where x < 0 (t exact where x >= 0)."""
-    flip = t * -2
-    flip += 2
-    flip *= x < 0
-    t += flip
-    return t
-
-
-def _erfc(x: np.ndarray) -> np.ndarray:
-    """The complementary error function, elementwise, in the dtype of ``x``.
-
-    W. J. Cody's rational Chebyshev approximations (Math. Comp. 23 (1969) 631-637,
-    coefficients of his SPECFUN routine CALERF): ``erf`` by a rational function of
-    ``x^2`` for ``|x| <= 0.46875``; ``erfc(|x|) = exp(-x^2) R(|x|)`` beyond, with one
-    rational R for ``|x| <= 4`` and another in ``1/x^2`` above; ``erfc(-y) = 2 - erfc(y)``.
-    About 1e-15 relative in float64 (the tests compare with ``math.erfc``).  float32
-    uses the middle rational alone on ``|x| <= 11`` (erfc(x) underflows float32 beyond
-    10.1: ``exp(-121)`` is 0, so erfc(x) is exactly 0 from there, and ``gelu(-1e30)`` is
-    -0 rather than -1e30 times the smallest subnormal), good to 1e-9 on ``|x| <= 10``,
-    so needs one pass over the data instead of three regions; its relative error is
-    below ``4e-7 (1 + x^2)`` (float32 rounding of ``exp(-x^2)``).
+    Free on finite input: ``inf * 0`` is the only invalid product and a NaN factor
+    propagates quietly, so the product runs with ``invalid="raise"`` and only a call
+    that raises (the whole product is written by then) mends those entries.
     """
-    x = _as_float_array(x)
-    y = np.abs(x)
-    if x.dtype == np.float32:
-        np.clip(y, 0, 11, out=y)  # NaN stays NaN; exp(-11^2) underflows float32 to 0
-        t = _erfcx_middle(y)
-        y *= y
-        np.negative(y, out=y)
-        np.exp(y, out=y)
-        t *= y
-        return _with_sign(x, t)
-    flat_x, flat_y = x.reshape(-1), y.reshape(-1)
-    out = np.empty_like(flat_x)
-    small = np.flatnonzero(flat_y <= 0.46875)
-    middle = np.flatnonzero((flat_y > 0.46875) & (flat_y <= 4.0))
-    large = np.flatnonzero(~(flat_y <= 4.0))  # NaN lands here and stays NaN
-    if small.size:
-        out[small] = _erfc_small(flat_x[small])
-    for index, erfcx in ((middle, _erfcx_middle), (large, _erfcx_large)):
-        if index.size:
-            yi = np.clip(flat_y[index], 0, 40.0)  # erfc(40) underflows to 0
-            t = erfcx(yi)
-            t *= _exp_minus_square(yi)
-            out[index] = _with_sign(flat_x[index], t)
-    return out.reshape(x.shape)
-
-
-def _normal_cdf(z: np.ndarray) -> np.ndarray:
-    """Phi(z) = erfc(-z / sqrt 2) / 2, accurate in both tails."""
-    out = _erfc(z * -math.sqrt(0.5))
-    out *= 0.5
-    return out
+    try:
+        with np.errstate(invalid="raise"):
+            return np.multiply(f, x, out=out)
+    except FloatingPointError:
+        np.copyto(out, np.copysign(0, x), where=np.isinf(x) & np.isnan(out))
+        return out
 
 
 _PHI_0 = 1.0 / math.sqrt(2.0 * math.pi)  # the standard normal density at 0
 
 
-def _normal_cdf_from_gelu(z: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """Phi(z) recovered from a = z Phi(z) as a / z (to 2 ulp); for |z| < 1e-3, where
-    that division is unsafe, the series 1/2 + phi(0) (z - z^3/6 + z^5/40) (error < 1e-24)."""
+def _normal_cdf_from_gelu(z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Phi(z) recovered from a = z Phi(z) as a / z (to 2 ulp), into ``out``; for
+    |z| < 1e-3, where that division is unsafe, the series 1/2 + phi(0) (z - z^3/6 +
+    z^5/40) (error < 1e-24).  At z = +inf, a / z = inf / inf, the only invalid quotient
+    here, is mended to the limit 1 on that rare path."""
     near_zero = np.abs(z) < 1e-3
-    cdf = z + near_zero  # a harmless denominator near 0, overwritten below
-    np.divide(a, cdf, out=cdf)
+    cdf = np.add(z, near_zero, out=out)  # a harmless denominator near 0, overwritten below
+    try:
+        with np.errstate(invalid="raise"):
+            np.divide(a, cdf, out=cdf)
+    except FloatingPointError:
+        np.copyto(cdf, 1, where=np.isinf(z) & np.isnan(cdf))
     if near_zero.any():
         zs = z[near_zero]
         s = zs * zs
@@ -568,7 +513,7 @@ def _leaky_properties(slope: float) -> Properties:
 
 
 @REGISTRY.register("identity", "linear")
-class Identity(Activation):
+class Identity(ActivationFunction):
     """Identity (linear) activation.
 
     ``g(z) = z``, ``g'(z) = 1``.  Used for regression outputs.
@@ -584,30 +529,18 @@ class Identity(Activation):
     properties = Properties((-INF, INF), zero_centred=True, monotonic=True, smooth=True,
                             saturating=False)
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        return z.copy()
-
-    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        d = np.clip(z, 0, 0)  # 0, or NaN where z is NaN
-        d += 1
-        return d
-
-    def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        return grad + np.clip(z, 0, 0)
-
-    def _forward_into(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
         np.copyto(out, z)
         return out
 
-    def _backward_into(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
-                       out: np.ndarray) -> np.ndarray:
-        np.clip(z, 0, 0, out=out)
-        out += grad
+    def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
+        np.clip(z, 0, 0, out=out)  # 0, or NaN where z is NaN
+        out += 1
         return out
 
 
 @REGISTRY.register("step", "heaviside")
-class Step(Activation):
+class Step(ActivationFunction):
     """Heaviside step function (the perceptron's threshold unit).
 
     ``g(z) = 0`` for z < 0, ``value_at_zero`` at z = 0, ``1`` for z > 0, as
@@ -633,27 +566,25 @@ class Step(Activation):
     kinks = (0.0,)
 
     def __init__(self, value_at_zero: float = 0.5) -> None:
-        self.value_at_zero = _check_number("Step", "value_at_zero", value_at_zero)
-        if not 0.0 <= self.value_at_zero <= 1.0:
-            raise ValueError(f"Step value_at_zero must be in [0, 1], got {value_at_zero!r}")
+        self.value_at_zero = check_real(value_at_zero, "Step value_at_zero", 0.0, 1.0)
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        a = np.sign(z)  # -1, 0, 1 (NaN stays NaN)
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        a = np.sign(z, out=out)  # -1, 0, 1 (NaN stays NaN)
         a += 1
         a *= 0.5
         if self.value_at_zero != 0.5:
-            a += _indicator(z == 0, self.value_at_zero - 0.5, z.dtype)
+            a += _indicator(z == 0, self.value_at_zero - 0.5, np.empty_like(z))
         return a
 
-    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        return np.clip(z, 0, 0)
+    def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
+        return np.clip(z, 0, 0, out=out)
 
     def get_config(self) -> dict[str, Any]:
         return {"value_at_zero": self.value_at_zero}
 
 
 @REGISTRY.register("sign")
-class Sign(Activation):
+class Sign(ActivationFunction):
     """Sign function.
 
     ``g(z) = -1`` for z < 0, ``0`` at z = 0, ``1`` for z > 0; ``g'(z) = 0`` everywhere,
@@ -671,14 +602,14 @@ class Sign(Activation):
                             saturating=True)
     kinks = (0.0,)
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        return np.sign(z)
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        return np.sign(z, out=out)
 
-    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        return np.clip(z, 0, 0)
+    def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
+        return np.clip(z, 0, 0, out=out)
 
 
-class _ClippedLinear(Activation):
+class _ClippedLinear(ActivationFunction):
     """g(z) = clip(slope z + offset, low, high); g'(z) = slope strictly between the
     corners z_low < z < z_high, 0 elsewhere, the corners included (PyTorch's
     ``hardtanh``/``hardsigmoid``/``relu6`` convention).  Not registered itself."""
@@ -689,19 +620,19 @@ class _ClippedLinear(Activation):
         self._z_high = (high - offset) / slope
         self.kinks = (self._z_low, self._z_high)
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
         if self._slope == 1.0 and self._offset == 0.0:
-            return np.clip(z, self._low, self._high)
-        a = _scaled(z, self._slope)
+            return np.clip(z, self._low, self._high, out=out)
+        a = _scaled(z, self._slope, out)
         if self._offset:
             a += self._offset
         np.clip(a, self._low, self._high, out=a)
         return a
 
-    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
         inside = z > self._z_low
         inside &= z < self._z_high
-        return _keep_nan(_indicator(inside, self._slope, z.dtype), z)
+        return _keep_nan(_indicator(inside, self._slope, out), z)
 
 
 @REGISTRY.register("piecewise_linear")
@@ -729,7 +660,7 @@ class PiecewiseLinear(_ClippedLinear):
 
 
 @REGISTRY.register("sigmoid", "logistic")
-class Sigmoid(Activation):
+class Sigmoid(ActivationFunction):
     """Logistic sigmoid.
 
     ``g(z) = 1 / (1 + e^-z)``, ``g'(z) = g(z) (1 - g(z))`` (from the output ``a``).
@@ -748,19 +679,13 @@ class Sigmoid(Activation):
     properties = Properties((0.0, 1.0), zero_centred=False, monotonic=True, smooth=True,
                             saturating=True)
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        return stable_sigmoid(z)
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        _sigmoid_into(z, 1.0, out)
+        return out
 
-    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        d = 1 - a
-        d *= a
-        return d
-
-    def _backward_into(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
-                       out: np.ndarray) -> np.ndarray:
+    def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.subtract(1, a, out=out)
         out *= a
-        out *= grad
         return out
 
 
@@ -792,8 +717,8 @@ class HardSigmoid(_ClippedLinear):
     kinks = (-2.5, 2.5)
 
     def __init__(self, slope: float = 0.2, offset: float = 0.5) -> None:
-        self.slope = _check_number("HardSigmoid", "slope", slope, low=0.0, low_open=True)
-        self.offset = _check_number("HardSigmoid", "offset", offset)
+        self.slope = check_real(slope, "HardSigmoid slope", 0.0, low_open=True)
+        self.offset = check_real(offset, "HardSigmoid offset")
         self._set_shape(self.slope, self.offset, 0.0, 1.0)
 
     def get_config(self) -> dict[str, Any]:
@@ -801,7 +726,7 @@ class HardSigmoid(_ClippedLinear):
 
 
 @REGISTRY.register("tanh")
-class Tanh(Activation):
+class Tanh(ActivationFunction):
     """Hyperbolic tangent.
 
     ``g(z) = (e^z - e^-z) / (e^z + e^-z)``, ``g'(z) = 1 - g(z)^2`` (from the output).
@@ -818,22 +743,12 @@ class Tanh(Activation):
     properties = Properties((-1.0, 1.0), zero_centred=True, monotonic=True, smooth=True,
                             saturating=True)
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        return np.tanh(z)
-
-    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        d = a * a
-        np.subtract(1, d, out=d)
-        return d
-
-    def _forward_into(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
         return np.tanh(z, out=out)
 
-    def _backward_into(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
-                       out: np.ndarray) -> np.ndarray:
+    def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
         np.multiply(a, a, out=out)
         np.subtract(1, out, out=out)
-        out *= grad
         return out
 
 
@@ -863,8 +778,8 @@ class HardTanh(_ClippedLinear):
     kinks = (-1.0, 1.0)
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0) -> None:
-        self.min_val = _check_number("HardTanh", "min_val", min_val)
-        self.max_val = _check_number("HardTanh", "max_val", max_val)
+        self.min_val = check_real(min_val, "HardTanh min_val")
+        self.max_val = check_real(max_val, "HardTanh max_val")
         if not self.min_val < self.max_val:
             raise ValueError(f"HardTanh needs min_val < max_val, got min_val={min_val!r}, "
                              f"max_val={max_val!r}")
@@ -878,7 +793,7 @@ class HardTanh(_ClippedLinear):
 
 
 @REGISTRY.register("relu")
-class ReLU(Activation):
+class ReLU(ActivationFunction):
     """Rectified linear unit (Nair & Hinton 2010; Glorot et al. 2011).
 
     ``g(z) = max(0, z)``; ``g'(z) = 1`` for z > 0, else 0, with ``relu'(0) = 0``
@@ -897,20 +812,11 @@ class ReLU(Activation):
                             saturating=True)
     kinks = (0.0,)
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        return np.clip(z, 0, INF)
-
-    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        return _positive_indicator(z)
-
-    def _forward_into(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
         return np.clip(z, 0, INF, out=out)
 
-    def _backward_into(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
-                       out: np.ndarray) -> np.ndarray:
-        _positive_indicator(z, out=out)
-        out *= grad
-        return out
+    def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
+        return _positive_indicator(z, out)
 
 
 @REGISTRY.register("relu6")
@@ -937,7 +843,7 @@ class ReLU6(_ClippedLinear):
 
 
 @REGISTRY.register("leaky_relu")
-class LeakyReLU(Activation):
+class LeakyReLU(ActivationFunction):
     """Leaky ReLU (Maas et al. 2013): a small slope instead of zero for z < 0.
 
     ``g(z) = z`` for z > 0, ``alpha z`` otherwise; ``g'(z) = 1`` for z > 0, else
@@ -961,48 +867,41 @@ class LeakyReLU(Activation):
     kinks = (0.0,)
 
     def __init__(self, alpha: float = 0.01) -> None:
-        self.alpha = _check_number("LeakyReLU", "alpha", alpha, low=0.0)
+        self.alpha = check_real(alpha, "LeakyReLU alpha", 0.0)
         self.properties = _leaky_properties(self.alpha)
         self.kinks = () if self.alpha == 1.0 else (0.0,)
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        return _leaky_forward(z, self.alpha)
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        return _leaky_forward(z, self.alpha, out)
 
-    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        return _leaky_derivative(z, self.alpha)
-
-    def _forward_into(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
-        if self.alpha > 1.0:
-            return super()._forward_into(z, training, out)
-        np.multiply(z, self.alpha, out=out)
-        return np.maximum(out, z, out=out)  # as _leaky_forward
-
-    def _backward_into(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
-                       out: np.ndarray) -> np.ndarray:
-        _leaky_derivative(z, self.alpha, out=out)
-        out *= grad
-        return out
+    def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
+        return _leaky_derivative(z, self.alpha, out)
 
     def get_config(self) -> dict[str, Any]:
         return {"alpha": self.alpha}
 
 
-def _leaky_forward(z: np.ndarray, slope: float | np.ndarray) -> np.ndarray:
-    """z for z > 0, slope * z otherwise (slope a float or broadcastable array)."""
-    if isinstance(slope, float) and 0.0 <= slope <= 1.0:
-        a = z * slope
+def _leaky_forward(z: np.ndarray, slope: float | np.ndarray, out: np.ndarray) -> np.ndarray:
+    """z for z > 0, slope * z otherwise (slope a float or broadcastable array), into out."""
+    if isinstance(slope, float) and 0.0 < slope <= 1.0:
+        a = np.multiply(z, slope, out=out)
         np.maximum(a, z, out=a)  # slope z <= z exactly when z >= 0
         return a
-    a = np.clip(z, -INF, 0)
-    with np.errstate(over="ignore"):  # |slope| > 1 at -finfo.max: a true overflow
+    if isinstance(slope, float) and slope == 0.0:  # a ReLU (0 * -inf would be NaN)
+        return np.clip(z, 0, INF, out=out)
+    a = np.clip(z, -INF, 0, out=out)
+    # |slope| > 1 at -finfo.max: a true overflow; 0 * -inf = NaN: mended just below
+    with np.errstate(over="ignore", invalid="ignore"):
         a *= slope
-    a += np.clip(z, 0, INF)
+    if not np.all(slope):  # a zero slope: 0 z is 0, at z = -inf too (its limit)
+        np.copyto(a, 0, where=np.equal(slope, 0))
+    a += np.clip(z, 0, INF)  # NaN z stays NaN here
     return a
 
 
 def _leaky_derivative(z: np.ndarray, slope: float | np.ndarray,
-                      out: np.ndarray | None = None) -> np.ndarray:
-    """1 for z > 0, slope for z <= 0, NaN for NaN."""
+                      out: np.ndarray) -> np.ndarray:
+    """1 for z > 0, slope for z <= 0, NaN for NaN, into out."""
     d = _positive_indicator(z, out)
     d *= 1 - slope
     d += slope
@@ -1010,7 +909,7 @@ def _leaky_derivative(z: np.ndarray, slope: float | np.ndarray,
 
 
 @REGISTRY.register("prelu")
-class PReLU(Activation):
+class PReLU(ActivationFunction):
     """Parametric ReLU (He et al. 2015): a leaky ReLU whose slope is learned.
 
     ``g(z) = z`` for z > 0, ``alpha z`` otherwise; ``g'(z) = 1`` for z > 0, else
@@ -1050,8 +949,8 @@ class PReLU(Activation):
     kinks = (0.0,)
 
     def __init__(self, alpha: float = 0.25, shared: bool = True) -> None:
-        self.alpha = _check_number("PReLU", "alpha", alpha)
-        self.shared = _check_bool("PReLU", "shared", shared)
+        self.alpha = check_real(alpha, "PReLU alpha")
+        self.shared = check_bool(shared, "PReLU shared")
         self.properties = _leaky_properties(self.alpha)
         self.kinks = () if self.alpha == 1.0 else (0.0,)
         self.weight: Parameter | None = None
@@ -1085,14 +984,15 @@ class PReLU(Activation):
                              f"got input with {z.shape[-1]} on its last axis")
         return weight.value.astype(z.dtype, copy=False)
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        return _leaky_forward(z, self._slope(z))
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        return _leaky_forward(z, self._slope(z), out)
 
-    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        return _leaky_derivative(z, self._slope(z))
+    def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
+        return _leaky_derivative(z, self._slope(z), out)
 
-    def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        delta = super()._backward(z, a, grad)
+    def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
+                  out: np.ndarray) -> np.ndarray:
+        delta = super()._backward(z, a, grad, out)
         weight = self._built_weight()
         dalpha = np.clip(z, -INF, 0)  # z * [z <= 0]
         with np.errstate(over="ignore"):  # a sum beyond finfo.max is a true overflow
@@ -1109,7 +1009,7 @@ class PReLU(Activation):
 
 
 @REGISTRY.register("rrelu")
-class RReLU(Activation):
+class RReLU(ActivationFunction):
     """Randomized leaky ReLU (Xu et al. 2015).
 
     In training ``g(z) = z`` for z > 0 and ``r z`` otherwise, with one slope
@@ -1148,11 +1048,12 @@ class RReLU(Activation):
 
     def __init__(self, lower: float = 1 / 8, upper: float = 1 / 3,
                  seed: int | np.random.Generator | None = None) -> None:
-        self.lower = _check_number("RReLU", "lower", lower, low=0.0)
-        self.upper = _check_number("RReLU", "upper", upper, low=0.0)
+        self.lower = check_real(lower, "RReLU lower", 0.0)
+        self.upper = check_real(upper, "RReLU upper", 0.0)
         if self.lower > self.upper:
             raise ValueError(f"RReLU needs lower <= upper, got lower={lower!r}, "
                              f"upper={upper!r}")
+        # not _validate.check_rng: the network derives its layers' seeds up to 2**63
         if not (seed is None or isinstance(seed, np.random.Generator)
                 or (isinstance(seed, int | np.integer) and not isinstance(seed, bool))):
             raise TypeError(f"RReLU seed must be an int, a numpy Generator or None, "
@@ -1164,26 +1065,26 @@ class RReLU(Activation):
         self.kinks = () if self.lower == self.upper == 1.0 else (0.0,)
         self._slopes: np.ndarray | None = None  # drawn by the last training forward pass
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
         if not training:
             self._slopes = None
-            return _leaky_forward(z, self.mean_slope)
+            return _leaky_forward(z, self.mean_slope, out)
         draw_dtype = z.dtype if z.dtype in (np.float32, np.float64) else np.float64
         r = self.rng.random(z.shape, dtype=draw_dtype).astype(z.dtype, copy=False)
         r *= self.upper - self.lower
         r += self.lower
         np.clip(r, self.lower, self.upper, out=r)  # rounding never leaves [lower, upper]
         self._slopes = r
-        return _leaky_forward(z, r)
+        return _leaky_forward(z, r, out)
 
-    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
         slopes = self._slopes
         if slopes is None:
-            return _leaky_derivative(z, self.mean_slope)
+            return _leaky_derivative(z, self.mean_slope, out)
         if slopes.shape != z.shape:
             raise ValueError(f"RReLU remembers slopes of shape {slopes.shape} from its last "
                              f"training forward pass, but got z of shape {z.shape}")
-        return _leaky_derivative(z, slopes)
+        return _leaky_derivative(z, slopes, out)
 
     def get_config(self) -> dict[str, Any]:
         # A Generator cannot be written to a file; an int seed (or None) can.
@@ -1191,7 +1092,7 @@ class RReLU(Activation):
         return {"lower": self.lower, "upper": self.upper, "seed": seed}
 
 
-class _ExponentialLinear(Activation):
+class _ExponentialLinear(ActivationFunction):
     """The ELU family, as PyTorch's ``elu`` kernel:
 
         g(z)  = scale z                          for z > 0
@@ -1214,8 +1115,8 @@ class _ExponentialLinear(Activation):
         self.properties = Properties((-negcoef, INF), zero_centred=True, monotonic=True,
                                      smooth=smooth, saturating=True)
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        a = np.clip(z, -INF, 0)
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        a = np.clip(z, -INF, 0, out=out)
         if self._input_scale != 1.0:
             a *= self._input_scale
         np.expm1(a, out=a)
@@ -1227,14 +1128,14 @@ class _ExponentialLinear(Activation):
         a += positive
         return a
 
-    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        d = np.minimum(z, 0)  # NaN stays NaN
+    def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
+        d = np.minimum(z, 0, out=out)  # NaN stays NaN
         if self._input_scale != 1.0:
             d *= self._input_scale
         np.exp(d, out=d)  # e^{input_scale z} for z <= 0, 1 for z > 0
         d *= self._slope0
         if self._scale != self._slope0:
-            d += _indicator(z > 0, self._scale - self._slope0, d.dtype)
+            d += _indicator(z > 0, self._scale - self._slope0, np.empty_like(z))
         return d
 
 
@@ -1267,7 +1168,7 @@ class ELU(_ExponentialLinear):
     kinks = ()
 
     def __init__(self, alpha: float = 1.0) -> None:
-        self.alpha = _check_number("ELU", "alpha", alpha, low=0.0, low_open=True)
+        self.alpha = check_real(alpha, "ELU alpha", 0.0, low_open=True)
         self._set_shape(1.0, self.alpha, 1.0, self.alpha)
 
     def get_config(self) -> dict[str, Any]:
@@ -1332,7 +1233,7 @@ class CELU(_ExponentialLinear):
     kinks = ()
 
     def __init__(self, alpha: float = 1.0) -> None:
-        self.alpha = _check_number("CELU", "alpha", alpha, low=0.0, low_open=True)
+        self.alpha = check_real(alpha, "CELU alpha", 0.0, low_open=True)
         self._set_shape(1.0, self.alpha, 1.0 / self.alpha, 1.0)
 
     def get_config(self) -> dict[str, Any]:
@@ -1344,7 +1245,7 @@ _GELU_CUBIC = 0.044715
 
 
 @REGISTRY.register("gelu")
-class GELU(Activation):
+class GELU(ActivationFunction):
     """Gaussian error linear unit (Hendrycks & Gimpel 2016).
 
     ``approximate="none"`` (default, as PyTorch): ``g(z) = z Phi(z)`` with Phi the
@@ -1377,51 +1278,49 @@ class GELU(Activation):
                             saturating=True)
 
     def __init__(self, approximate: str = "none") -> None:
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU approximate must be 'none' (exact, erf) or 'tanh', "
-                             f"got {approximate!r}")
-        self.approximate = approximate
+        self.approximate = check_choice(approximate, "GELU approximate", ("none", "tanh"))
         if approximate == "tanh":
             self.properties = Properties((_GELU_TANH_MIN, INF), zero_centred=True,
                                          monotonic=False, smooth=True, saturating=True)
 
-    def _tanh_parts(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(s, zc) with s = sigmoid(2u(z)) and zc = clip(z, -100, 100); beyond ±100 the
-        sigmoid is exactly 0 or 1 in every dtype, so clipping keeps z^3 finite."""
+    def _tanh_parts(self, z: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """Write s = sigmoid(2u(z)) into ``s``; return zc = clip(z, -100, 100).  Beyond
+        ±100 the sigmoid is exactly 0 or 1 in every dtype, so clipping keeps z^3
+        finite."""
         zc = np.clip(z, -100.0, 100.0)
         v = zc * zc
         v *= _GELU_CUBIC
         v += 1
         v *= zc  # z + 0.044715 z^3
-        return _sigmoid_of(v, 2 * _SQRT_2_PI), zc
+        _sigmoid_into(v, 2 * _SQRT_2_PI, s)
+        return zc
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        s = out if self.approximate == "tanh" else normal_cdf(z)
         if self.approximate == "tanh":
-            s, _ = self._tanh_parts(z)
-        else:
-            s = _normal_cdf(z)
-        s *= z
-        return s
+            self._tanh_parts(z, s)
+        return _times_vanishing(z, s, out)  # -inf: the limit -0
 
-    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
         if self.approximate == "tanh":
-            s, zc = self._tanh_parts(z)
-            t = zc * zc  # 2u' = 2 sqrt(2/pi) (1 + 3c z^2)
+            s = np.empty_like(z)
+            zc = self._tanh_parts(z, s)
+            t = np.multiply(zc, zc, out=out)  # 2u' = 2 sqrt(2/pi) (1 + 3c z^2)
             t *= 3 * _GELU_CUBIC
             t += 1
             t *= 2 * _SQRT_2_PI
             t *= 1 - s
             t *= s
-            t *= z  # after the factors that vanish for huge |z|
+            t *= zc  # s (1 - s) is exactly 0 beyond ±100, so zc is z there (±inf too)
             t += s
             return t
         zc = np.clip(z, -40.0, 40.0)  # phi(±40) underflows to 0 in every dtype
-        pdf = zc * zc
+        pdf = np.multiply(zc, zc, out=out)
         pdf *= -0.5
         np.exp(pdf, out=pdf)
         pdf *= _PHI_0
         pdf *= zc
-        pdf += _normal_cdf_from_gelu(z, a)
+        pdf += _normal_cdf_from_gelu(z, a, zc)
         return pdf
 
     def get_config(self) -> dict[str, Any]:
@@ -1429,7 +1328,7 @@ class GELU(Activation):
 
 
 @REGISTRY.register("swish", "silu")
-class Swish(Activation):
+class Swish(ActivationFunction):
     """Swish (Ramachandran, Zoph & Le 2017); SiLU for beta = 1 (Elfwing et al. 2018).
 
     ``g(z) = z sigmoid(beta z)``;
@@ -1460,8 +1359,8 @@ class Swish(Activation):
                             saturating=True)
 
     def __init__(self, beta: float = 1.0, learnable: bool = False) -> None:
-        self.beta = _check_number("Swish", "beta", beta, low=0.0, low_open=True)
-        self.learnable = _check_bool("Swish", "learnable", learnable)
+        self.beta = check_real(beta, "Swish beta", 0.0, low_open=True)
+        self.learnable = check_bool(learnable, "Swish learnable")
         # float64 until build() casts it: beta exact in a float64 network
         self.weight = (Parameter(np.full(1, self.beta, dtype=np.float64), "beta")
                        if self.learnable else None)
@@ -1480,29 +1379,31 @@ class Swish(Activation):
     def _current_beta(self) -> float:
         return self.beta if self.weight is None else float(self.weight.value[0])
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        a = _sigmoid_of(z, self._current_beta())
-        a *= z
-        return a
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        _sigmoid_into(z, self._current_beta(), out)
+        return _times_vanishing(z, out, out)  # -inf: the limit -0
 
-    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
         beta = self._current_beta()
-        s = _sigmoid_of(z, beta)
-        d = 1 - s
-        d *= a
+        s = np.empty_like(z)
+        _sigmoid_into(z, beta, s)
+        d = np.subtract(1, s, out=out)
+        _times_vanishing(a, d, d)  # a (1 - s): 0 at +inf, its limit
         if beta != 1.0:
             d *= beta
         d += s
         return d
 
-    def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
+                  out: np.ndarray) -> np.ndarray:
         if self.weight is None:
-            return super()._backward(z, a, grad)
+            return super()._backward(z, a, grad, out)
         beta = self._current_beta()
-        s = _sigmoid_of(z, beta)
-        t = 1 - s
-        t *= a  # a (1 - s) = z s (1 - s)
-        dbeta = t * z
+        s = np.empty_like(z)
+        _sigmoid_into(z, beta, s)
+        t = np.subtract(1, s, out=out)
+        _times_vanishing(a, t, t)  # a (1 - s) = z s (1 - s)
+        dbeta = _times_vanishing(z, t, np.empty_like(z))  # z^2 s (1 - s): 0 at ±inf
         dbeta *= grad
         with np.errstate(over="ignore"):
             self.weight.grad[...] = dbeta.sum(dtype=np.float64)
@@ -1517,7 +1418,7 @@ class Swish(Activation):
 
 
 @REGISTRY.register("hard_swish", "hardswish")
-class HardSwish(Activation):
+class HardSwish(ActivationFunction):
     """Hard swish (Howard et al. 2019, "Searching for MobileNetV3").
 
     ``g(z) = z relu6(z + 3) / 6``; ``g'(z) = 0`` for z <= -3, ``z/3 + 1/2`` for
@@ -1536,15 +1437,14 @@ class HardSwish(Activation):
                             saturating=True)
     kinks = (-3.0, 3.0)
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        a = z + 3
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        a = np.add(z, 3, out=out)
         np.clip(a, 0, 6, out=a)
         a *= 1 / 6
-        a *= z  # after the division, so finfo.max cannot overflow
-        return a
+        return _times_vanishing(z, a, a)  # after the division: finfo.max cannot overflow
 
-    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        d = np.clip(z, -3, 3)  # NaN stays NaN
+    def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
+        d = np.clip(z, -3, 3, out=out)  # NaN stays NaN
         d *= 1 / 3
         d += 0.5
         inside = z > -3
@@ -1555,15 +1455,15 @@ class HardSwish(Activation):
 
 
 @REGISTRY.register("mish")
-class Mish(Activation):
+class Mish(ActivationFunction):
     """Mish (Misra 2019): ``g(z) = z tanh(softplus(z))``.
 
     With ``w = e^z`` and ``n = w (w + 2)``: ``tanh(softplus(z)) = n / (n + 2)``, so the
     forward pass needs one exponential; ``g'(z) = tanh(sp) + z sech^2(sp) sigmoid(z)
     = n / (n + 2) + 4 z w (w + 1) / (n + 2)^2``.  z is capped at 22 inside ``w`` (where
-    ``tanh(softplus(z))`` is 1 to double precision), so nothing overflows, and -inf is
-    taken as ``-finfo.max`` (where w is 0), so ``g(-inf) = g'(-inf) = -0``, the limits,
-    rather than ``0 * inf = NaN``.
+    ``tanh(softplus(z))`` is 1 to double precision), so nothing overflows, and the
+    products with z take their limits at -inf, ``g(-inf) = -0`` and ``g'(-inf) = 0``,
+    rather than ``-inf * 0 = NaN``.
 
     Examples
     --------
@@ -1577,40 +1477,36 @@ class Mish(Activation):
                             saturating=True)
 
     @staticmethod
-    def _parts(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(zf, w, n, q): zf = z with -inf as -finfo.max, w = e^min(z, 22),
-        n = w (w + 2), q = 1 / (n + 2)."""
-        zf = np.maximum(z, -np.finfo(z.dtype).max)  # NaN stays NaN
-        w = np.minimum(zf, 22.0)
+    def _parts(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(w, n, q): w = e^min(z, 22), n = w (w + 2), q = 1 / (n + 2)."""
+        w = np.minimum(z, 22.0)
         np.exp(w, out=w)
         n = w + 2
         n *= w
         q = n + 2
         np.divide(1, q, out=q)
-        return zf, w, n, q
+        return w, n, q
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        zf, _, n, q = self._parts(z)
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        _, n, q = self._parts(z)
         n *= q  # tanh(softplus(z))
-        n *= zf
-        return n
+        return _times_vanishing(z, n, out)
 
-    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        zf, w, n, q = self._parts(z)
+    def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
+        w, n, q = self._parts(z)
         n *= q  # tanh(softplus(z))
         t = w + 1
         t *= w
         t *= q
         t *= q
         t *= 4  # sech^2(sp) sigmoid(z) = 4 w (w + 1) q^2
-        np.minimum(zf, 22.0, out=zf)  # beyond 22 the term is below half an ulp of 1
-        t *= zf
-        t += n
-        return t
+        # beyond 22 the term is below half an ulp of 1
+        _times_vanishing(np.minimum(z, 22.0), t, t)
+        return np.add(t, n, out=out)
 
 
 @REGISTRY.register("softplus")
-class Softplus(Activation):
+class Softplus(ActivationFunction):
     """Softplus (Dugas et al. 2001), a smooth ReLU, with PyTorch's beta and threshold.
 
     ``g(z) = log(1 + e^{beta z}) / beta``, and ``g(z) = z`` where ``beta z > threshold``
@@ -1642,16 +1538,15 @@ class Softplus(Activation):
     kinks = (20.0,)
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
-        self.beta = _check_number("Softplus", "beta", beta, low=0.0, low_open=True)
-        self.threshold = _check_number("Softplus", "threshold", threshold, low=0.0,
-                                       low_open=True)
+        self.beta = check_real(beta, "Softplus beta", 0.0, low_open=True)
+        self.threshold = check_real(threshold, "Softplus threshold", 0.0, low_open=True)
         self.kinks = (self.threshold / self.beta,)
         smooth = math.exp(-self.threshold) <= float(np.finfo(np.float32).eps) / 2
         self.properties = Properties((0.0, INF), zero_centred=False, monotonic=True,
                                      smooth=smooth, saturating=True)
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        t = _scaled(z, self.beta)
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        t = _scaled(z, self.beta, out)
         linear = t > self.threshold
         np.clip(t, -INF, self.threshold, out=t)
         np.exp(t, out=t)
@@ -1662,8 +1557,8 @@ class Softplus(Activation):
             t[linear] = z[linear]
         return t
 
-    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        d = _scaled(a, -self.beta)
+    def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
+        d = _scaled(a, -self.beta, out)
         np.expm1(d, out=d)
         np.negative(d, out=d)
         linear = _scaled(z, self.beta) > self.threshold
@@ -1676,7 +1571,7 @@ class Softplus(Activation):
 
 
 @REGISTRY.register("softsign")
-class Softsign(Activation):
+class Softsign(ActivationFunction):
     """Softsign (Bergstra et al. 2009; Glorot & Bengio 2010).
 
     ``g(z) = z / (1 + |z|)``, ``g'(z) = 1 / (1 + |z|)^2``: like tanh but with
@@ -1693,14 +1588,18 @@ class Softsign(Activation):
     properties = Properties((-1.0, 1.0), zero_centred=True, monotonic=True, smooth=True,
                             saturating=True)
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        a = np.abs(z)
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        a = np.abs(z, out=out)
         a += 1
-        np.divide(z, a, out=a)
-        return a
+        try:  # inf / inf, at z = ±inf, is the only invalid quotient (NaN is quiet)
+            with np.errstate(invalid="raise"):
+                return np.divide(z, a, out=a)
+        except FloatingPointError:
+            np.copyto(a, np.sign(z), where=np.isinf(z))  # the limits ±1
+            return a
 
-    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        d = np.abs(z)
+    def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
+        d = np.abs(z, out=out)
         d += 1
         np.divide(1, d, out=d)
         d *= d  # (1 / (1 + |z|))^2 cannot overflow
@@ -1708,7 +1607,7 @@ class Softsign(Activation):
 
 
 @REGISTRY.register("log_sigmoid", "logsigmoid")
-class LogSigmoid(Activation):
+class LogSigmoid(ActivationFunction):
     """Log-sigmoid: ``g(z) = log sigmoid(z) = -softplus(-z)``.
 
     Evaluated as ``min(z, 0) - log(1 + e^{-|z|})``, stable for every z;
@@ -1725,22 +1624,22 @@ class LogSigmoid(Activation):
     properties = Properties((-INF, 0.0), zero_centred=False, monotonic=True, smooth=True,
                             saturating=True)
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        a = np.abs(z)
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        a = np.abs(z, out=out)
         np.negative(a, out=a)
         np.exp(a, out=a)
         np.log1p(a, out=a)
         np.subtract(np.clip(z, -INF, 0), a, out=a)
         return a
 
-    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        d = np.expm1(a)
+    def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
+        d = np.expm1(a, out=out)
         np.negative(d, out=d)
         return d
 
 
 @REGISTRY.register("softmax")
-class Softmax(Activation):
+class Softmax(ActivationFunction):
     """Softmax over the last axis (each row a sample): ``a_i = e^{z_i} / sum_j e^{z_j}``.
 
     Vector-valued: its Jacobian is ``diag(a) - a a^T``, so ``backward`` is the
@@ -1760,38 +1659,57 @@ class Softmax(Activation):
                             saturating=True)
     elementwise = False
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        return self._forward_into(z, training, np.empty_like(z))
-
-    def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        return self._backward_into(z, a, grad, np.empty_like(grad))
-
-    def _forward_into(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
-        _minus_row_max(z, out)
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        inf_rows = _minus_row_max(z, out)
         np.exp(out, out=out)
         out /= out.sum(axis=-1, keepdims=True)
+        if inf_rows is not None:
+            out[inf_rows] = _softmax_at_plus_inf(z[inf_rows])
         return out
 
-    def _backward_into(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
-                       out: np.ndarray) -> np.ndarray:
+    def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
+                  out: np.ndarray) -> np.ndarray:
         np.multiply(grad, a, out=out)
         np.subtract(grad, out.sum(axis=-1, keepdims=True), out=out)
         out *= a
         return out
 
 
-def _minus_row_max(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """z - max(z) over the last axis, into ``out`` or a fresh array (all entries <= 0).
+def _minus_row_max(z: np.ndarray, out: np.ndarray) -> np.ndarray | None:
+    """Write z - max(z) over the last axis into ``out`` (all entries <= 0); return the
+    mask of the rows whose maximum is +inf, or None when there are none.
 
-    ``-finfo.max - finfo.max`` overflows to ``-inf``, whose exponential is the exact 0,
-    so that overflow is harmless and silenced.
+    In a row holding +inf, ``z - max`` is ``inf - inf = NaN``; the caller writes that
+    row's limit instead (:func:`_softmax_at_plus_inf`).  Such rows are found for free:
+    ``inf - inf`` is the only invalid operation here (a NaN input propagates quietly),
+    so the subtraction runs with ``invalid="raise"`` and only the rare call that raises
+    looks for them.  ``-finfo.max - finfo.max`` overflows to ``-inf``, whose exponential
+    is the exact 0, so that overflow is harmless and silenced.
     """
-    with np.errstate(over="ignore"):
-        return np.subtract(z, z.max(axis=-1, keepdims=True), out=out)
+    row_max = z.max(axis=-1, keepdims=True)
+    try:
+        with np.errstate(over="ignore", invalid="raise"):
+            np.subtract(z, row_max, out=out)
+        return None
+    except FloatingPointError:  # a row holding +inf (or only -inf: no limit, NaN)
+        with np.errstate(over="ignore", invalid="ignore"):
+            np.subtract(z, row_max, out=out)
+        inf_rows = row_max[..., 0] == INF
+        return inf_rows if inf_rows.any() else None
+
+
+def _softmax_at_plus_inf(rows: np.ndarray) -> np.ndarray:
+    """Softmax of rows whose maximum is +inf: its limit, 1 at the +inf and 0 elsewhere,
+    when the row holds one +inf; NaN when it holds several (no limit: it depends on how
+    they grow).  PyTorch gives NaN for both."""
+    hits = rows == INF
+    limit = hits.astype(rows.dtype)
+    limit[hits.sum(axis=-1) > 1] = np.nan
+    return limit
 
 
 @REGISTRY.register("log_softmax")
-class LogSoftmax(Activation):
+class LogSoftmax(ActivationFunction):
     """Log-softmax over the last axis: ``a_i = z_i - log sum_j e^{z_j}``.
 
     Computed as ``(z - m) - log sum_j e^{z_j - m}`` with ``m = max(z)``.  Its
@@ -1810,15 +1728,19 @@ class LogSoftmax(Activation):
                             saturating=True)
     elementwise = False
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        shifted = _minus_row_max(z)
-        lse = np.exp(shifted).sum(axis=-1, keepdims=True)
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        inf_rows = _minus_row_max(z, out)
+        lse = np.exp(out).sum(axis=-1, keepdims=True)
         np.log(lse, out=lse)
-        shifted -= lse
-        return shifted
+        out -= lse
+        if inf_rows is not None:  # the log of softmax's limit: 0 at the +inf, -inf elsewhere
+            with np.errstate(divide="ignore"):
+                out[inf_rows] = np.log(_softmax_at_plus_inf(z[inf_rows]))
+        return out
 
-    def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        softmax = np.exp(a)
+    def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
+                  out: np.ndarray) -> np.ndarray:
+        softmax = np.exp(a, out=out)
         softmax *= grad.sum(axis=-1, keepdims=True)
         np.subtract(grad, softmax, out=softmax)
         return softmax

@@ -95,14 +95,14 @@ from typing import Any
 
 import numpy as np
 
+from neuronlab._special import erf, erfc, normal_cdf
 from neuronlab._suggest import did_you_mean
 from neuronlab._validate import check_real
 from neuronlab.activations import (
     INF,
     REGISTRY,
-    Activation,
+    ActivationFunction,
     Properties,
-    _erfc,
     stable_sigmoid,
 )
 from neuronlab.parameter import Parameter
@@ -746,27 +746,9 @@ def _drop_delta(e: Any, kit: Any) -> Any:
 # ================================================================ the NumPy program
 
 
-def _erf(u: np.ndarray) -> np.ndarray:
-    """erf, vectorised: a Taylor series for |u| < 0.5 (exact to rounding), 1 - erfc
-    beyond (where erf is far from 0, so nothing cancels)."""
-    u = np.asarray(u, dtype=np.float64)
-    out = 1.0 - _erfc(u)
-    small = np.abs(u) < 0.5
-    if small.any():
-        x = u[small]
-        s, term, total = x * x, x.copy(), x.copy()
-        for n in range(1, 16):
-            term = term * (-s) / n
-            total += term / (2 * n + 1)
-        out[small] = total * (2 / math.sqrt(math.pi))
-    return out
-
-
-def _normal_cdf(u: np.ndarray) -> np.ndarray:
-    """Phi(u) = erfc(-u / sqrt 2) / 2, accurate in both tails."""
-    out = _erfc(np.asarray(u, dtype=np.float64) * -math.sqrt(0.5))
-    out *= 0.5
-    return out
+def _float64(fn: Any) -> Any:
+    """``fn`` evaluated in float64, the dtype of the NumPy program."""
+    return lambda u: fn(np.asarray(u, dtype=np.float64))
 
 
 def _heaviside(u: np.ndarray, at_zero: float) -> np.ndarray:
@@ -795,9 +777,9 @@ def _reduce(fn: Any) -> Any:
 _NUMPY = {
     "exp": np.exp, "log": np.log, "sin": np.sin, "cos": np.cos, "sinh": np.sinh,
     "cosh": np.cosh, "tanh": np.tanh, "atan": np.arctan, "asinh": np.arcsinh,
-    "erf": _erf, "erfc": lambda u: _erfc(np.asarray(u, dtype=np.float64)),
+    "erf": _float64(erf), "erfc": _float64(erfc),
     "Abs": np.abs, "sign": np.sign, "sigmoid": stable_sigmoid, "softplus": _softplus,
-    "log1p": np.log1p, "expm1": np.expm1, "Phi": _normal_cdf, "Max": _reduce(np.maximum),
+    "log1p": np.log1p, "expm1": np.expm1, "Phi": _float64(normal_cdf), "Max": _reduce(np.maximum),
     "Min": _reduce(np.minimum),
 }
 
@@ -1353,7 +1335,7 @@ class _Repairs:
 
 
 class _Probe:
-    """The compiled formula at fixed parameter values, with the Activation's interface
+    """The compiled formula at fixed parameter values, with the ActivationFunction interface
     (what :func:`measure_properties` needs), without building a Formula; its exact
     repairs are memoised and bounded (:class:`_Repairs`)."""
 
@@ -1485,7 +1467,7 @@ HOW_TO_WRITE = ("Write the formula itself, such as activations.get('x * tanh(x)'
 
 
 @REGISTRY.register("formula", template=HOW_TO_WRITE)
-class Formula(Activation):
+class Formula(ActivationFunction):
     """An activation written as a formula in x (see :mod:`neuronlab.formula`).
 
     ``g(z)`` is the formula with z for x; ``g'(z)`` is its symbolic derivative
@@ -1609,15 +1591,16 @@ class Formula(Activation):
     def _run(self, z: np.ndarray, which: tuple[int, ...]) -> list[np.ndarray]:
         return _evaluate(self._compiled, z, self._values(), which)
 
-    def _forward(self, z: np.ndarray, training: bool) -> np.ndarray:
-        return _cast(self._run(z, (0,))[0], z.dtype)
+    def _forward(self, z: np.ndarray, training: bool, out: np.ndarray) -> np.ndarray:
+        return _copy_into(self._run(z, (0,))[0], out)
 
-    def _derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        return _cast(self._run(z, (1,))[0], z.dtype)
+    def _derivative(self, z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
+        return _copy_into(self._run(z, (1,))[0], out)
 
-    def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    def _backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray,
+                  out: np.ndarray) -> np.ndarray:
         if not self.weights:
-            return super()._backward(z, a, grad)
+            return super()._backward(z, a, grad, out)
         which = (1, *range(2, 2 + len(self.learnable)))
         d, *dparams = self._run(z, which)
         g64 = np.asarray(grad, dtype=np.float64)
@@ -1627,7 +1610,7 @@ class Formula(Activation):
                 dp *= g64
                 p.grad[...] = np.asarray(dp.sum()).astype(p.grad.dtype)
             d *= g64
-        return _cast(d, z.dtype)
+        return _copy_into(d, out)
 
     def get_config(self) -> dict[str, Any]:
         return {"expression": self.expression, "label": self.label,
@@ -1644,11 +1627,11 @@ class Formula(Activation):
         self._compiled = _compile(self.expression, tuple(self.params), self.learnable)
 
 
-def _cast(out: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    if out.dtype == dtype:
-        return out
+def _copy_into(result: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """The program's float64 ``result`` written into ``out`` (its kernel's buffer)."""
     with np.errstate(over="ignore"):  # a value beyond float32's range is a true overflow
-        return out.astype(dtype)
+        np.copyto(out, result, casting="same_kind")
+    return out
 
 
 def from_formula(expression: str, name: str | None = None,
@@ -1682,7 +1665,7 @@ def from_formula(expression: str, name: str | None = None,
     return Formula(expression, label=name, params=params, learnable=learnable)
 
 
-def _read(text: str, **options: Any) -> Activation:
+def _read(text: str, **options: Any) -> ActivationFunction:
     """The activation a string that is no registered name stands for: a formula in x,
     or a ValueError naming the closest registered name when it looks like a mistyped
     name (``"rleu"``) rather than a formula."""

@@ -175,7 +175,7 @@ class Activation(Layer):
 
     Parameters
     ----------
-    activation : str or activations.Activation
+    activation : str or activations.ActivationFunction
         A registered name (``"relu"``, ``"leaky_relu"`` ...) or an instance.
     **params
         Hyper-parameters of the named activation (``alpha=0.1``).
@@ -186,7 +186,8 @@ class Activation(Layer):
     array([[-0.1,  2. ]])
     """
 
-    def __init__(self, activation: str | activations.Activation = "relu", **params: Any) -> None:
+    def __init__(self, activation: str | activations.ActivationFunction = "relu",
+                 **params: Any) -> None:
         self.fn = activations.get(activation, **params)
         self.z: np.ndarray | None = None
         self.a: np.ndarray | None = None

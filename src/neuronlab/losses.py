@@ -704,7 +704,7 @@ FUSED: dict[tuple[type, type[Loss]], type[Loss]] = {
 }
 
 
-def fused(activation: activations.Activation | str | None, loss: Loss | str) -> Loss | None:
+def fused(activation: activations.ActivationFunction | str | None, loss: Loss | str) -> Loss | None:
     """The loss on logits equivalent to ``loss(activation(z))``, or None if there is none.
 
     The pairing :data:`FUSED`:

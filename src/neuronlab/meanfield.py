@@ -83,6 +83,7 @@ from numpy.polynomial.hermite_e import hermegauss
 from numpy.polynomial.legendre import leggauss
 
 from neuronlab import activations
+from neuronlab._special import normal_cdf
 from neuronlab._validate import check_integer, check_real, check_real_array, check_seed
 
 __all__ = ["chi", "edge_of_chaos", "expectation", "fixed_point", "gain", "maxout_gain",
@@ -96,7 +97,7 @@ _HALF_WIDTH = 16.0            # the composite rule covers [-16, 16]; N(0, 1) bey
 Q_MIN, Q_MAX = 1e-30, 1e30    # a fixed point below / above is reported as 0 / inf
 _RTOL = 1e-13                 # relative tolerance of the fixed points
 
-ActivationLike = str | activations.Activation
+ActivationLike = str | activations.ActivationFunction
 
 
 # ----------------------------------------------------------------------------- quadrature
@@ -179,15 +180,15 @@ def expectation(f: Callable[[np.ndarray], np.ndarray], q: float | np.ndarray = 1
     return float(out[0]) if np.ndim(q) == 0 else out
 
 
-def _activation(activation: ActivationLike) -> activations.Activation:
+def _activation(activation: ActivationLike) -> activations.ActivationFunction:
     """A fresh float64 copy of an elementwise activation (learnable parameters at their
     initial values), or a clear error."""
     if isinstance(activation, str):
         act = activations.get(activation)
-    elif isinstance(activation, activations.Activation):
+    elif isinstance(activation, activations.ActivationFunction):
         act = activation
     else:
-        raise TypeError(f"activation must be a name, a formula or an Activation instance, "
+        raise TypeError(f"activation must be a name, a formula or an ActivationFunction instance, "
                         f"got {type(activation).__name__}")
     if not act.elementwise:
         raise ValueError(
@@ -200,11 +201,11 @@ def _activation(activation: ActivationLike) -> activations.Activation:
     return fresh
 
 
-def _phi(act: activations.Activation) -> Callable[[np.ndarray], np.ndarray]:
+def _phi(act: activations.ActivationFunction) -> Callable[[np.ndarray], np.ndarray]:
     return lambda u: act.forward(u[:, None], training=False)[:, 0]
 
 
-def _dphi(act: activations.Activation) -> Callable[[np.ndarray], np.ndarray]:
+def _dphi(act: activations.ActivationFunction) -> Callable[[np.ndarray], np.ndarray]:
     def derivative(u: np.ndarray) -> np.ndarray:
         z = u[:, None]
         return act.derivative(z, act.forward(z, training=False))[:, 0]
@@ -269,10 +270,8 @@ def maxout_gain(k: int) -> float:
 
 @functools.cache
 def _maxout_gain(k: int) -> float:
-    from neuronlab.activations import _normal_cdf
-
     # the maximum has density k phi(v) Phi(v)^(k-1)
-    m2 = expectation(lambda v: v * v * k * _normal_cdf(v) ** (k - 1))
+    m2 = expectation(lambda v: v * v * k * normal_cdf(v) ** (k - 1))
     return 1.0 / math.sqrt(m2)
 
 

@@ -133,7 +133,7 @@ class Sequential:
         return width
 
     @property
-    def output_activation(self) -> activations.Activation | None:
+    def output_activation(self) -> activations.ActivationFunction | None:
         """The activation applied last, if the network ends with one."""
         last = self.layers[-1]
         return last.fn if isinstance(last, Activation) else None

@@ -65,7 +65,7 @@ def elementwise_names() -> list[str]:
 FORMULA_EXAMPLE = "x * tanh(softplus(x))"
 
 
-def _instance(name: str, dtype: Any) -> activations.Activation:
+def _instance(name: str, dtype: Any) -> activations.ActivationFunction:
     fn = activations.get(name, expression=FORMULA_EXAMPLE) if name == "formula" else \
         activations.get(name)
     fn.build(1, np.dtype(dtype))  # per-unit parameters (PReLU) at their initial values

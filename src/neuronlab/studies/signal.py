@@ -101,7 +101,7 @@ SIGMA_W = (0.25, 4.0)   # the phase diagram's range
 SIGMA_B = (0.0, 2.0)
 
 
-def _make(spec: tuple[str, Mapping[str, Any]]) -> activations.Activation:
+def _make(spec: tuple[str, Mapping[str, Any]]) -> activations.ActivationFunction:
     name, options = spec
     return activations.get(name, **dict(options))
 
