@@ -296,7 +296,7 @@ def test_infinite_inputs_give_the_limits(name, params, dtype):
     sign where it is beyond 1e30.  And PyTorch's values wherever PyTorch is not NaN
     (PyTorch gives NaN for silu(-inf), gelu(-inf), softsign(±inf), ...)."""
     big = float(np.finfo(dtype).max)
-    act = get(name, **params)
+    act = build(name, **params)
     if act.elementwise:  # a column per end, so a per-unit slope is the same for inf and big
         at_inf, at_big = np.array([[np.inf, -np.inf]], dtype), np.array([[big, -big]], dtype)
     else:

@@ -1387,6 +1387,11 @@ def _evaluate(compiled: _Compiled, z: np.ndarray, values: Mapping[str, float],
             flat_out, flat_z = out.reshape(-1), z64.reshape(-1)
             for i in np.flatnonzero(bad.reshape(-1)):
                 flat_out[i] = exact.get(float(flat_z[i]), math.nan)
+        at_inf = np.isinf(z64) & np.isnan(out)  # -inf * 0 in x * tanh(softplus(x))
+        if at_inf.any():  # the limit: the value at ±finfo.max, ±inf where beyond 1e30
+            near = np.copysign(np.finfo(np.float64).max, z64[at_inf])
+            (limit,) = _evaluate(compiled, near, values, (w,), repair_limit, repairs)
+            out[at_inf] = np.where(np.abs(limit) > 1e30, np.copysign(np.inf, limit), limit)
         if any_nan_in:
             out[nan_in] = math.nan
         results.append(out)
