@@ -242,6 +242,8 @@ def test_he_initialized_relu_net_is_healthy(digits):
     monitor = Monitor()
     fit(net, digits.X_train, digits.y_train, optimizer="adam", lr=1e-3, epochs=2, seed=0,
         verbose=False, callbacks=[monitor])
+    # one seed, measured margins: seeds 0-19 all stay healthy, their largest dead fraction
+    # 0.14 and saturated fraction 0.27 (the verdicts need 0.5)
     assert _statuses(monitor.table()) == ["healthy"] * 3
     assert len(verdicts(monitor.table(), which="all")) == 6
     assert [v.epoch for v in verdicts(monitor.table())] == [1, 1, 1]

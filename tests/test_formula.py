@@ -467,6 +467,8 @@ def test_formula_strings_in_the_estimator_and_the_cli(tmp_path, capsys):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Stochastic Optimizer", ConvergenceWarning)
         clf.fit(X, y)
+    # one seed, a measured margin: random_state 0-19 scored 0.94 at worst (mean 0.969);
+    # 0.9 is 6 samples (of 150) below the worst
     assert clf.score(X, y) > 0.9
     assert clone(clf).get_params()["activation"] == "x * tanh(softplus(x))"
     assert pickle.loads(pickle.dumps(clf)).predict(X).tolist() == clf.predict(X).tolist()

@@ -309,6 +309,8 @@ def test_diagnostics_columns_show_vanishing_gradients():
     cell = Sweep(fixed={**FIXED, "activation": "sigmoid", "init": "normal", "depth": 6,
                         "width": 16, "lr": 0.05}).cells()[0]
     row = sweep.run_cell(cell)
+    # one seed, a wide margin: seeds 0-19 all give this verdict at layer 1, with gradient
+    # ratios of 1.1e-7 at most against VANISHING_RATIO = 1e-3
     assert row["status"] == "ok" and row["worst_verdict"] == "vanishing"
     assert row["worst_layer"] == 1 and row["verdicts"].startswith("vanishing,")
     assert row["grad_ratio"] < diagnostics.VANISHING_RATIO
