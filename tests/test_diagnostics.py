@@ -283,6 +283,7 @@ def test_monitor_does_not_change_training(digits, activation):
         return history, [p.value.copy() for p in net.parameters()]
 
     plain, weights = run([])
+    # the same products of the same shapes on the same threads: watching may not move a bit
     watched, watched_weights = run([Monitor(every=3, sample_every=1)])
     assert plain.epochs == [{**row, "time": e["time"]} for row, e in
                             zip(watched.epochs, plain.epochs, strict=True)]

@@ -447,6 +447,7 @@ def test_model_with_a_formula_saves_and_loads_bit_identically(tmp_path):
     io.save(model, path)
     loaded = io.load(path)
     assert loaded.get_config() == model.get_config()
+    # the same weights and input shape in one process: the same kernels, equal bits
     assert loaded.predict(X).tobytes() == model.predict(X).tobytes()
     assert pickle.loads(pickle.dumps(model)).predict(X).tobytes() == model.predict(X).tobytes()
     assert copy.deepcopy(model).predict(X).tobytes() == model.predict(X).tobytes()

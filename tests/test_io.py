@@ -30,7 +30,9 @@ def _x(model: Sequential, n: int = 7, seed: int = 0) -> np.ndarray:
 def _assert_same_predictions(a: Sequential, b: Sequential, x: np.ndarray) -> None:
     ya, yb = a.predict(x), b.predict(x)
     assert ya.dtype == yb.dtype
-    assert ya.tobytes() == yb.tobytes()  # bit-identical, not merely close
+    # bit-identical, not merely close: the same weights through products of the same
+    # shapes in the same process run the same BLAS kernels in the same order
+    assert ya.tobytes() == yb.tobytes()
 
 
 def _assert_same_parameters(a: Sequential, b: Sequential) -> None:
