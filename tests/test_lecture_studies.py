@@ -78,12 +78,20 @@ def test_learning_rate_batch_size_and_epochs():
     wild = [r for r in toy if r["lr"] == 1.05]
     assert abs(wild[-1]["w"] - 1) > 10 * abs(wild[0]["w"] - 1)
     lr = {r["setting"]: r for r in result.table("learning_rate").rows}
+    # one seed; over seeds 0-11: "about right" 0.907 at worst, "too small" 0.157 and
+    # "too large" 0.124 at best
     assert lr["about right"]["test_accuracy"] > lr["too small"]["test_accuracy"] + 0.3
     assert lr["too large"]["test_accuracy"] < 0.3
     claims = [c for c in result.claims if "1/B" in c.text]
     assert claims[0].verdict == "reproduced"
     verdicts = {c.text: c.verdict for c in result.claims}
-    assert sum(v == "reproduced" for v in verdicts.values()) >= 5, verdicts
+    # the quick run decides four claims on every seed tried (0-11); the batch-size and
+    # overfitting claims sit near their margins at quick sizes (inconclusive on seeds 0,
+    # 2, 6 and 8): the default run decides those, so "at least 5 reproduced" held by luck
+    near_margin = ("Larger batches", "Training a wide network")
+    decided = [t for t in verdicts if not t.startswith(near_margin)]
+    assert len(decided) == 4 and all(verdicts[t] == "reproduced" for t in decided), verdicts
+    assert "not reproduced" not in verdicts.values(), verdicts
 
 
 def test_glorot_constants_and_the_one_over_fan_avg_slip():
