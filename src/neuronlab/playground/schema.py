@@ -32,8 +32,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from neuronlab import activations, optim
-from neuronlab import init as initializers
+from neuronlab import activations, init, optim
 from neuronlab._suggest import closest
 
 MAX_LAYERS = 8
@@ -93,7 +92,7 @@ FIELDS: dict[str, Field] = {
     "layers": Field("layers", [{"width": 4, "activation": "tanh"},
                                {"width": 2, "activation": "tanh"}],
                     0, MAX_LAYERS, help="hidden layers: width and activation each"),
-    "init": Field("choice", "auto", choices=("auto", *initializers.names()),
+    "init": Field("choice", "auto", choices=("auto", *init.names()),
                   help="weight initializer ('auto': the gain of each layer's activation)"),
     "optimizer": Field("choice", "sgd", choices=tuple(optim.names()), help="optimizer"),
     "lr": Field("float", 0.03, 1e-6, 10.0, help="learning rate"),
