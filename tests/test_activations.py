@@ -185,12 +185,16 @@ def _assert_close_to_torch(ours: np.ndarray, theirs: np.ndarray, dtype, what: st
     assert not np.isnan(ours[~torch_finite]).any(), what
 
 
+#: the configurations with a PyTorch counterpart (a None in ``TORCH`` is a declared
+#: decision, enforced complete above: those are tested elsewhere, never skipped here)
+TORCH_CONFIGS = [(n, p) for n, p in CONFIGS if TORCH[n] is not None]
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize(("name", "params"), CONFIGS, ids=CONFIG_IDS)
+@pytest.mark.parametrize(("name", "params"), TORCH_CONFIGS,
+                         ids=[f"{n}{p or ''}" for n, p in TORCH_CONFIGS])
 def test_forward_and_backward_match_torch(name, params, dtype):
     ref = TORCH[name]
-    if ref is None:
-        pytest.skip(f"PyTorch has no {name}")
     z = _torch_input(name, dtype)
     act = make(name, params, z)
     a = act.forward(z)
@@ -275,8 +279,12 @@ def test_extreme_inputs_no_warnings_no_nan_dtype_kept(name, params, dtype):
         assert a.shape == z.shape and delta.shape == z.shape
         assert not np.isnan(a).any() and not np.isnan(delta).any()
         assert np.isfinite(delta).all()
-        # a result may overflow only where it truly exceeds the float range
-        assert np.isfinite(a[np.abs(z) <= 1e30]).all() or not act.elementwise
+        # a result may overflow only where it truly exceeds the float range: an entry of
+        # an elementwise activation, a row of a vector-valued one
+        moderate = np.abs(z) <= 1e30
+        if not act.elementwise:
+            moderate = np.broadcast_to(moderate.all(axis=-1, keepdims=True), z.shape)
+        assert moderate.any() and np.isfinite(a[moderate]).all()
         if act.elementwise:
             d = act.derivative(z, a)
             assert d.dtype == dtype and np.isfinite(d).all()
@@ -772,6 +780,10 @@ def test_elementwise_activations_commute_with_reshaping(name, dtype, data):
     act = build(name)
     act.build(z.shape[-1], z.dtype)
     flat = z.reshape(-1)
+    # equal bits are promised here: each entry goes through the same elementwise ufunc
+    # loops whatever the shape (no BLAS, no sum); NumPy's SIMD loops handle short, strided
+    # and transposed arrays with the same arithmetic (checked for exp, expm1, log, log1p,
+    # tanh on AVX-512: size-1 and strided calls equal the contiguous ones bit for bit)
     np.testing.assert_array_equal(act.forward(z), act.forward(flat).reshape(z.shape))
     a = act.forward(z)
     np.testing.assert_array_equal(act.derivative(z, a),

@@ -64,8 +64,8 @@ def _check_training(results: dict) -> None:
     assert set(results["training"]) == names and set(results["floor"]) == names
     for row in results["training"].values():
         assert _positive(row["neuronlab"]["samples_per_s"])
-        for peer in ("torch", "sklearn"):
-            assert _positive(row[peer].get("samples_per_s")) or "unavailable" in row[peer]
+        for peer in ("torch", "sklearn"):  # both installed by the test extra: never skipped
+            assert _positive(row[peer].get("samples_per_s")), row[peer]
     for row in results["floor"].values():
         assert _positive(row["floor"]["median"]) and _positive(row["multiple"])
         assert _positive(row["plain_numpy"]["median"]) and _positive(row["multiple_of_plain"])
@@ -82,17 +82,18 @@ def _check_activations(results: dict) -> None:
 def _check_others(results: dict) -> None:
     for arch in ("wide", "deep", "digits"):
         assert _positive(results["inference"][arch]["neuronlab"]["samples_per_s"])
-    diagnostics = results["diagnostics"]
-    assert "unavailable" in diagnostics or all(
-        math.isfinite(row["overhead"]) and _positive(row["per_step"]["monitor_s"])
-        for row in diagnostics.values())
+    diagnostics = results["diagnostics"]  # "unavailable" would mean Monitor has gone
+    assert diagnostics and "unavailable" not in diagnostics, diagnostics
+    assert all(math.isfinite(row["overhead"]) and _positive(row["per_step"]["monitor_s"])
+               for row in diagnostics.values())
     for sweep in ("width", "depth", "batch"):
         assert math.isfinite(results["scaling"][sweep]["exponent"])
     for row in results["memory"].values():
         assert row["neuronlab"]["train_peak_mb"] >= 0
-        assert row["neuronlab"]["tracemalloc"]["tracemalloc_peak_mb"] >= 0
+        assert _positive(row["neuronlab"]["tracemalloc"]["tracemalloc_peak_mb"])
     for row in results["allocations"].values():
-        assert row["steps_measured"] > 0 and row["fresh_arrays_per_step"] >= 0
+        # the README's target: training makes no batch array anew per step
+        assert row["steps_measured"] > 0 and row["fresh_arrays_per_step"] == 0
     for row in results["breakdown"].values():
         assert row["phases"] and row["profile"]["top"] and row["candidates"]
     for row in results["io"]["models"].values():
@@ -145,8 +146,12 @@ def test_the_saxpy_prototype_computes_y_plus_alpha_x() -> None:
     finally:
         sys.path.remove(str(ROOT))
     saxpy = _numpy_blas_saxpy()
-    if saxpy is None:
-        pytest.skip("no known saxpy symbol in this NumPy's BLAS")
+    blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]["name"]
+    if saxpy is None and blas != "scipy-openblas":  # a NumPy built on another BLAS
+        pytest.skip(f"no known saxpy symbol in this NumPy's BLAS ({blas})")
+    # NumPy's wheels (what CI installs) link scipy-openblas: if its symbol is renamed,
+    # the prototype silently leaves the benchmark, so that fails here instead
+    assert saxpy is not None, f"no saxpy symbol found in NumPy's {blas}"
     rng = np.random.default_rng(0)
     x, y = (rng.standard_normal((300, 200), dtype=np.float32) for _ in range(2))
     expected = y + np.float32(-0.01) * x

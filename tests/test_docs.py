@@ -205,6 +205,9 @@ def test_module_map_shows_every_module_at_its_intended_height():
     page = docs.module_map()
     rows = [line.split("|") for line in page.splitlines()[2:] if line.startswith("| ")]
     placed = {cells[3].strip().strip("`/"): cells[1].strip() for cells in rows}
+    # every top-level module and subpackage has its row (else the loop checks nothing)
+    assert set(placed) == {p.stem for p in PACKAGE.iterdir() if p.name != "__init__.py" and (
+        p.suffix == ".py" or (p / "__init__.py").exists())}
     for name, height in placed.items():  # a module without a rule is shown without one
         assert height == str(docs.HEIGHTS.get(name, "–")), f"{name} shown at {height}"
     assert "There is no import cycle." in page

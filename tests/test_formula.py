@@ -544,6 +544,7 @@ def test_model_with_a_formula_saves_and_loads_bit_identically(tmp_path):
     io.save(model, path)
     loaded = io.load(path)
     assert loaded.get_config() == model.get_config()
+    # the same weights and input shape in one process: the same kernels, equal bits
     assert loaded.predict(X).tobytes() == model.predict(X).tobytes()
     assert pickle.loads(pickle.dumps(model)).predict(X).tobytes() == model.predict(X).tobytes()
     assert copy.deepcopy(model).predict(X).tobytes() == model.predict(X).tobytes()
@@ -564,6 +565,8 @@ def test_formula_strings_in_the_estimator_and_the_cli(tmp_path, capsys):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Stochastic Optimizer", ConvergenceWarning)
         clf.fit(X, y)
+    # one seed, a measured margin: random_state 0-19 scored 0.94 at worst (mean 0.969);
+    # 0.9 is 6 samples (of 150) below the worst
     assert clf.score(X, y) > 0.9
     assert clone(clf).get_params()["activation"] == "x * tanh(softplus(x))"
     assert pickle.loads(pickle.dumps(clf)).predict(X).tolist() == clf.predict(X).tolist()

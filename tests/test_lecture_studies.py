@@ -60,6 +60,7 @@ def test_mse_slows_down_on_a_saturated_sigmoid_and_cross_entropy_does_not():
     assert abs(mse["initial_grad_w"]) < 0.05 * abs(ce["initial_grad_w"])
     assert mse["steps_to_output_below_0.2"] > 2 * ce["steps_to_output_below_0.2"]
     jac = result.table("jacobian").rows
+    assert jac  # else the loop below checks nothing
     for scale in {r["scale"] for r in jac}:
         for i in range(1, 5):
             row = [r["engine"] for r in jac if r["scale"] == scale and r["i"] == i]
@@ -77,12 +78,20 @@ def test_learning_rate_batch_size_and_epochs():
     wild = [r for r in toy if r["lr"] == 1.05]
     assert abs(wild[-1]["w"] - 1) > 10 * abs(wild[0]["w"] - 1)
     lr = {r["setting"]: r for r in result.table("learning_rate").rows}
+    # one seed; over seeds 0-11: "about right" 0.907 at worst, "too small" 0.157 and
+    # "too large" 0.124 at best
     assert lr["about right"]["test_accuracy"] > lr["too small"]["test_accuracy"] + 0.3
     assert lr["too large"]["test_accuracy"] < 0.3
     claims = [c for c in result.claims if "1/B" in c.text]
     assert claims[0].verdict == "reproduced"
     verdicts = {c.text: c.verdict for c in result.claims}
-    assert sum(v == "reproduced" for v in verdicts.values()) >= 5, verdicts
+    # the quick run decides four claims on every seed tried (0-11); the batch-size and
+    # overfitting claims sit near their margins at quick sizes (inconclusive on seeds 0,
+    # 2, 6 and 8): the default run decides those, so "at least 5 reproduced" held by luck
+    near_margin = ("Larger batches", "Training a wide network")
+    decided = [t for t in verdicts if not t.startswith(near_margin)]
+    assert len(decided) == 4 and all(verdicts[t] == "reproduced" for t in decided), verdicts
+    assert "not reproduced" not in verdicts.values(), verdicts
 
 
 def test_glorot_constants_and_the_one_over_fan_avg_slip():
@@ -97,6 +106,8 @@ def test_glorot_constants_and_the_one_over_fan_avg_slip():
     assert rules["note 004's slip"]["std_by_formula"] == pytest.approx(1 / 192)
     slip = {r["variant"]: r for r in result.table("slip").rows}
     right, wrong = slip["σ = √(1/fan_avg) (Glorot)"], slip["σ = 1/fan_avg (the slip)"]
+    # one seed; over seeds 0-11 the ratio was 7e-9 at most, the slip's accuracy 0.10 at
+    # most (chance) and Glorot's 0.79 at least
     assert wrong["act_std_layer_8"] < 1e-4 * right["act_std_layer_8"]
     assert wrong["test_accuracy"] < 0.2 < 0.6 < right["test_accuracy"]
 
@@ -108,6 +119,8 @@ def test_training_dynamics_per_layer():
     for r in runs:
         by.setdefault(r["config"], []).append(r)
     healthy, fast = by["relu + He, SGD"], by["relu + He, Adam lr too large"]
+    # one seed; over seeds 0-11 the healthy ratios stayed in [-2.75, -2.58] and the dead
+    # fractions apart (0.34 at least with Adam too fast, 0.13 at most with SGD)
     assert all(-4 < r["log10_update_ratio"] < -2 for r in healthy)
     assert min(r["dead_at_end"] for r in fast) > max(r["dead_at_end"] for r in healthy)
     hist = result.table("histograms").rows

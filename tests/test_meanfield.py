@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from neuronlab import activations, init, meanfield, propagation
-from neuronlab.layers import Activation, Dense, Maxout
+from neuronlab.layers import Dense, Maxout
 from neuronlab.network import MLP
 
 FORMULA = "x / sqrt(1 + x**2)"  # a smooth, saturating, zero-centred user formula
@@ -108,6 +108,7 @@ def test_edge_of_chaos_and_phase_diagram():
     assert meanfield.edge_of_chaos("relu", 0.0)[0] == pytest.approx(math.sqrt(2), abs=1e-6)
     rows = meanfield.phase_diagram(FORMULA, [0.5, 1.0, 2.0, 3.0], [0.0, 0.5, 1.0])
     assert len(rows) == 12
+    assert any(0 < r["q_star"] < math.inf for r in rows)  # the fixed-point check runs
     for r in rows:
         expected = "critical" if abs(r["chi"] - 1) < 1e-9 else \
             "ordered" if r["chi"] < 1 else "chaotic"
@@ -136,7 +137,10 @@ def test_mlp_auto_init_uses_the_gain_of_the_following_activation():
     # RReLU still gets its seed from the network's generator: equal seeds, equal nets
     a, b = (MLP([8, 16, 2], activation="rrelu", init="auto", seed=3) for _ in range(2))
     assert a.layers[0].W.value.tobytes() == b.layers[0].W.value.tobytes()
-    assert isinstance(a.layers[1], Activation)
+    # ... and the same slopes drawn in training (equal weights and equal draws, the same
+    # products of the same shapes: equal bits)
+    x = np.random.default_rng(0).standard_normal((20, 8)).astype(np.float32)
+    np.testing.assert_array_equal(a.forward(x, training=True), b.forward(x, training=True))
 
 
 # ----------------------------------------------------------------------------- propagation
@@ -158,20 +162,27 @@ def test_predicted_variance_matches_real_networks(activation):
     measured = np.mean([propagation.measure_propagation(activation, 20, 1024, samples=64,
                                                       seed=seed) for seed in range(3)],
                        axis=0)
+    # seeds 0-17 in threes: 0.96% at most for both, so 5% leaves a wide margin
     assert np.max(np.abs(measured / predicted - 1)) < 0.05
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", FORMULA])
 def test_predicted_variance_matches_the_network_ensemble(activation):
-    """Depth 20, width 1024, averaged over 256 networks: within 5% at every layer.
+    """Depth 20, width 1024, averaged over 256 networks: within 4 standard errors of the
+    ensemble mean at every layer.
 
     Single ReLU networks of this size scatter by about 30% at layer 20 (Hanin &
     Rolnick: relative variance exp(5 L / n) - 1), so a handful of seeds cannot resolve
     5%; the ensemble is sampled exactly in distribution (Gram-matrix sampling), and the
     next test checks that real networks belong to it."""
     predicted = meanfield.propagate(activation, 20)
-    q = meanfield.sample_propagation(activation, 20, 1024, networks=256, seed=1)
-    assert np.max(np.abs(q.mean(axis=0) / predicted - 1)) < 0.05
+    ratio = meanfield.sample_propagation(activation, 20, 1024, networks=256, seed=1) / predicted
+    # the margin comes from the ensemble's own spread: ReLU's mean has a standard error
+    # of 1.7% at layer 20, tanh's 0.12%.  A fixed 5% was 2.9 of ReLU's (seed 5 of 1-8 gave
+    # 4.4%) and 40 of tanh's; over seeds 1-8 every layer stayed within 2.94 of them
+    standard_error = ratio.std(axis=0, ddof=1) / math.sqrt(len(ratio))
+    assert standard_error.max() < 0.025  # the bound below stays a sharp one
+    assert np.all(np.abs(ratio.mean(axis=0) - 1) < 4 * standard_error)
 
 
 def test_real_relu_networks_scatter_as_the_ensemble_predicts():

@@ -11,13 +11,12 @@ import tracemalloc
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neuronlab import optim
 from neuronlab.parameter import Parameter
-
-torch = pytest.importorskip("torch")
 
 TORCH_OPTIMIZERS = {
     "sgd": torch.optim.SGD,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import distributed
 import pytest
 
 from neuronlab import parallel
@@ -39,7 +40,6 @@ def _verdicts_and_numbers(folder) -> list[dict]:
 
 
 def test_studies_on_a_dask_cluster_give_the_same_results_as_one_process(tmp_path):
-    distributed = pytest.importorskip("distributed")
     common = ["study", "--only", CHEAP, "--quick", "--seed", "1", "--quiet"]
     assert main([*common, "--jobs", "1", "--out", str(tmp_path / "one")]) == 0
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,

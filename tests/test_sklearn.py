@@ -169,10 +169,13 @@ def test_user_script_runs_with_either_import(import_line):
     result = namespace["result"]
     assert result["proba"].shape == (225, 10)
     np.testing.assert_allclose(result["proba"].sum(axis=1), 1.0, rtol=1e-12)
-    assert result["accuracy"] > 0.8
+    # the script learns (chance is 0.1): over random_state 0-19, with either import, the
+    # worst seed scored 0.85 (test accuracy), 0.80 (grid search) and 0.74 (cross-
+    # validation: 30 epochs on 450 rows), so 0.8 held on seed 0 only; 0.6 is clear of all
+    assert result["accuracy"] > 0.6
     assert result["best"]["mlpclassifier__activation"] in ("relu", "tanh")
-    assert result["best_score"] > 0.8
-    assert result["cv"].shape == (3,) and result["cv"].mean() > 0.8
+    assert result["best_score"] > 0.6
+    assert result["cv"].shape == (3,) and result["cv"].mean() > 0.6
     assert len(result["curve"]) == 30
 
 
@@ -193,6 +196,9 @@ def test_digits_accuracy_matches_scikit_learn():
                 clf.fit(X_train, y_train)
             scores.append(clf.score(X_test, y_test))
         mean[module.__name__] = np.mean(scores)
+    # over seeds 0-19 one seed's accuracy scatters by 0.0034 (std) for both, so the
+    # difference of two five-seed means has std 0.0034 sqrt(2/5) = 0.0021: 0.01 is 4.7 of
+    # them (the four blocks of five seeds measured differed by 0.0022 at most)
     assert abs(mean["neuronlab.sklearn"] - mean["sklearn.neural_network"]) <= 0.01, mean
 
 
@@ -481,7 +487,9 @@ def test_multilabel_classification():
     assert set(np.unique(pred)) <= {0, 1}
     assert ((proba >= 0) & (proba <= 1)).all()
     np.testing.assert_array_equal(pred, (proba > 0.5).astype(int))
-    assert clf.score(X, Y) > 0.6  # subset accuracy
+    # subset accuracy: the best constant label set scores 0.2; random_state 0-19 scored
+    # 0.53 to 0.70 (mean 0.60, so the former bound of 0.6 failed half the seeds)
+    assert clf.score(X, Y) > 0.4
     clf.partial_fit(X, Y)
 
 
@@ -492,7 +500,7 @@ def test_multioutput_regression():
                               random_state=0).fit(X, Y)
     assert reg.predict(X).shape == Y.shape and reg.n_outputs_ == 3
     assert reg.out_activation_ == "identity"
-    assert reg.score(X, Y) > 0.9
+    assert reg.score(X, Y) > 0.9  # R²: 0.995 at worst over random_state 0-19
     reg.partial_fit(X, Y)
 
 
@@ -515,7 +523,9 @@ def test_classifier_output_activation_choice(kind, output, n_outputs):
     assert clf.n_outputs_ == n_outputs and proba.shape == (len(X), len(clf.classes_))
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
     np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
-    assert clf.score(X, y) > 0.8
+    # it learns (chance 0.52 and 0.34): random_state 0-19 scored 0.79 (binary) and 0.76 (3
+    # classes) at worst, so the former 0.8 held for lucky seeds; 0.65 is 11 rows below
+    assert clf.score(X, y) > 0.65
     with pytest.raises(ValueError, match="cannot fit multi-label"):
         clf.set_params(output_activation="softmax").fit(*_data("multilabel"))
 

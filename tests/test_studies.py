@@ -131,11 +131,17 @@ def _std_and_ratio(act, init, width=128, samples=64, seed=11):
 
 
 def test_depth_propagation_numbers():
+    # one seed (11); each bound was checked on seeds 0-19, where the numbers ranged:
+    # sigmoid_old 2e-42..1e-41, he 0.23..1.7, glorot 5e-9..6e-8, selu 0.94..1.08,
+    # narrow 3e-9..4e-7, wide 7.5e3..2.8e4
     _, sigmoid_old = _std_and_ratio("sigmoid", "legacy_uniform")
     assert sigmoid_old < 1e-3  # vanishing: in fact about 1e-40 over 50 layers
     he, _ = _std_and_ratio("relu", "he_normal")
     glorot, _ = _std_and_ratio("relu", "glorot_uniform")
-    assert he > 0.3 and glorot < 1e-5  # Glorot: 2^-25 of the std after 50 ReLU layers
+    # He keeps the std of order 1 (one network scatters log-normally: 0.23 to 1.7 over
+    # the seeds, so the former bound 0.3 held for seed 11's 0.32 by luck); Glorot
+    # shrinks it to 2^-25 after 50 ReLU layers
+    assert he > 0.1 and glorot < 1e-5
     selu, _ = _std_and_ratio("selu", "lecun_normal")
     assert 0.8 <= selu <= 1.2
     # sigmoid with N(0, 1): vanishing when narrow, exploding when wide
@@ -207,8 +213,9 @@ def test_identity_network_is_one_linear_map_and_two_relus_make_a_step():
     identity, relu = result.table("collapse").rows
     assert identity["relative_deviation_init"] < 1e-10
     runs = result.table("runs").rows
+    # trained in float32: 1.7e-7 at most over seeds 0-11 (float32 rounding of a product)
     assert max(r["max_deviation_trained"] for r in runs
-               if r["network"] == "identity") < 1e-4  # trained in float32
+               if r["network"] == "identity") < 1e-4
     for start in ("A deep network (8 layers)", "… so it cannot fit", "Two ReLUs make a step"):
         assert _verdict(result, start) == "reproduced", start
     errors = [r["max_error"] for r in result.table("approximation").rows]

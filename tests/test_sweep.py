@@ -8,7 +8,10 @@ import csv
 import json
 import math
 
+import dask
+import distributed
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 
 from neuronlab import diagnostics, sweep
@@ -133,7 +136,6 @@ def test_toml_errors(tmp_path, text, message):
 
 
 def test_yaml_file(tmp_path, tiny):
-    pytest.importorskip("yaml")
     path = tmp_path / "sweep.yaml"
     path.write_text(json.dumps(tiny.to_dict()))  # JSON is YAML
     assert Sweep.from_file(path).cells() == tiny.cells()
@@ -169,7 +171,6 @@ def test_rows_cover_every_cell_and_equal_the_table_on_disk(tiny, two_jobs):
 
 
 def test_parquet_holds_the_same_rows(two_jobs):
-    pq = pytest.importorskip("pyarrow.parquet")
     out, rows = two_jobs
     table = pq.read_table(out / "results.parquet").to_pylist()
     assert table == sorted(table, key=lambda r: r["cell_id"])
@@ -194,7 +195,6 @@ def test_comparable_leaves_out_only_the_timing_columns(two_jobs):
 @contextlib.contextmanager
 def _local_dask_cluster():
     """A real two-process Dask cluster, TCP on 127.0.0.1, no dashboard."""
-    distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   host="127.0.0.1", protocol="tcp", dashboard_address=":0",
                                   worker_dashboard_address=None) as cluster:
@@ -217,8 +217,6 @@ def test_dask_cluster_gives_the_same_table_as_joblib(tiny, two_jobs, tmp_path, m
 
 
 def test_unreachable_scheduler_is_a_clear_error(tmp_path):
-    dask = pytest.importorskip("dask")
-    pytest.importorskip("distributed")
     with dask.config.set({"distributed.comm.timeouts.connect": "1s"}), \
             pytest.raises(ValueError, match="cannot reach the Dask scheduler at 'tcp://127"):
         run(Sweep(fixed=FIXED), tmp_path, scheduler="tcp://127.0.0.1:1", progress=False)
@@ -312,6 +310,8 @@ def test_diagnostics_columns_show_vanishing_gradients():
     cell = Sweep(fixed={**FIXED, "activation": "sigmoid", "init": "normal", "depth": 6,
                         "width": 16, "lr": 0.05}).cells()[0]
     row = sweep.run_cell(cell)
+    # one seed, a wide margin: seeds 0-19 all give this verdict at layer 1, with gradient
+    # ratios of 1.1e-7 at most against VANISHING_RATIO = 1e-3
     assert row["status"] == "ok" and row["worst_verdict"] == "vanishing"
     assert row["worst_layer"] == 1 and row["verdicts"].startswith("vanishing,")
     assert row["grad_ratio"] < diagnostics.VANISHING_RATIO

@@ -29,6 +29,9 @@ def test_mlp_reaches_95_percent_on_digits(digits):
     net = MLP([64, 128, 10], activation="relu", init="he_normal", seed=0)
     fit(net, digits.X_train, digits.y_train, optimizer="adam", lr=1e-3, epochs=25,
         batch_size=32, seed=0, verbose=False)
+    # one seed, a threshold with a measured margin: over seeds 0-19 (OPENBLAS_NUM_THREADS=1)
+    # the accuracy was 0.967 at worst, mean 0.975, std 0.0035; 0.95 is 7.5 test samples
+    # (of 450) below the worst seed, far beyond what another BLAS kernel's rounding moves
     assert _test_accuracy(net, digits) >= 0.95
 
 
@@ -39,6 +42,9 @@ def test_nonlinear_mlp_learns_circles_that_a_deep_linear_network_cannot(circles,
     fit(nonlinear, circles.X_train, circles.y_train, **kwargs)
     linear = MLP([2, 16, 16, 16, 16, 2], activation="identity", seed=0)
     fit(linear, circles.X_train, circles.y_train, **kwargs)
+    # measured over seeds 0-19: the worst non-linear network scored 0.968 (relu) and 0.976
+    # (tanh), the best linear one 0.604 (mean 0.50): each bound is 4 test samples (of 250)
+    # or more from every seed
     assert _test_accuracy(nonlinear, circles) >= 0.95
     # a composition of linear maps is one linear map: no better than a line can do
     assert _test_accuracy(linear, circles) <= 0.70
@@ -62,7 +68,15 @@ def test_history_has_validation_columns(circles):
     assert len(history) == 2 and history.stop_reason == "completed"
 
 
-def test_early_stopping_restores_the_best_weights(circles):
+def _scripted_validation(monkeypatch, losses):
+    """Validation losses given epoch by epoch, so which epoch is best is decided here, not
+    by the last bits of a training run (an lr=5 run used to pick it, on one seed)."""
+    losses = iter(losses)
+    monkeypatch.setattr(Trainer, "evaluate", lambda self, X, y: {"loss": next(losses)})
+
+
+def test_early_stopping_restores_the_best_weights(circles, monkeypatch):
+    _scripted_validation(monkeypatch, [1.0, 0.5, 0.7, 0.6, 0.55] + [0.9] * 35)
     net = MLP([2, 8, 2], seed=0)
     seen = []
 
@@ -70,11 +84,12 @@ def test_early_stopping_restores_the_best_weights(circles):
         def on_epoch_end(self, trainer, epoch, logs):
             seen.append([p.value.copy() for p in trainer.model.parameters()])
 
-    history = fit(net, circles.X_train, circles.y_train, lr=5.0, epochs=40, seed=0,
+    history = fit(net, circles.X_train, circles.y_train, lr=0.1, epochs=40, seed=0,
                   validation_split=0.3, early_stopping=True, patience=3, callbacks=[Record()],
                   verbose=False)
     assert history.stop_reason == "early_stopping"
-    assert len(history) == history.best_epoch + 4
+    assert history.best_epoch == 1 and len(history) == history.best_epoch + 4
+    assert not np.array_equal(seen[-1][0], seen[1][0])  # training moved on after it
     for p, best in zip(net.parameters(), seen[history.best_epoch], strict=True):
         np.testing.assert_array_equal(p.value, best)
 
@@ -105,9 +120,11 @@ def test_divergence_guard_stops_restores_and_reports(digits):
                                       seed=0).parameters()[0].value)
 
 
-def test_early_stopping_ends_with_the_best_weights_even_when_patience_never_runs_out(circles):
+def test_early_stopping_ends_with_the_best_weights_even_when_patience_never_runs_out(
+        circles, monkeypatch):
     # before, the best weights were restored only when patience ran out: here it never
     # does, and the run ended with the last epoch's weights though best_epoch was earlier
+    _scripted_validation(monkeypatch, [1.0, 0.8, 0.6, 0.4, 0.5] + [0.7] * 10)
     net = MLP([2, 8, 2], seed=0)
     seen = []
 
@@ -115,10 +132,11 @@ def test_early_stopping_ends_with_the_best_weights_even_when_patience_never_runs
         def on_epoch_end(self, trainer, epoch, logs):
             seen.append([p.value.copy() for p in trainer.model.parameters()])
 
-    history = fit(net, circles.X_train, circles.y_train, lr=5.0, epochs=15, seed=0,
+    history = fit(net, circles.X_train, circles.y_train, lr=0.1, epochs=15, seed=0,
                   validation_split=0.3, early_stopping=True, patience=100,
                   callbacks=[Record()], verbose=False)
-    assert history.stop_reason == "completed" and history.best_epoch < len(history) - 1
+    assert history.stop_reason == "completed" and history.best_epoch == 3
+    assert len(history) == 15 and not np.array_equal(seen[-1][0], seen[3][0])
     for p, best in zip(net.parameters(), seen[history.best_epoch], strict=True):
         np.testing.assert_array_equal(p.value, best)
 

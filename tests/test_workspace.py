@@ -42,6 +42,12 @@ def _batch_arrays(model: Sequential) -> dict[str, np.ndarray]:
     return found
 
 
+#: the batch arrays each kind of layer holds after a training step (by ``_batch_arrays``'s
+#: names; a Maxout's own are its arg-max and its inner Dense's)
+WATCHED = {"Dense": ("a_prev", "delta"), "Activation": ("z", "a"), "Dropout": ("mask",),
+           "Maxout": ("argmax", "dense.a_prev", "dense.delta")}
+
+
 class _BufferProbe(Callback):
     """Holds every layer array of the previous step; records those that are new buffers.
 
@@ -77,9 +83,16 @@ def test_a_training_step_makes_no_batch_array_anew(activation, output, dropout):
     fit(model, X, y, epochs=2, batch_size=16, seed=0, verbose=False, callbacks=[probe])
     assert probe.steps >= 5
     assert probe.fresh == set()
+    # the probe reads attributes by name (getattr ... None): were one renamed, it would
+    # silently watch nothing, so every layer's batch arrays must have been found
+    watched = set(probe.previous)
+    for i, layer in enumerate(model.layers):
+        assert {f"{i}.{attr}" for attr in WATCHED[type(layer).__name__]} <= watched, layer
 
 
 def test_training_in_a_workspace_gives_the_same_bits_as_without():
+    # equal bits are promised: both run products of the same shapes (16-row batches) in
+    # one process, only into buffers kept from step to step instead of new arrays
     X, labels = _data()
     plain, buffered = _net(seed=3), _net(seed=3)
     loss = losses.get("cross_entropy")
