@@ -59,6 +59,7 @@ def run_activations(shape: tuple[int, int], repeats: int, inner: int, seed: int 
                     log: Callable[[str], None] = print) -> dict[str, Any]:
     """ns/element of forward and backward for every registered activation."""
     from neuronlab import activations
+    from neuronlab.studies.atlas import FORMULA_EXAMPLE
 
     torch = optional("torch")
     reference = torch_reference() if torch is not None else None
@@ -72,7 +73,9 @@ def run_activations(shape: tuple[int, int], repeats: int, inner: int, seed: int 
     for name in activations.names():
         row: dict[str, Any] = {}
         try:
-            g = activations.get(name)
+            # the template "formula" needs an expression: the atlas's (mish as a formula)
+            needs = activations.REGISTRY.template_hint(name) is not None
+            g = activations.get(name, **({"expression": FORMULA_EXAMPLE} if needs else {}))
             g.build(shape[1], np.dtype(np.float32))
             a = g.forward(z, training=True)
             g.backward(z, a, grad)  # warm-up

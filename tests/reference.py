@@ -6,11 +6,69 @@ Shared by the activation tests, the whole-network tests and the benchmarks.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 
-from neuronlab.activations import ActivationFunction
+from neuronlab import formula
+from neuronlab.activations import ActivationFunction, get
+
+#: What an entry needs beyond its name to be built by the battery.  The template
+#: ``"formula"`` is refused alone (it would otherwise default to an expression nobody
+#: chose), so the battery writes a real one: mish, with a kink-free derivative that
+#: goes through the stable rewrites (softplus, tanh) and saturates on the left.
+BATTERY_ARGUMENTS: dict[str, dict[str, Any]] = {
+    "formula": {"expression": "x * tanh(softplus(x))"},
+}
+
+
+def build(name: str, **params: Any) -> ActivationFunction:
+    """``activations.get(name, **params)``, with the arguments a template needs
+    (:data:`BATTERY_ARGUMENTS`) unless ``params`` gives them."""
+    return get(name, **{**BATTERY_ARGUMENTS.get(name, {}), **params})
+
+
+def torch_of_formula(expr: Any, x: torch.Tensor, values: dict[str, torch.Tensor]
+                     ) -> torch.Tensor:
+    """A formula's SymPy expression (as parsed: ``Formula.symbolic()["expression"]``)
+    evaluated with torch ops, so autograd gives its derivatives; ``values`` maps its
+    parameters to tensors."""
+    import sympy as sp
+
+    kit = formula._kit()
+    if expr.is_Symbol:
+        return x if expr.name in ("x", "z") else values[expr.name]
+    if expr.is_number:
+        return torch.tensor(float(expr), dtype=x.dtype)
+    args = [torch_of_formula(a, x, values) for a in expr.args]
+    if expr.is_Add:
+        return sum(args[1:], args[0])
+    if expr.is_Mul:
+        out = args[0]
+        for a in args[1:]:
+            out = out * a
+        return out
+    if expr.is_Pow:
+        return args[0] ** args[1]
+    table = {sp.exp: torch.exp, sp.log: torch.log, sp.tanh: torch.tanh, sp.erf: torch.erf,
+             sp.Abs: torch.abs, kit.sigmoid: torch.sigmoid,
+             kit.softplus: F.softplus, sp.sin: torch.sin}
+    if expr.func in (sp.Max, sp.Min):
+        fn = torch.maximum if expr.func == sp.Max else torch.minimum
+        out = args[0]
+        for a in args[1:]:
+            out = fn(out, a.expand_as(x) if a.dim() == 0 else a)
+        return out
+    return table[expr.func](*args)
+
+
+def _formula(x: torch.Tensor, act: ActivationFunction) -> torch.Tensor:
+    values = {name: torch.tensor(float(p.value.reshape(-1)[0]), dtype=x.dtype)
+              for name, p in act.weights.items()}
+    values.update({name: torch.tensor(v, dtype=x.dtype) for name, v in act.params.items()
+                   if name not in values})
+    return torch_of_formula(act.symbolic()["expression"], x, values)
 
 
 def _hard_sigmoid(x, act):
@@ -60,8 +118,8 @@ TORCH: dict[str, Callable[[torch.Tensor, ActivationFunction], torch.Tensor] | No
     "log_sigmoid": lambda x, act: F.logsigmoid(x),
     "softmax": lambda x, act: F.softmax(x, dim=-1),
     "log_softmax": lambda x, act: F.log_softmax(x, dim=-1),
-    # a user's formula: checked against the built-ins it reproduces in test_formula.py
-    "formula": None,
+    # the battery's formula (BATTERY_ARGUMENTS), through torch ops term by term
+    "formula": _formula,
 }
 
 

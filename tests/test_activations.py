@@ -24,7 +24,7 @@ from hypothesis.extra import numpy as hnp
 from neuronlab import activations
 from neuronlab.activations import REGISTRY, SELU_ALPHA, SELU_SCALE, ActivationFunction, get, names
 from neuronlab.network import MLP
-from reference import TORCH
+from reference import TORCH, build
 
 NAMES = names()
 DTYPES = [np.float32, np.float64]
@@ -56,7 +56,7 @@ CONFIG_IDS = [f"{n}{p or ''}" for n, p in CONFIGS]
 
 def make(name: str, params: dict, z: np.ndarray) -> ActivationFunction:
     """An activation built for ``z`` (units on its last axis); per-unit slopes distinct."""
-    act = get(name, **params)
+    act = build(name, **params)
     act.build(z.shape[-1], z.dtype)
     if name == "prelu" and not act.shared:
         act.weight.value[...] = np.linspace(0.05, 0.5, z.shape[-1])
@@ -114,7 +114,7 @@ def with_kinks(act: ActivationFunction, grid: np.ndarray = GRID) -> np.ndarray:
 
 @pytest.mark.parametrize(("name", "params"), CONFIGS, ids=CONFIG_IDS)
 def test_derivative_matches_central_differences(name, params):
-    z = with_kinks(get(name, **params)).reshape(1, -1)
+    z = with_kinks(build(name, **params)).reshape(1, -1)
     act = make(name, params, z)
     h = 1e-6 * np.maximum(1.0, np.abs(z))
     zp, zm = z + h, z - h
@@ -163,7 +163,7 @@ def _extreme_values(dtype) -> list[float]:
 
 def _torch_input(name: str, dtype) -> np.ndarray:
     """The grid (and extremes) as a 2-D batch: rows for vector-valued activations."""
-    act = get(name)
+    act = build(name)
     if act.elementwise:
         return np.concatenate([with_kinks(act), _extreme_values(dtype)]).astype(dtype)[None]
     rows = np.stack([GRID[i:i + 6] for i in range(0, len(GRID) - 6, 6)])
@@ -270,7 +270,7 @@ def _extreme_input(act: ActivationFunction, dtype) -> np.ndarray:
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize(("name", "params"), CONFIGS, ids=CONFIG_IDS)
 def test_extreme_inputs_no_warnings_no_nan_dtype_kept(name, params, dtype):
-    z = _extreme_input(get(name, **params), dtype)
+    z = _extreme_input(build(name, **params), dtype)
     act = make(name, params, z)
     for training in (False, True):
         a = act.forward(z, training=training)
@@ -304,7 +304,7 @@ def test_infinite_inputs_give_the_limits(name, params, dtype):
     sign where it is beyond 1e30.  And PyTorch's values wherever PyTorch is not NaN
     (PyTorch gives NaN for silu(-inf), gelu(-inf), softsign(±inf), ...)."""
     big = float(np.finfo(dtype).max)
-    act = get(name, **params)
+    act = build(name, **params)
     if act.elementwise:  # a column per end, so a per-unit slope is the same for inf and big
         at_inf, at_big = np.array([[np.inf, -np.inf]], dtype), np.array([[big, -big]], dtype)
     else:
@@ -358,7 +358,7 @@ def test_softmax_rows_with_no_limit_are_nan_and_leave_the_other_rows_alone(name,
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", NAMES)
 def test_nan_in_gives_nan_out(name, dtype):
-    act = get(name)
+    act = build(name)
     if act.elementwise:
         z = np.array([[-2.0, np.nan, 0.0, 3.0, np.nan]], dtype=dtype)
         act.build(z.shape[-1], z.dtype)
@@ -444,7 +444,7 @@ def test_derivative_at_kink_follows_torch(name, params, kink, expected, dtype):
 @pytest.mark.parametrize("name", NAMES)
 def test_every_declared_kink_is_pinned(name):
     pinned = {k for n, p, k, _ in KINK_PINS if n == name and not p}
-    assert set(get(name).kinks) <= pinned
+    assert set(build(name).kinks) <= pinned
 
 
 def test_rrelu_kink_in_training_is_the_drawn_slope():
@@ -611,12 +611,12 @@ def test_every_class_documents_itself(name):
 
 @pytest.mark.parametrize(("name", "params"), CONFIGS, ids=CONFIG_IDS)
 def test_get_config_round_trip(name, params):
-    act = get(name, **params)
+    act = build(name, **params)
     config = act.get_config()
     assert set(params) <= set(config)
     rebuilt = type(act)(**config)
     assert rebuilt.get_config() == config
-    assert get(name, **config).get_config() == config
+    assert build(name, **config).get_config() == config
     assert repr(rebuilt) == repr(act)
     z = GRID.reshape(1, -1)
     for g in (act, rebuilt):
@@ -738,7 +738,7 @@ def test_rrelu_derivative_with_stale_slopes_of_another_shape_is_an_error():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_scalars_and_integers(name):
-    act = get(name)
+    act = build(name)
     a = act.forward(np.array(0.5))
     assert a.shape == () and a.dtype == np.float64
     assert act.forward(np.array([1, 2, 3])).dtype == np.float64
@@ -763,7 +763,7 @@ def _arrays(dtype):
 @given(name=st.sampled_from(NAMES), dtype=st.sampled_from(DTYPES), data=st.data())
 def test_shape_and_dtype_preserved_for_arbitrary_arrays(name, dtype, data):
     z = data.draw(_arrays(dtype))
-    act = get(name)
+    act = build(name)
     act.build(z.shape[-1], z.dtype)
     a = act.forward(z)  # the conftest turns floating-point warnings into errors
     delta = act.backward(z, a, np.ones_like(z))
@@ -773,11 +773,11 @@ def test_shape_and_dtype_preserved_for_arbitrary_arrays(name, dtype, data):
 
 
 @settings(max_examples=150, deadline=None)
-@given(name=st.sampled_from([n for n in NAMES if get(n).elementwise]),
+@given(name=st.sampled_from([n for n in NAMES if build(n).elementwise]),
        dtype=st.sampled_from(DTYPES), data=st.data())
 def test_elementwise_activations_commute_with_reshaping(name, dtype, data):
     z = data.draw(_arrays(dtype))
-    act = get(name)
+    act = build(name)
     act.build(z.shape[-1], z.dtype)
     flat = z.reshape(-1)
     # equal bits are promised here: each entry goes through the same elementwise ufunc

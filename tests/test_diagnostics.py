@@ -16,6 +16,7 @@ from neuronlab.diagnostics import Monitor, layer_statistics, verdicts
 from neuronlab.layers import Activation, Dense, Dropout, Maxout
 from neuronlab.network import MLP, Sequential
 from neuronlab.train import fit
+from reference import BATTERY_ARGUMENTS, build
 
 
 @pytest.fixture(scope="module")
@@ -387,20 +388,19 @@ def test_cli_diagnose_errors_are_clear(tmp_path, capsys):
 
 @pytest.mark.parametrize("name", activations.names())
 def test_monitor_runs_for_every_registered_activation(digits, name):
-    net = MLP([64, 16, 10], activation=name, seed=0)
+    net = MLP([64, 16, 10], activation=name, seed=0, **BATTERY_ARGUMENTS.get(name, {}))
     monitor = Monitor(sample_every=1)
     fit(net, digits.X_train[:64], digits.y_train[:64], lr=0.01, epochs=1, batch_size=16,
         seed=0, verbose=False, callbacks=[monitor])
     hidden = monitor.table()[0]
-    # a formula is shown by its label or expression (the registry's bare "formula" is
-    # Formula("x")), every built-in by its name: spelled out, not read back through the
-    # attribute the monitor itself reads
-    shown = "x" if name == "formula" else name
+    # a formula is shown by its label or expression, every built-in by its name: spelled
+    # out, not read back through the attribute the monitor itself reads
+    shown = BATTERY_ARGUMENTS[name]["expression"] if name == "formula" else name
     assert hidden["activation"] == shown and hidden["steps"] == 4
     for key in ("act_mean", "act_std", "delta_norm", "grad_norm", "update_ratio"):
         assert np.isfinite(hidden[key]), key
     assert 0.0 <= hidden["dead"] <= 1.0 and sum(hidden["hist_counts"]) == 16 * 16
-    if activations.get(name).elementwise:
+    if build(name).elementwise:
         assert 0.0 <= hidden["saturated"] <= 1.0 and hidden["max_slope"] >= 0.0
         assert 0.0 <= hidden["slope"] <= hidden["max_slope"] + 1e-6
     else:

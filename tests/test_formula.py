@@ -9,18 +9,23 @@ import copy
 import math
 import os
 import pickle
+import re
 import warnings
 
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import formula_shapes
 from neuronlab import activations, formula, io
 from neuronlab.activations import get
 from neuronlab.formula import Formula, FormulaError, from_formula
 from neuronlab.network import MLP
 from neuronlab.probe import measure_properties
 from neuronlab.train import fit
+from reference import torch_of_formula
 
 #: the engine's extreme grid
 EXTREMES = np.array([0.0, 1e-8, -1e-8, 1.0, -1.0, 20.0, -20.0, 1e3, -1e3, 1e4, -1e4,
@@ -146,6 +151,75 @@ def test_hostile_formulas_are_refused_within_bounded_work(text, match, monkeypat
     with pytest.raises(FormulaError, match=match):
         from_formula(text)
     assert max(used, default=0) <= formula.EXACT_PRECISIONS[-1] + 2 * formula.LIMIT_STEP_BITS
+
+
+#: the slowest formulas within the structural limits found for issue 12's leftover (14 to
+#: 33 s to build before: float64 overflows to inf / inf at thousands of probe points, each
+#: recomputed by mpmath): each is now built as tanh or refused by the exact-work budget
+SLOW_SHAPES = list(formula_shapes.SHAPES.values())
+assert formula_shapes.MAX_NODES == formula.MAX_NODES  # the shapes are the largest allowed
+
+
+def _numpy_of(text, z):
+    """The formula as plain NumPy (test-side only: the texts above are ours)."""
+    return eval(text, {"__builtins__": {}}, {"sinh": np.sinh, "cosh": np.cosh, "x": z})
+
+
+@pytest.mark.parametrize("text", SLOW_SHAPES, ids=list(formula_shapes.SHAPES))
+def test_slow_shapes_are_built_right_or_refused_within_the_exact_work_budget(text, monkeypatch):
+    work = []  # steps of exact evaluation, counted (not timed): the budget is structural
+    exact_value = formula._exact_value
+
+    def counting(expr, *args, **kwargs):
+        work.append(len(formula._exact_steps(expr)))
+        return exact_value(expr, *args, **kwargs)
+
+    monkeypatch.setattr(formula, "_exact_value", counting)
+    formula._compile.cache_clear()
+    formula._measured.cache_clear()
+    try:
+        g = from_formula(text)
+    except FormulaError as exc:
+        assert "overflows float64 at too many points" in str(exc)
+        assert "tanh(u) for sinh(u)/cosh(u)" in str(exc)
+    else:
+        z = np.linspace(-2.0, 2.0, 41)  # no overflow here: plain NumPy is the reference
+        h = 1e-6
+        expected = _numpy_of(text, z)
+        slope = (_numpy_of(text, z + h) - _numpy_of(text, z - h)) / (2 * h)
+        # float64 rounding of up to ~40 terms: 1e-12 relative; the central difference
+        # leaves h**2 times the third derivative plus eps/h of rounding, ~1e-10 each
+        np.testing.assert_allclose(g.forward(z), expected, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(g.derivative(z, g.forward(z)), slope, rtol=1e-6, atol=1e-6)
+    # the measurement's repairs stay within the budget; the few points sampled to explain
+    # an undefined value (at most 8 per output, each at most 4 evaluations) come on top
+    assert sum(work) <= formula.EXACT_BUDGET + 2 * 8 * 4 * max(work, default=0)
+
+
+def test_sinh_cosh_pairs_become_tanh_before_differentiation():
+    assert from_formula("sinh(2*x)**2/cosh(2*x)**2").stable_expression == "tanh(2*x)**2"
+    assert from_formula("3*sinh(x)/cosh(x)").stable_expression == "3*tanh(x)"
+    g = from_formula("sinh(x)**2/cosh(x)**2 * x")
+    # nothing left for the exact evaluation to repair: inf / inf was NaN at 1e3
+    assert "cosh" not in g.derivative_text
+    np.testing.assert_allclose(g.forward(np.array([1e3, -1e3])), [1e3, -1e3], rtol=1e-15)
+
+
+@settings(max_examples=12, deadline=None)
+@given(terms=st.lists(st.tuples(st.integers(1, 40), st.integers(1, 40), st.integers(1, 3),
+                                st.integers(1, 3)), min_size=1, max_size=8),
+       sep=st.sampled_from([" + ", " * "]))
+def test_hyperbolic_ratios_are_refused_or_built_right(terms, sep):
+    text = sep.join(f"sinh({k}*x)**{p}/cosh({m}*x)**{q}" for k, m, p, q in terms)
+    try:
+        g = from_formula(text)
+    except FormulaError as exc:  # unbounded (q < p), too much exact work, or too long
+        assert any(reason in str(exc) for reason in (
+            "overflows float64 at too many points", "infinite", "syntax nodes")), str(exc)
+        return
+    z = np.linspace(-0.5, 0.5, 11)  # 40 * 3 * 0.5 = 60: cosh**3 stays within float64
+    # float64 rounding of up to 8 factors, each a ratio of rounded hyperbolics: 1e-12
+    np.testing.assert_allclose(g.forward(z), _numpy_of(text, z), rtol=1e-12, atol=1e-300)
 
 
 def test_exact_evaluation_takes_limits_of_saturating_functions_of_huge_numbers():
@@ -294,38 +368,60 @@ def test_get_accepts_formulas_and_keeps_the_unknown_name_error():
     assert formula.is_formula("x - 1") and not formula.is_formula("rleu")
 
 
+# ------------------------------------------------------------- the bare name "formula"
+
+
+#: what the refusal of a bare "formula" says, wherever it comes from
+HOW_TO_WRITE = "Write the formula itself, such as activations.get('x * tanh(x)')"
+
+
+def test_the_bare_name_formula_is_refused_with_how_to_write_one():
+    # before, "formula" built Formula("x"): the identity, silently
+    with pytest.raises(ValueError, match=r"activation 'formula' is a template: it needs "
+                                         r"expression\. Write the formula itself"):
+        get("formula")
+    with pytest.raises(ValueError, match="formula"):
+        get("formula", label="mine")  # options of a formula, but still no formula
+    with pytest.raises(ValueError, match=re.escape(HOW_TO_WRITE)):
+        MLP([3, 4, 2], activation="formula")
+    with pytest.raises(ValueError, match=re.escape(HOW_TO_WRITE)):
+        measure_properties("formula")
+    with pytest.raises(TypeError, match="expression"):
+        Formula()  # the class itself: Python's missing argument
+    # named, the expression builds it; a written formula needs no name at all
+    assert get("formula", expression="x * tanh(x)").expression == "x * tanh(x)"
+    assert get("x * tanh(x)").expression == "x * tanh(x)"
+    assert "formula" in activations.names()
+    assert "formula" not in activations.REGISTRY.standalone_names()
+
+
+def test_the_bare_name_formula_is_refused_by_the_commands_and_sweeps(tmp_path, capsys):
+    from neuronlab import sweep
+    from neuronlab.cli import EXIT_USAGE, main
+
+    assert main(["train", "--data", "iris", "--epochs", "1", "--quiet",
+                 "--activation", "formula"]) == EXIT_USAGE
+    assert HOW_TO_WRITE in capsys.readouterr().err
+    assert main(["activation", "formula", "--out", str(tmp_path / "card")]) == EXIT_USAGE
+    assert HOW_TO_WRITE in capsys.readouterr().err
+    with pytest.raises(ValueError, match="a sweep's cells hold names alone"):
+        sweep.Sweep({"activation": ["relu", "formula"]})
+    assert main(["sweep", "--activation", "relu,formula", "--epochs", "1",
+                 "--out", str(tmp_path / "runs")]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "activation 'formula' is a template" in err and "Outside a sweep" in err
+    assert not (tmp_path / "runs" / "results.csv").exists()
+    # the places that list names a user may pick alone do not offer it
+    assert "formula," not in sweep.SETTINGS["activation"].describe()
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    choices = text[text.index("--activation NAME hidden"):text.rindex("--init NAME")]
+    assert "log_softmax; or a formula in x, such as 'x * tanh(x)'" in choices
+    assert "formula," not in choices
+
+
 # ----------------------------------------------------------------------------- maths
-
-
-def _torch_of(expr, x, values):
-    """A SymPy expression (as parsed) evaluated with torch ops, for autograd."""
-    import sympy as sp
-
-    kit = formula._kit()
-    if expr.is_Symbol:
-        return x if expr.name in ("x", "z") else values[expr.name]
-    if expr.is_number:
-        return torch.tensor(float(expr), dtype=x.dtype)
-    args = [_torch_of(a, x, values) for a in expr.args]
-    if expr.is_Add:
-        return sum(args[1:], args[0])
-    if expr.is_Mul:
-        out = args[0]
-        for a in args[1:]:
-            out = out * a
-        return out
-    if expr.is_Pow:
-        return args[0] ** args[1]
-    table = {sp.exp: torch.exp, sp.log: torch.log, sp.tanh: torch.tanh, sp.erf: torch.erf,
-             sp.Abs: torch.abs, kit.sigmoid: torch.sigmoid,
-             kit.softplus: torch.nn.functional.softplus, sp.sin: torch.sin}
-    if expr.func in (sp.Max, sp.Min):
-        fn = torch.maximum if expr.func == sp.Max else torch.minimum
-        out = args[0]
-        for a in args[1:]:
-            out = fn(out, a.expand_as(x) if a.dim() == 0 else a)
-        return out
-    return table[expr.func](*args)
 
 
 TORCH_CASES = [
@@ -351,7 +447,7 @@ def test_forward_backward_and_parameter_gradients_match_torch(text, params, lear
     delta = g.backward(z, a, e)
     x = torch.tensor(z, requires_grad=True)
     values = {k: torch.tensor(v, dtype=x.dtype, requires_grad=True) for k, v in params.items()}
-    y = _torch_of(g.symbolic()["expression"], x, values)
+    y = torch_of_formula(g.symbolic()["expression"], x, values)
     y.backward(torch.tensor(e))
     rtol, atol = (1e-5, 1e-6) if dtype == np.float32 else (1e-10, 1e-12)
     assert a.dtype == delta.dtype == dtype

@@ -11,6 +11,7 @@ from scipy import integrate, stats
 
 from neuronlab import activations, init
 from neuronlab.activations import ActivationFunction, Properties
+from reference import build
 
 FAN_IN, FAN_OUT = 1200, 500          # not square, so the three modes differ
 SHAPE = (FAN_IN, FAN_OUT)
@@ -374,12 +375,12 @@ def test_gain_discontinuous_and_nearly_kinked():
 
 @pytest.mark.parametrize("name", activations.names())
 def test_gain_of_every_registered_activation(name):
-    act = activations.get(name)
+    act = build(name)
     if not act.elementwise:
         with pytest.raises(ValueError, match="vector-valued"):
-            init.gain(name)
+            init.gain(act)
         return
-    g = init.gain(name)
+    g = init.gain(act)
     assert g == pytest.approx(_quad_gain(act), rel=1e-7)
     assert init.gain(act) == g
 

@@ -21,6 +21,7 @@ from neuronlab import activations
 from neuronlab import io as nio
 from neuronlab.layers import Activation, Dense, Dropout, Maxout, PReLU
 from neuronlab.network import MLP, Sequential
+from reference import BATTERY_ARGUMENTS
 
 FLOATS = [np.float16, np.float32, np.float64]
 HIDDEN = [*activations.names(), "maxout"]
@@ -103,7 +104,7 @@ def saved(tmp_path):
 @pytest.mark.parametrize("hidden", HIDDEN)
 def test_mlp_round_trip_is_bit_identical(tmp_path, hidden, dtype):
     model = MLP([5, 6, 4, 3], activation=hidden, output="softmax", dropout=0.25, dtype=dtype,
-                seed=3, bias_init=0.01)
+                seed=3, bias_init=0.01, **BATTERY_ARGUMENTS.get(hidden, {}))
     loaded = _round_trip(_randomize(model), tmp_path / "m.safetensors")
     assert [type(layer) for layer in loaded.layers] == [type(layer) for layer in model.layers]
     assert loaded.dtype == np.dtype(dtype)
@@ -646,6 +647,22 @@ def test_extra_tensor_is_refused(saved):
         nio.load(path)
 
 
+def test_a_formula_layer_without_its_expression_is_refused(tmp_path):
+    # before, a file whose formula layer had lost its expression loaded as the identity
+    path = tmp_path / "m.safetensors"
+    nio.save(MLP([3, 4, 2], activation="x * tanh(x)", seed=0), path)
+
+    def drop_expression(architecture):
+        for layer in architecture["layers"]:
+            if layer.get("config", {}).get("activation") == "formula":
+                del layer["config"]["expression"]
+
+    _edit_architecture(path, drop_expression)
+    with pytest.raises(ValueError, match="activation 'formula' is a template: it needs "
+                                         "expression"):
+        nio.load(path)
+
+
 # -- property test -----------------------------------------------------------------------
 
 
@@ -659,7 +676,7 @@ def test_extra_tensor_is_refused(saved):
 def test_property_save_load_gives_identical_predictions(tmp_path_factory, sizes, hidden,
                                                         output, dtype, dropout, seed):
     model = _randomize(MLP(sizes, activation=hidden, output=output, dropout=dropout,
-                           dtype=dtype, seed=seed), seed)
+                           dtype=dtype, seed=seed, **BATTERY_ARGUMENTS.get(hidden, {})), seed)
     directory = tmp_path_factory.mktemp("prop")
     path = directory / "m.safetensors"
     nio.save(model, path, metadata={"sizes": sizes, "seed": seed})

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from neuronlab import activations
 from neuronlab.gradcheck import check_layer
 from neuronlab.layers import Activation, Dense, Dropout, Maxout, PReLU
+from reference import BATTERY_ARGUMENTS
 
 RNG = np.random.default_rng(0)
 
@@ -35,7 +36,7 @@ def test_dense_skips_input_gradient_when_not_needed():
 
 @pytest.mark.parametrize("name", [n for n in activations.names()])
 def test_activation_layer_gradients(name):
-    layer = Activation(name)
+    layer = Activation(name, **BATTERY_ARGUMENTS.get(name, {}))
     layer.build(6, np.dtype("float64"))
     z = RNG.standard_normal((5, 6)) * 2
     z[np.abs(z) < 1e-3] = 0.5  # keep away from kinks at 0 for the finite differences

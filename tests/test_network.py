@@ -12,7 +12,7 @@ from neuronlab.gradcheck import check_network
 from neuronlab.layers import Activation, Dense, Maxout
 from neuronlab.network import MLP, Sequential
 from neuronlab.train import backprop
-from reference import TORCH
+from reference import BATTERY_ARGUMENTS, TORCH
 
 RNG = np.random.default_rng(42)
 HIDDEN = [n for n in activations.names() if activations.REGISTRY.cls(n).elementwise]
@@ -90,9 +90,34 @@ def test_predict_validates_as_fit_does(x, error, message):
         MLP([3, 4, 2], seed=0).predict(np.array(x))
 
 
+@pytest.mark.parametrize(("batch_size", "error", "message"), [
+    (True, TypeError, "batch_size must be an integer, got bool True"),
+    (False, TypeError, "batch_size must be an integer, got bool False"),
+    (2.5, TypeError, "batch_size must be an integer, got float 2.5"),
+    (0, ValueError, "batch_size must be an integer >= 1, got 0"),
+    (-3, ValueError, "batch_size must be an integer >= 1, got -3"),
+])
+def test_predict_refuses_a_batch_size_that_is_not_a_positive_integer(batch_size, error,
+                                                                     message):
+    # before, True was taken as batches of one row, 0 failed inside range() and 2.5
+    # with "'float' object cannot be interpreted as an integer", naming no parameter
+    with pytest.raises(error, match=message):
+        MLP([3, 4, 2], seed=0).predict(np.zeros((5, 3)), batch_size=batch_size)
+
+
+def test_predict_takes_numpy_integers_as_batch_size():
+    net = MLP([3, 4, 2], seed=0)
+    x = np.random.default_rng(0).normal(size=(7, 3))
+    # chunks of 3 against one batch: the products differ in shape, so compare within a
+    # few float32 roundings of the outputs (probabilities <= 1)
+    np.testing.assert_allclose(net.predict(x, batch_size=np.int64(3)), net.predict(x),
+                               rtol=0, atol=4 * np.finfo(np.float32).eps)
+
+
 @pytest.mark.parametrize("activation", HIDDEN)
 def test_gradcheck_every_activation(activation):
-    net = MLP([3, 5, 4, 3], activation=activation, output="softmax", dtype="float64", seed=1)
+    net = MLP([3, 5, 4, 3], activation=activation, output="softmax", dtype="float64", seed=1,
+              **BATTERY_ARGUMENTS.get(activation, {}))
     x = RNG.standard_normal((4, 3))
     y = np.eye(3)[[0, 2, 1, 2]]
     result = check_network(net, x, y, rtol=1e-5, atol=1e-7)
@@ -174,14 +199,15 @@ def _torch_forward(net, x, torch):
 
 
 # rrelu and prelu draw or learn their slopes: tested against torch in test_activations;
-# a formula has no torch counterpart (reference.TORCH says None): test_formula
+# the battery's formula (BATTERY_ARGUMENTS) goes through torch ops term by term
 @pytest.mark.parametrize("activation", [n for n in HIDDEN if n not in ("rrelu", "prelu")
                                         and TORCH[n] is not None])
 @pytest.mark.parametrize("loss_name", list(TORCH_LOSS))
 def test_network_gradients_equal_torch_autograd(activation, loss_name):
     output = {"mse": None, "cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}[
         loss_name]
-    net = MLP([4, 6, 5, 3], activation=activation, output=output, dtype="float64", seed=4)
+    net = MLP([4, 6, 5, 3], activation=activation, output=output, dtype="float64", seed=4,
+              **BATTERY_ARGUMENTS.get(activation, {}))
     rng = np.random.default_rng(5)
     x = rng.standard_normal((7, 4))
     y = _targets(loss_name, 7, 3, rng)

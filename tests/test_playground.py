@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import time
 
 import numpy as np
@@ -316,6 +317,17 @@ def test_websocket_reports_an_unsafe_formula_by_layer(url):
         assert message.startswith("hidden layer 2:") and "not allowed" in message
 
 
+def test_the_bare_name_formula_is_not_offered_and_refused_by_layer(url):
+    # before, "formula" was in the page's list of activations and built the identity
+    assert "formula" not in schema.options()["activations"]
+    assert "relu" in schema.options()["activations"]
+    with connect(url) as ws:
+        ws.send(json.dumps({"type": "config", "config": {"layers": [
+            {"width": 2, "activation": "relu"}, {"width": 2, "activation": "formula"}]}}))
+        message = receive(ws, "error")["message"]
+        assert message.startswith("hidden layer 2: 'formula' names no activation")
+
+
 def test_websocket_takes_a_csv_and_trains_on_it(url):
     rows = "\n".join(f"{x},{y},{int(x * y > 0)}" for x, y in
                      np.random.default_rng(0).uniform(-1, 1, (40, 2)))
@@ -498,6 +510,41 @@ def test_the_command_prints_the_url_and_serves_it():
         proc.terminate()
         _, err = proc.communicate(timeout=20)
     assert "warning: listening on 0.0.0.0" in err
+
+
+def test_a_port_in_use_is_a_usage_error_naming_the_port(capsys):
+    from neuronlab.cli import EXIT_USAGE, main
+
+    # the port is taken by a listening socket of the test's own (before: exit 1, as a
+    # failure during work, with no hint)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        assert main(["playground", "--no-browser", "--port", str(port)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err
+    assert "try another --port, or leave --port out" in err
+
+
+@pytest.mark.parametrize("port", ["70000", "-1", "eighty"])
+def test_a_port_out_of_range_is_refused_by_the_parser(port, capsys):
+    from neuronlab.cli import EXIT_USAGE, main
+
+    # before: 70000 and -1 reached bind() and ended in an OverflowError traceback
+    with pytest.raises(SystemExit) as exit_:
+        main(["playground", "--no-browser", "--port", port])
+    assert exit_.value.code == EXIT_USAGE
+    assert f"expected a port number from 1 to 65535 (0 or no --port: a free one), got " \
+           f"'{port}'" in capsys.readouterr().err
+
+
+def test_bind_refuses_a_port_out_of_range_without_leaking_its_socket():
+    from neuronlab.playground import server
+
+    # before: an OverflowError, and the socket left open (a ResourceWarning, an error here)
+    with pytest.raises(ValueError, match="port must be in 0-65535"):
+        server.bind("127.0.0.1", 70000)
 
 
 def test_only_the_command_line_imports_the_playground():

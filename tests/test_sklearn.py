@@ -827,6 +827,17 @@ def test_invscaling_continues_over_partial_fit():
     np.testing.assert_allclose(pieces.loss_curve_, whole.loss_curve_, rtol=1e-12)
 
 
+@pytest.mark.parametrize("params", [dict(batch_size=True), dict(max_iter=True),
+                                    dict(n_iter_no_change=True, early_stopping=True),
+                                    dict(batch_size=False)])
+def test_counts_refuse_bools(params):
+    """scikit-learn's Interval(Integral) takes True as 1: batch_size=True trained with
+    batches of one sample, n_iter_no_change=True stopped after one epoch without gain."""
+    name = next(iter(params))
+    with pytest.raises(InvalidParameterError, match=rf"'{name}' parameter.*not a bool"):
+        nl.MLPClassifier(**params).fit(X40, Y40)
+
+
 # ----------------------------------------------------------------------------- activation
 
 

@@ -105,7 +105,7 @@ def test_a_study_runs_alone_as_a_module(tmp_path):
 
 def test_atlas_covers_the_registry_and_measures_properties():
     result = atlas.run(quick=True)
-    elementwise = [n for n in activations.names() if activations.get(n).elementwise]
+    elementwise = [n for n in activations.names() if activations.REGISTRY.cls(n).elementwise]
     props = result.table("properties")
     assert [r["activation"] for r in props.rows] == elementwise
     assert {r["activation"] for r in result.table("curves").rows} == set(elementwise)

@@ -3,10 +3,18 @@
 Every catalogue is looked up by name (``get("leaky_relu", alpha=0.01)``) and listed
 (``names()``).  Tests, docs, the CLI and the estimator read the registry; nothing
 keeps a second list.
+
+A name registered as a *template* (the activations' ``"formula"``) is the class of
+things the user writes, not one of them: its class has an argument without a default
+(the formula's expression), :meth:`Registry.get` refuses the name without it, saying
+how to give it, rather than build something nobody chose, and
+:meth:`Registry.standalone_names` (the names a user may pick alone: CLI help, sweeps,
+the estimator's options) leaves it out.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
@@ -29,6 +37,20 @@ class Registry(Generic[T]):
     ['square']
     >>> type(reg.get("box")).__name__
     'Square'
+
+    A template needs an argument, and says how to give it:
+
+    >>> @reg.register("polygon", template="Give its corners: get('polygon', sides=5).")
+    ... class Polygon(Shape):
+    ...     def __init__(self, sides: int) -> None:
+    ...         self.sides = sides
+    >>> reg.standalone_names(), reg.get("polygon", sides=5).sides
+    (['square'], 5)
+    >>> reg.get("polygon")
+    Traceback (most recent call last):
+    ...
+    ValueError: shape 'polygon' is a template: it needs sides. Give its corners: \
+get('polygon', sides=5).
     """
 
     def __init__(self, kind: str, base: type) -> None:
@@ -36,10 +58,16 @@ class Registry(Generic[T]):
         self.base = base
         self._classes: dict[str, type[T]] = {}
         self._aliases: dict[str, str] = {}
+        self._templates: dict[str, str] = {}  # name -> how to give what it needs
         self._reader: Callable[..., T] | None = None
 
-    def register(self, name: str, *aliases: str) -> Callable[[type[T]], type[T]]:
-        """Class decorator: file the class under ``name`` (and ``aliases``)."""
+    def register(self, name: str, *aliases: str,
+                 template: str | None = None) -> Callable[[type[T]], type[T]]:
+        """Class decorator: file the class under ``name`` (and ``aliases``).
+
+        ``template``: the class is a template, whose ``__init__`` arguments without a
+        default are needed; the text says how to give them (shown when they are not).
+        """
 
         def decorate(cls: type[T]) -> type[T]:
             for key in (name, *aliases):
@@ -47,6 +75,8 @@ class Registry(Generic[T]):
                     raise ValueError(f"{self.kind} name {key!r} is already registered")
                 self._aliases[key] = name
             self._classes[name] = cls
+            if template is not None:
+                self._templates[name] = template
             cls.name = name  # type: ignore[attr-defined]
             return cls
 
@@ -64,6 +94,15 @@ class Registry(Generic[T]):
     def names(self) -> list[str]:
         """Canonical names, in registration order."""
         return list(self._classes)
+
+    def standalone_names(self) -> list[str]:
+        """Canonical names that stand for one thing alone, in registration order: every
+        name but the templates (:meth:`template_hint`)."""
+        return [name for name in self._classes if name not in self._templates]
+
+    def template_hint(self, name: str) -> str | None:
+        """How to give what the template ``name`` needs; None for any other name."""
+        return self._templates.get(self.cls(name).name)  # type: ignore[attr-defined]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._classes)
@@ -96,7 +135,16 @@ class Registry(Generic[T]):
             )
         if self._reader is not None and spec not in self:
             return self._reader(spec, **params)
-        return self.cls(spec)(**params)
+        cls = self.cls(spec)
+        hint = self.template_hint(spec)
+        if hint is not None:
+            missing = [p.name for p in inspect.signature(cls).parameters.values()
+                       if p.default is p.empty and p.name not in params
+                       and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+            if missing:
+                raise ValueError(f"{self.kind} {spec!r} is a template: it needs "
+                                 f"{', '.join(missing)}. {hint}")
+        return cls(**params)
 
     def _normalise(self, name: str) -> str:
         return name.strip().lower().replace("-", "_").replace(" ", "_")

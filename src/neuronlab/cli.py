@@ -39,7 +39,9 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hidden", default="128,128",
                    help="comma-separated hidden layer widths (default: 128,128)")
     p.add_argument("--activation", default="relu", metavar="NAME",
-                   help=f"hidden activation, one of: {', '.join(activations.names())}")
+                   help=f"hidden activation, one of: "
+                        f"{', '.join(activations.REGISTRY.standalone_names())}; or a "
+                        f"formula in x, such as 'x * tanh(x)'")
     p.add_argument("--init", default="he_normal", metavar="NAME",
                    help=f"weight initializer: 'auto' (the gain of the activation that "
                         f"follows each layer) or one of: {', '.join(init.names())}")
@@ -66,6 +68,17 @@ def _threads(text: str) -> int | str:
     if n < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer or auto, got {text!r}")
     return n
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535 (0 or "
+                                         f"no --port: a free one), got {text!r}")
+    return port
 
 
 def _hidden(text: str) -> list[int]:
@@ -351,7 +364,12 @@ def cmd_playground(args: argparse.Namespace) -> int:
 
     from neuronlab.playground import server
 
-    sock = server.bind(args.host, args.port)
+    try:
+        sock = server.bind(args.host, args.port)
+    except OSError as exc:  # in use, or an address this computer does not have
+        hint = ("try another --port, or leave --port out for a free one" if args.port
+                else "check --host, or leave it out to listen on 127.0.0.1")
+        raise ValueError(f"{exc}; {hint}") from None
     url = server.url_of(sock)
     if args.host not in server.LOOPBACK:
         print(f"warning: listening on {printable(args.host)}, not only on this computer: "
@@ -463,8 +481,8 @@ def build_parser() -> argparse.ArgumentParser:
     _activation_args(activation)
     activation.set_defaults(func=cmd_activation)
     playground = _subparser(sub, "playground")
-    playground.add_argument("--port", type=int, default=0,
-                            help="port to listen on (default: a free one)")
+    playground.add_argument("--port", type=_port, default=0,
+                            help="port to listen on, 1 to 65535 (default: a free one)")
     playground.add_argument("--host", default="127.0.0.1",
                             help="address to listen on (default: 127.0.0.1, this computer "
                                  "only)")

@@ -934,7 +934,7 @@ def _non_finite(row: dict[str, Any]) -> bool:
 def _relu_like(name: str, units: int) -> bool:
     from neuronlab import activations
 
-    if name not in activations.REGISTRY:
+    if name not in activations.REGISTRY.standalone_names():  # a formula's label, too
         return False
     fn = activations.get(name)
     if not fn.elementwise:

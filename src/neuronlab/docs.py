@@ -70,7 +70,14 @@ def activation_page() -> str:
         "| saturating | kinks |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    registry = activations.REGISTRY
     for name in activations.names():
+        if registry.template_hint(name):  # formula: the properties of the text written
+            cls = registry.cls(name)
+            lines.append(f"| `{name}` | {_cell(cls.formula)} | {_cell(cls.derivative_formula)} "
+                         f"| a formula required "
+                         f"{'| measured ' * 5}| found |")
+            continue
         g = activations.get(name)
         p = g.properties
         defaults = ", ".join(f"{k}={v!r}" for k, v in g.get_config().items()) or "–"
@@ -81,7 +88,7 @@ def activation_page() -> str:
             f"| {_yes(p.monotonic)} | {_yes(p.smooth)} | {_yes(p.saturating)} | {kinks} |")
     lines += ["", "**Descriptions**", ""]
     for name in activations.names():
-        doc = (type(activations.get(name)).__doc__ or "").strip().splitlines()
+        doc = (registry.cls(name).__doc__ or "").strip().splitlines()
         lines.append(f"- **`{name}`**: {doc[0] if doc else ''}")
     return "\n".join(lines) + "\n"
 

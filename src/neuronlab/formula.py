@@ -26,7 +26,8 @@ From formula to NumPy
    ``1 / (1 + exp(-u))`` and ``exp(u) / (1 + exp(u))`` -> ``sigmoid(u)`` (split by sign),
    ``log(sigmoid(u))`` -> ``-softplus(-u)``, ``1 - sigmoid(u)`` -> ``sigmoid(-u)``,
    exponential ratios equal to ``tanh`` (``(e^u - e^-u) / (e^u + e^-u)``,
-   ``sinh(u) / cosh(u)``, ...) -> ``tanh(u)``, ``exp(u) - 1`` -> ``expm1(u)``,
+   ``sinh(u) / cosh(u)``, ...) -> ``tanh(u)``, ``sinh(u)**k / cosh(u)**k`` in any
+   product -> ``tanh(u)**k``, ``exp(u) - 1`` -> ``expm1(u)``,
    ``log(1 + u)`` -> ``log1p(u)``, ``1 + erf(u)`` and ``erfc`` -> ``Phi``, the normal
    CDF computed from a tail-accurate erfc.
 3. Both are compiled to a straight-line NumPy program (no ``exec``, no ``lambdify``):
@@ -623,6 +624,9 @@ def _rewrite_node(e: Any, kit: Any) -> Any:
         return 2 * kit.Phi(-sp.sqrt(2) * e.args[0])
     if e.is_Mul:
         factors = list(sp.Mul.make_args(e))
+        paired = _pair_hyperbolic(factors, kit)
+        if paired is not None:                            # sinh(v)^k cosh(v)^-k
+            return paired
         for i, f in enumerate(factors):
             if f.func != sp.exp:
                 continue
@@ -642,6 +646,27 @@ def _rewrite_node(e: Any, kit: Any) -> Any:
         if recognised is not None:
             return recognised
     return e
+
+
+def _pair_hyperbolic(factors: list[Any], kit: Any) -> Any | None:
+    """The product of ``factors`` with one ``sinh(v)**k * cosh(v)**-k`` pair replaced by
+    ``tanh(v)**k`` (k a nonzero integer, either sign), or None when there is no such pair.
+    Both sides overflow beyond |v| = 710 (inf / inf); tanh does not, nor its derivative,
+    so a sum of such ratios costs no exact evaluation."""
+    sp = kit.sp
+    powers: dict[tuple[Any, Any], tuple[int, Any]] = {}
+    for i, f in enumerate(factors):
+        base, k = (f.base, f.exp) if f.is_Pow else (f, sp.Integer(1))
+        if base.func in (sp.sinh, sp.cosh) and k.is_Integer:
+            powers[(base.func, base.args[0])] = (i, k)
+    for (func, v), (i, k) in powers.items():
+        if func != sp.sinh or (sp.cosh, v) not in powers:
+            continue
+        j, m = powers[(sp.cosh, v)]
+        if m == -k:
+            rest = [f for n, f in enumerate(factors) if n not in (i, j)]
+            return sp.Mul(*rest, sp.tanh(v) ** k)
+    return None
 
 
 def _recognise(e: Any, kit: Any) -> Any | None:
@@ -1265,31 +1290,78 @@ def _check_params(params: Any, learnable: Any) -> tuple[dict[str, float], tuple[
     return checked, learnable
 
 
+#: The exact work one formula's measurement may take, in steps of exact evaluation: a
+#: point where float64 fails costs the steps of the expression recomputed there
+#: (``_exact_steps``), about 60 µs each (mpmath at 96 and 192 bits).  Without a bound a
+#: 200-node formula failing at thousands of probe points (16 products sinh(k x), or
+#: sums of sinh(k x)**2 / cosh(k x)**2, which overflow to inf / inf) took 14 s to build
+#: in issue 12, up to 50 s on a loaded machine; the worst shapes are now refused before
+#: any exact work, in under a second (benchmarks/README.md, "Formula build time").
+EXACT_BUDGET = 40_000
+
+
+class _Repairs:
+    """Exact values where a measurement's float64 program fails: each point computed
+    once for all the probes (memoised), and the total work bounded (``EXACT_BUDGET``)."""
+
+    def __init__(self, text: str, budget: int = EXACT_BUDGET) -> None:
+        self.text, self.left = text, budget
+        self.memo: dict[tuple[int, float], float] = {}
+        self.points = 0
+
+    def check(self, steps: int, points: int, at: float) -> None:
+        """Refuse the formula when ``steps`` of exact work (at ``points`` points, ``at``
+        one of them) exceed what is left; a FormulaError that says how to rewrite it."""
+        if steps > self.left:
+            raise FormulaError(
+                f"formula {self.text!r} overflows float64 at too many points (at least "
+                f"{self.points + points}, x = {at:g} among them): each would be recomputed "
+                f"exactly, more work than a formula may take, and training would be slow "
+                f"and lose values there. Rewrite it with functions that do not overflow: "
+                f"tanh(u) for sinh(u)/cosh(u), sigmoid(u) for exp(u)/(1 + exp(u)), "
+                f"softplus(u) for log(1 + exp(u)), and smaller coefficients and powers")
+
+    def __call__(self, compiled: _Compiled, w: int, points: np.ndarray,
+                 values: Mapping[str, float]) -> dict[float, float]:
+        new = [float(p) for p in points if (w, float(p)) not in self.memo]
+        if new:
+            steps = len(new) * len(_exact_steps(compiled.exact[w]))
+            self.check(steps, len(new), new[0])
+            self.left -= steps
+            self.points += len(new)
+        for p in new:
+            self.memo[(w, p)] = _exact_value(compiled.exact[w], compiled.variable, p, values)
+        return {float(p): self.memo[(w, float(p))] for p in points}
+
+
 class _Probe:
     """The compiled formula at fixed parameter values, with the ActivationFunction interface
-    (what :func:`measure_properties` needs), without building a Formula."""
+    (what :func:`measure_properties` needs), without building a Formula; its exact
+    repairs are memoised and bounded (:class:`_Repairs`)."""
 
     elementwise = True
 
     def __init__(self, compiled: _Compiled, values: Mapping[str, float],
                  kinks: tuple[float, ...]) -> None:
         self.compiled, self.values, self.kinks = compiled, dict(values), kinks
+        self.repairs = _Repairs(compiled.text)
 
     def forward(self, z: np.ndarray, training: bool = False) -> np.ndarray:
-        return _evaluate(self.compiled, z, self.values, (0,), repair_limit=None)[0]
+        return _evaluate(self.compiled, z, self.values, (0,), repairs=self.repairs)[0]
 
     def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        return _evaluate(self.compiled, z, self.values, (1,), repair_limit=None)[0]
+        return _evaluate(self.compiled, z, self.values, (1,), repairs=self.repairs)[0]
 
 
 def _evaluate(compiled: _Compiled, z: np.ndarray, values: Mapping[str, float],
-              which: tuple[int, ...], repair_limit: int | None = REPAIR_LIMIT
-              ) -> list[np.ndarray]:
+              which: tuple[int, ...], repair_limit: int | None = REPAIR_LIMIT,
+              repairs: _Repairs | None = None) -> list[np.ndarray]:
     """Outputs ``which`` (0: g, 1: g', 2...: dg/dp) at z, as fresh float64 arrays of z's
     shape; NaN exactly where z is NaN.  Where the program gives NaN or ±inf at a finite
     z (an intermediate overflow: ``sin(x)/x`` at 1e-310 computes 1/x = inf) the value is
-    recomputed exactly (at most ``repair_limit`` distinct points, all for None); a true
-    overflow (``exp(x)`` at 1000) stays inf."""
+    recomputed exactly (at most ``repair_limit`` distinct points, all for None; by
+    ``repairs`` when given, at every point); a true overflow (``exp(x)`` at 1000) stays
+    inf."""
     z64 = np.asarray(z, dtype=np.float64)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         outs = compiled.program.run(z64, values, which)
@@ -1306,12 +1378,20 @@ def _evaluate(compiled: _Compiled, z: np.ndarray, values: Mapping[str, float],
         bad = ~np.isfinite(out)
         bad &= finite_in
         if bad.any():
-            points = np.unique(z64[bad])[:repair_limit]
-            exact = {float(p): _exact_value(compiled.exact[w], compiled.variable, float(p),
-                                            values) for p in points}
+            if repairs is not None:
+                exact = repairs(compiled, w, np.unique(z64[bad]), values)
+            else:
+                exact = {float(p): _exact_value(compiled.exact[w], compiled.variable,
+                                                float(p), values)
+                         for p in np.unique(z64[bad])[:repair_limit]}
             flat_out, flat_z = out.reshape(-1), z64.reshape(-1)
             for i in np.flatnonzero(bad.reshape(-1)):
                 flat_out[i] = exact.get(float(flat_z[i]), math.nan)
+        at_inf = np.isinf(z64) & np.isnan(out)  # -inf * 0 in x * tanh(softplus(x))
+        if at_inf.any():  # the limit: the value at ±finfo.max, ±inf where beyond 1e30
+            near = np.copysign(np.finfo(np.float64).max, z64[at_inf])
+            (limit,) = _evaluate(compiled, near, values, (w,), repair_limit, repairs)
+            out[at_inf] = np.where(np.abs(limit) > 1e30, np.copysign(np.inf, limit), limit)
         if any_nan_in:
             out[nan_in] = math.nan
         results.append(out)
@@ -1340,6 +1420,21 @@ def _measured(text: str, params: tuple[tuple[str, float], ...],
                     f"formula {text!r}: {what} is not a real number at x = {at:g}; an "
                     f"activation must be defined for every real x (write e.g. "
                     f"sqrt(abs(x)) or log(1 + x**2) instead of sqrt(x) or log(x))")
+    # infinite inside the probe range (exp(1024 * x) from x = 0.7)?  Ask at its first few
+    # such points too: a true overflow is named as one, not as work beyond the budget
+    inside = np.abs(z) <= PROBE_RANGE  # beyond, inf may be a true overflow (exp(x))
+    for w in (0, 1):
+        for at in z[inside & ~np.isfinite(raw[w])][:4]:  # raw: NaN where not finite
+            if math.isinf(_exact_value(compiled.exact[w], compiled.variable, float(at),
+                                       values)):
+                raise _infinite(text, w, float(at))
+    # the probe grid alone needs this much exact work: refuse before doing any of it
+    failing = [np.flatnonzero(~np.isfinite(raw[w]) & np.isfinite(z)) for w in (0, 1)]
+    if any(len(f) for f in failing):
+        steps = sum(len(f) * len(_exact_steps(compiled.exact[w]))
+                    for w, f in enumerate(failing))
+        first = next(f for f in failing if len(f))
+        probe.repairs.check(steps, sum(map(len, failing)), float(z[first[0]]))
     a, d = (probe.forward(z), probe.derivative(z, None))
     for what, v in (("g", a), ("its derivative g'", d)):
         if np.isnan(v).any():  # pragma: no cover - the exact values are real numbers
@@ -1347,17 +1442,20 @@ def _measured(text: str, params: tuple[tuple[str, float], ...],
             raise FormulaError(f"formula {text!r}: {what} cannot be evaluated at x = "
                                f"{at:g}; rewrite it with stable functions (softplus, "
                                f"sigmoid, tanh)")
-    inside = np.abs(z) <= PROBE_RANGE  # beyond, inf may be a true overflow (exp(x))
-    if not np.isfinite(a[inside]).all():
-        at = float(z[inside][~np.isfinite(a[inside])][0])
-        raise FormulaError(f"formula {text!r} is infinite (or beyond the float range) at "
-                           f"x = {at:g}; an activation needs finite values")
-    if not np.isfinite(d[inside]).all():
-        at = float(z[inside][~np.isfinite(d[inside])][0])
-        raise FormulaError(f"formula {text!r}: its derivative is infinite (or beyond the "
-                           f"float range) at x = {at:g}; gradient descent needs a finite "
-                           f"slope everywhere")
+    for w, v in enumerate((a, d)):
+        if not np.isfinite(v[inside]).all():
+            raise _infinite(text, w, float(z[inside][~np.isfinite(v[inside])][0]))
     return kinks, measure_properties(probe)
+
+
+def _infinite(text: str, w: int, at: float) -> FormulaError:
+    """The refusal of a formula (w = 0) or its derivative (w = 1) infinite at ``at``."""
+    if w == 0:
+        return FormulaError(f"formula {text!r} is infinite (or beyond the float range) at "
+                            f"x = {at:g}; an activation needs finite values")
+    return FormulaError(f"formula {text!r}: its derivative is infinite (or beyond the "
+                        f"float range) at x = {at:g}; gradient descent needs a finite "
+                        f"slope everywhere")
 
 
 def _properties_of(measured: Mapping[str, Any]) -> Properties:
@@ -1366,7 +1464,14 @@ def _properties_of(measured: Mapping[str, Any]) -> Properties:
                       saturating=measured["saturating"])
 
 
-@REGISTRY.register("formula")
+#: How to give a formula's expression: the registry's answer to a bare ``"formula"``.
+HOW_TO_WRITE = ("Write the formula itself, such as activations.get('x * tanh(x)'), "
+                "MLP(..., activation='x * tanh(x)') or neuronlab train --activation "
+                "'x * tanh(x)'; or name it: activations.get('formula', "
+                "expression='x * tanh(x)').")
+
+
+@REGISTRY.register("formula", template=HOW_TO_WRITE)
 class Formula(ActivationFunction):
     """An activation written as a formula in x (see :mod:`neuronlab.formula`).
 
@@ -1379,8 +1484,10 @@ class Formula(ActivationFunction):
 
     Parameters
     ----------
-    expression : str, default "x"
-        The formula in ``x`` (or ``z``); see :data:`FUNCTIONS`.
+    expression : str
+        The formula in ``x`` (or ``z``); see :data:`FUNCTIONS`.  It has no default: the
+        registry name ``"formula"`` alone is refused (a template: :data:`HOW_TO_WRITE`
+        says how to give one), since any default would be an activation nobody chose.
     label : str or None, default None
         A display name (``from_formula``'s ``name``), shown by ``repr`` and the CLI.
     params : dict of str to float, default None
@@ -1398,13 +1505,13 @@ class Formula(ActivationFunction):
     ['beta']
     """
 
-    formula = "g(z) = any formula in z (or x), by default z"
+    formula = "g(z) = the formula written, in z (or x)"
     derivative_formula = "g'(z) = its symbolic derivative (SymPy)"
     properties = Properties((-INF, INF), zero_centred=True, monotonic=True, smooth=True,
                             saturating=False)
     kinks = ()
 
-    def __init__(self, expression: str = "x", label: str | None = None,
+    def __init__(self, expression: str, label: str | None = None,
                  params: Mapping[str, float] | None = None,
                  learnable: Iterable[str] = ()) -> None:
         if not isinstance(expression, str):

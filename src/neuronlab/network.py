@@ -111,8 +111,10 @@ class Sequential:
         2-D real array of ``n_inputs`` columns, cast to the network's dtype and then
         free of NaN and infinity (a value beyond float32's range is named by its row
         and column); complex input is refused rather than losing its imaginary part.
-        ``forward`` is the raw pass and checks nothing.
+        ``batch_size`` is an integer >= 1 (not a bool: ``True`` is no size).  ``forward``
+        is the raw pass and checks nothing.
         """
+        batch_size = check_integer(batch_size, "batch_size", low=1)
         x = data.check_X(x, self.n_inputs, dtype=self.dtype)
         if len(x) <= batch_size:
             return self.forward(x)

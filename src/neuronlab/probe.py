@@ -104,13 +104,17 @@ class Probe:
         self.fn, self.units = fn, 1 if units is None else int(units)
         self.kinks = tuple(float(k) for k in getattr(fn, "kinks", ()))
 
-    def evaluate(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def evaluate(self, z: np.ndarray, slope: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """``(g(z), g'(z))`` at the points ``z`` (1-D), float64 of shape
-        ``(len(z), units)``; overflow shows as inf or NaN, without a warning."""
+        ``(len(z), units)``; overflow shows as inf or NaN, without a warning.  With
+        ``slope=False`` g' is not computed (NaN): a formula recomputes exactly, at a
+        cost, the points where its float64 program overflows, so ask only what is used.
+        """
         columns = np.repeat(np.asarray(z, dtype=np.float64)[:, None], self.units, axis=1)
         with np.errstate(all="ignore"):
             a = np.asarray(self.fn.forward(columns, training=False), dtype=np.float64)
-            d = np.asarray(self.fn.derivative(columns, a), dtype=np.float64)
+            d = (np.asarray(self.fn.derivative(columns, a), dtype=np.float64) if slope
+                 else np.full_like(a, np.nan))
         return a.reshape(len(columns), -1), d.reshape(len(columns), -1)
 
 
@@ -176,8 +180,8 @@ def measure_properties(activation: Any) -> dict[str, Any]:
     probe = Probe(activation)
     kinks = probe.kinks
 
-    def evaluate(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        a, d = probe.evaluate(z)
+    def evaluate(z: np.ndarray, slope: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        a, d = probe.evaluate(z, slope)
         return a[:, 0], d[:, 0]
 
     z = probe_grid(kinks)
@@ -188,16 +192,17 @@ def measure_properties(activation: Any) -> dict[str, Any]:
     i_slope = int(np.nanargmax(np.where(np.isfinite(slope), slope, -np.inf)))
     max_slope, max_slope_at = refine_max(lambda t: np.abs(evaluate(t)[1]), i_slope, zi)
 
-    far = {s * v: float(evaluate(np.array([s * v]))[0][0]) for s in (-1, 1) for v in FAR}
+    far = {s * v: float(evaluate(np.array([s * v]), slope=False)[0][0])
+           for s in (-1, 1) for v in FAR}
     grows = any(far[s * FAR[1]] == INF or far[s * FAR[1]] > far[s * FAR[0]]
                 + 1e-6 * max(1.0, abs(far[s * FAR[1]])) for s in (-1, 1))
     falls = any(far[s * FAR[1]] == -INF or far[s * FAR[1]] < far[s * FAR[0]]
                 - 1e-6 * max(1.0, abs(far[s * FAR[1]])) for s in (-1, 1))
     finite = a[np.isfinite(a)]
     high = INF if grows else max(float(finite.max()), refine_max(
-        lambda t: evaluate(t)[0], int(np.nanargmax(ai)), zi)[0])
+        lambda t: evaluate(t, slope=False)[0], int(np.nanargmax(ai)), zi)[0])
     low = -INF if falls else min(float(finite.min()), -refine_max(
-        lambda t: -evaluate(t)[0], int(np.nanargmin(ai)), zi)[0])
+        lambda t: -evaluate(t, slope=False)[0], int(np.nanargmin(ai)), zi)[0])
 
     g0, d0 = (float(v[0]) for v in evaluate(np.zeros(1)))
     zero_centred = g0 == 0 and bool((a > 0).any() and (a < 0).any())

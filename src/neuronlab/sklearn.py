@@ -121,6 +121,20 @@ SKLEARN_ACTIVATIONS = frozenset({"identity", "logistic", "tanh", "relu"})
 _SEED_BOUND = np.iinfo(np.int32).max
 
 
+class _Count(Interval):
+    """An integer >= 1 that is not a bool: scikit-learn's ``Interval(Integral, ...)``
+    takes ``True`` as 1 (``batch_size=True`` trained with batches of one sample)."""
+
+    def __init__(self) -> None:
+        super().__init__(Integral, 1, None, closed="left")
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        return not isinstance(val, bool) and super().is_satisfied_by(val)
+
+    def __str__(self) -> str:
+        return f"{super().__str__()} (not a bool)"
+
+
 class _ActivationOptions(StrOptions):
     """The registry's names, or a formula in x without parameters ("x * sigmoid(x)")."""
 
@@ -131,13 +145,10 @@ class _ActivationOptions(StrOptions):
         return f"{super().__str__()} or a formula in x such as 'x * sigmoid(x)'"
 
 
-#: Registry names that are not an activation by themselves: "formula" is the class of
-#: the written formulas, whose default expression x would silently be the identity.
-NOT_BY_NAME = frozenset({"formula"})
-
-
 def _activation_options() -> StrOptions:
-    return _ActivationOptions((set(activations.names()) - NOT_BY_NAME) | SKLEARN_ACTIVATIONS)
+    """The names built alone (not the template "formula", which needs its expression)."""
+    return _ActivationOptions(set(activations.REGISTRY.standalone_names())
+                              | SKLEARN_ACTIVATIONS)
 
 
 def _canonical_activation(name: str, parameter: str) -> str:
@@ -147,7 +158,7 @@ def _canonical_activation(name: str, parameter: str) -> str:
     if not isinstance(name, str):
         raise TypeError(f"{parameter} must hold activation names (str), got "
                         f"{type(name).__name__} {name!r}")
-    if name in NOT_BY_NAME:
+    if name in activations.REGISTRY and activations.REGISTRY.template_hint(name):
         raise ValueError(f"{parameter}={name!r} is not an activation: write the formula "
                          f"itself, e.g. {parameter}='x * tanh(softplus(x))'")
     if name not in activations.REGISTRY and formula.is_formula(name, params=()):
@@ -166,11 +177,11 @@ class _BaseMLP(BaseEstimator):
         "activation": [_activation_options(), list, tuple],
         "solver": [StrOptions(set(optim.names()) | {"lbfgs"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), _Count()],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [_Count()],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -183,9 +194,9 @@ class _BaseMLP(BaseEstimator):
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
+        "n_iter_no_change": [_Count(),
                              Options(Real, {np.inf})],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "max_fun": [_Count()],
         "initializer": [StrOptions({"auto"} | set(init.names())), init.Initializer],
         "dtype": [None, StrOptions({"float32", "float64"}),
                   Options(type, {np.float32, np.float64})],

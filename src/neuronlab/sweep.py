@@ -118,7 +118,9 @@ end); ``results.csv`` gets every row at once."""
 
 
 def _registry_name(module: str, kind: str) -> Callable[[object, str], str]:
-    """Validator: the canonical registry name (aliases and case accepted)."""
+    """Validator: the canonical registry name (aliases and case accepted) of a class
+    built from its name alone (a template such as ``"formula"``, which needs its
+    expression, is refused: a cell holds a name only)."""
 
     def check(value: object, name: str) -> str:
         import importlib
@@ -126,12 +128,19 @@ def _registry_name(module: str, kind: str) -> Callable[[object, str], str]:
         registry = importlib.import_module(f"neuronlab.{module}").REGISTRY
         if not isinstance(value, str):
             raise TypeError(f"{name} must be the name of an {kind} (one of "
-                            f"{', '.join(registry.names())}), got {type(value).__name__} "
-                            f"{value!r}")
+                            f"{', '.join(registry.standalone_names())}), got "
+                            f"{type(value).__name__} {value!r}")
         try:
-            return registry.cls(value).name
+            canonical = registry.cls(value).name
         except ValueError as exc:  # unknown: the registry's message names the closest
             raise ValueError(f"{name}: {exc}") from None
+        hint = registry.template_hint(canonical)
+        if hint is not None:
+            raise ValueError(f"{name}: {kind} {value!r} is a template, and a sweep's cells "
+                             f"hold names alone (one of "
+                             f"{', '.join(registry.standalone_names())}). Outside a "
+                             f"sweep: {hint}")
+        return canonical
 
     return check
 
@@ -177,7 +186,8 @@ class Setting:
 
         text = f"{self.help} (default: {self.default})"
         if self.registry is not None:
-            names = importlib.import_module(f"neuronlab.{self.registry}").names()
+            registry = importlib.import_module(f"neuronlab.{self.registry}").REGISTRY
+            names = registry.standalone_names()
             text += f"; one or more of: {', '.join(names)}"
         return text
 

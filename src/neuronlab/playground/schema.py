@@ -78,9 +78,11 @@ class Field:
 
 
 def _activation_choices() -> tuple[str, ...]:
-    """Every registered elementwise activation (softmax-like ones couple the units of a
-    layer and have no per-unit curve g'(z) to draw)."""
-    return tuple(name for name in activations.names() if activations.get(name).elementwise)
+    """Every registered elementwise activation built from its name alone (softmax-like
+    ones couple the units of a layer and have no per-unit curve g'(z) to draw; the
+    template "formula" needs its expression: the page's "formula…" entry gives it)."""
+    registry = activations.REGISTRY
+    return tuple(name for name in registry.standalone_names() if registry.cls(name).elementwise)
 
 
 FIELDS: dict[str, Field] = {

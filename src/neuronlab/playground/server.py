@@ -149,6 +149,9 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     except OSError as exc:
         sock.close()
         raise OSError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    except OverflowError:  # a port beyond 0-65535: the socket must not leak either
+        sock.close()
+        raise ValueError(f"port must be in 0-65535 (0: a free one), got {port}") from None
     return sock
 
 

@@ -228,6 +228,10 @@ class Session:
         set nothing changes and a MessageError says why."""
         for i, layer in enumerate(config["layers"], start=1):
             name = layer["activation"]
+            if name in activations.REGISTRY and activations.REGISTRY.template_hint(name):
+                raise MessageError(f"hidden layer {i}: {name!r} names no activation by "
+                                   f"itself: choose 'formula…' and write one, such as "
+                                   f"x * tanh(x)")
             if name not in activations.REGISTRY:
                 try:
                     fn = formula.from_formula(name)

@@ -374,7 +374,7 @@ def _activation_range(name: str) -> tuple[float, float]:
     """The range of a registered activation's outputs (any value for another name)."""
     from neuronlab import activations
 
-    if name not in activations.names():
+    if name not in activations.REGISTRY.standalone_names():  # a formula's label, too
         return ANY
     low, high = activations.get(name).properties.range
     return float(low), float(high)

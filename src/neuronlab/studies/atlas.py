@@ -57,11 +57,11 @@ SIZES = {False: {"elements": 1_000_000, "repeats": 5},
 
 def elementwise_names() -> list[str]:
     """Registered activations that act on each element alone (curves exist)."""
-    return [name for name in activations.names() if activations.get(name).elementwise]
+    return [name for name in activations.names() if activations.REGISTRY.cls(name).elementwise]
 
 
-#: The "formula" entry is a template (its default expression is x, a copy of identity):
-#: the atlas shows it with an example expression instead, mish written as a formula.
+#: The "formula" entry is a template (it needs an expression): the atlas shows it with
+#: this example expression, mish written as a formula.
 FORMULA_EXAMPLE = "x * tanh(softplus(x))"
 
 
