@@ -188,7 +188,9 @@ def tally(results: Sequence[StudyResult]) -> list[str]:
               for v in ("reproduced", "not reproduced", "inconclusive")}
     lines = [f"claims: {len(claims)} — " + ", ".join(f"{n} {v}" for v, n in counts.items())]
     for name, c in claims:
-        if c.verdict != "reproduced":
+        if not c.measured:
+            lines.append(f"  {c.verdict:<15} {name}: {c.text} (not measured: {c.evidence})")
+        elif c.verdict != "reproduced":
             lines.append(f"  {c.verdict:<15} {name}: {c.text} (effect "
                          f"{format_value(c.effect, '.3g')}, interval "
                          f"[{format_value(c.low, '.3g')}, {format_value(c.high, '.3g')}])")
