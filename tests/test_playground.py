@@ -53,6 +53,10 @@ def test_a_config_gets_defaults_and_keeps_what_was_given():
     (json.dumps({"type": "config", "config": {"layers": [
         {"width": 2, "activation": "x+" * schema.MAX_FORMULA_LENGTH + "x"}]}}),
      f"at most {schema.MAX_FORMULA_LENGTH}"),
+    ('{"type": "config", "config": {"layers": [{"width": 2, "activation": "softmax"}]}}',
+     "hidden layer 1: softmax couples the units of a layer"),
+    ('{"type": "config", "config": {"output": "relu"}}', "output must be one of sigmoid, "
+                                                          "softmax"),
     ('{"type": "csv", "text": 3}', "csv text must be a string"),
     (json.dumps({"type": "csv", "text": "1,2,0\n" * (schema.MAX_CSV_BYTES // 6 + 1)}),
      "bytes refused"),
@@ -136,9 +140,10 @@ def engine_pass(model, loss, x, y):
     return value, dense
 
 
-@pytest.mark.parametrize("dataset", ["circles", "plane"])  # classification, regression
-def test_the_step_through_shows_the_engine_numbers(session, dataset):
-    session.build(validate_config({**DEEP, "dataset": dataset}))
+@pytest.mark.parametrize("dataset, output", [("circles", "sigmoid"), ("circles", "softmax"),
+                                             ("plane", "sigmoid")])  # the last: regression
+def test_the_step_through_shows_the_engine_numbers(session, dataset, output):
+    session.build(validate_config({**DEEP, "dataset": dataset, "output": output}))
     for _ in range(5):
         session._train_step()
     sample = 7
@@ -175,6 +180,44 @@ def test_a_frame_reports_flags_verdicts_and_maps(session):
     assert layer["status"] in ("dead", "saturated", "exploding", "vanishing", "healthy")
     assert len(layer["dead"]) == 3 and len(layer["z_hist"]) > 0
     assert len(base64.b64decode(layer["dW"])) == 4 * 2 * 3  # float32, fan_in x fan_out
+
+
+def test_softmax_is_offered_at_the_output_and_refused_in_hidden_layers_with_why(session):
+    options = schema.options()
+    assert "softmax" not in options["activations"]
+    assert "no curve g′(z) per unit" in options["output_only"]["softmax"]
+    assert options["fields"]["output"]["choices"] == ["sigmoid", "softmax"]
+    session.build(validate_config({"output": "softmax", "seed": 2,
+                                   "layers": [{"width": 3, "activation": "tanh"}]}))
+    layout = session.layout()
+    assert layout["output"] == "softmax" and layout["widths"] == [3, 2]  # p of each class
+    assert session.loss.name == "cross_entropy" and session.trainer.fused is not None
+    for _ in range(20):
+        session._train_step()
+    frame = json.loads(json.dumps(session.frame()))
+    import base64
+    grid = datasets.GRID * datasets.GRID
+    units = np.frombuffer(base64.b64decode(frame["output_units"]), np.uint8).reshape(2, grid)
+    # 2p - 1 coloured on 0..255: p0 + p1 = 1 puts the two maps' codes 255 apart (± rounding)
+    assert np.abs(units.astype(int).sum(axis=0) - 255).max() <= 1
+    surface = np.frombuffer(base64.b64decode(frame["output"]), np.uint8)
+    np.testing.assert_array_equal(surface, units[1])  # the surface shows p of class 1
+    # a regression's output is linear whatever the field says
+    session.build(validate_config({"output": "softmax", "dataset": "plane"}))
+    assert session.layout()["output"] == "identity" and session.layout()["widths"][-1] == 1
+
+
+def test_a_new_csv_replaces_the_one_being_trained_on(session):
+    def rows(n, seed):
+        points = np.random.default_rng(seed).uniform(-1, 1, (n, 2))
+        return "\n".join(f"{x},{y},{int(x * y > 0)}" for x, y in points)
+
+    session._handle({"type": "csv", "text": rows(40, 0)})
+    session.build(validate_config({"dataset": "csv"}))
+    assert len(session.split.y_train) + len(session.split.y_test) == 40
+    session._handle({"type": "csv", "text": rows(60, 1)})  # the same config, new data
+    assert len(session.split.y_train) + len(session.split.y_test) == 60
+    assert session.steps == 0
 
 
 def test_a_diverging_run_stops_with_a_message(session):

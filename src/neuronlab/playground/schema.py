@@ -11,7 +11,8 @@ Sizes are capped so that no message can make the server allocate much or work
 long: at most :data:`MAX_LAYERS` hidden layers of :data:`MAX_WIDTH` units, a CSV of
 :data:`MAX_CSV_BYTES` bytes and :data:`MAX_CSV_ROWS` rows, a formula of
 :data:`MAX_FORMULA_LENGTH` characters (the formula parser applies its own limits on
-top), a message of :data:`MAX_MESSAGE_BYTES` bytes.
+top), a message of :data:`MAX_MESSAGE_BYTES` bytes.  Softmax-like activations are
+refused in hidden layers (:func:`output_only` says why) and offered as the output.
 
 Examples
 --------
@@ -42,6 +43,10 @@ MAX_FORMULA_LENGTH = 200
 MAX_CSV_BYTES = 256 * 1024
 MAX_CSV_ROWS = 5000
 MAX_MESSAGE_BYTES = 2 * MAX_CSV_BYTES  # a CSV in a JSON string, escapes included
+MAX_CSV_LINK_CHARS = 16 * 1024
+"""An uploaded CSV travels in the page's link (compressed, base64) up to this many
+characters: about 1500 rows of six-digit numbers.  Links of 16 kB pass through browsers,
+chat and mail; a larger CSV is left out of the link and the page says so."""
 
 DATASETS = ("circles", "xor", "gaussian", "spirals", "moons", "plane", "csv")
 """The 2-D data sets; ``plane`` is a regression (a tilted plane), ``csv`` the upload."""
@@ -80,8 +85,31 @@ class Field:
 
 def _activation_choices() -> tuple[str, ...]:
     """Every registered elementwise activation (softmax-like ones couple the units of a
-    layer and have no per-unit curve g'(z) to draw)."""
+    layer and have no per-unit curve g'(z) to draw: see :func:`output_only`)."""
     return tuple(name for name in activations.names() if activations.get(name).elementwise)
+
+
+def output_only() -> dict[str, str]:
+    """The registered activations refused in hidden layers, each with the reason the page
+    shows: they are vector-valued (softmax, log-softmax), so they belong at the output.
+
+    >>> print(output_only()["softmax"])
+    softmax couples the units of a layer: each output depends on every z of the layer \
+and the outputs sum to 1, so there is no curve g′(z) per unit. It belongs at the output, \
+where softmax gives the probability of each class: choose the output softmax.
+    """
+    return {name: (f"{name} couples the units of a layer: each output depends on every z "
+                   f"of the layer and the outputs sum to 1, so there is no curve g′(z) per "
+                   f"unit. It belongs at the output, where softmax gives the probability "
+                   f"of each class: choose the output softmax.")
+            for name in activations.names() if not activations.get(name).elementwise}
+
+
+OUTPUTS = ("sigmoid", "softmax")
+"""The output layer of a classification, each paired with its cross-entropy
+(:func:`neuronlab.train.default_loss`) and trained on the logits: one sigmoid unit, the
+probability of class 1; or two softmax units, the probability of each class.  A
+regression's output is linear whatever this says (its loss is MSE)."""
 
 
 FIELDS: dict[str, Field] = {
@@ -93,6 +121,10 @@ FIELDS: dict[str, Field] = {
     "layers": Field("layers", [{"width": 4, "activation": "tanh"},
                                {"width": 2, "activation": "tanh"}],
                     0, MAX_LAYERS, help="hidden layers: width and activation each"),
+    "output": Field("choice", "sigmoid", choices=OUTPUTS,
+                    help="the output layer of a classification: one sigmoid unit "
+                         "(p of class 1) or two softmax units (p of each class); a "
+                         "regression's output is linear"),
     "init": Field("choice", "auto", choices=("auto", *initializers.names()),
                   help="weight initializer ('auto': the gain of each layer's activation)"),
     "optimizer": Field("choice", "sgd", choices=tuple(optim.names()), help="optimizer"),
@@ -108,10 +140,10 @@ FIELDS: dict[str, Field] = {
 def options() -> dict[str, Any]:
     """Everything the page builds its controls from: fields, activations, caps."""
     return {"fields": {name: field.options() for name, field in FIELDS.items()},
-            "activations": list(_activation_choices()),
+            "activations": list(_activation_choices()), "output_only": output_only(),
             "limits": {"layers": MAX_LAYERS, "width": MAX_WIDTH,
                        "formula_length": MAX_FORMULA_LENGTH, "csv_bytes": MAX_CSV_BYTES,
-                       "csv_rows": MAX_CSV_ROWS}}
+                       "csv_rows": MAX_CSV_ROWS, "csv_link_chars": MAX_CSV_LINK_CHARS}}
 
 
 def defaults() -> dict[str, Any]:
@@ -259,6 +291,9 @@ def _layers(value: Any) -> list[dict[str, Any]]:
         if not isinstance(activation, str) or not activation.strip():
             raise MessageError(f"the activation of hidden layer {i} must be a name or a "
                                f"formula in x")
+        refused = output_only().get(activation.strip())
+        if refused:
+            raise MessageError(f"hidden layer {i}: {refused}")
         if len(activation) > MAX_FORMULA_LENGTH:
             raise MessageError(f"the formula of hidden layer {i} has {len(activation)} "
                                f"characters: at most {MAX_FORMULA_LENGTH}")
