@@ -44,9 +44,10 @@ MAX_CSV_BYTES = 256 * 1024
 MAX_CSV_ROWS = 5000
 MAX_MESSAGE_BYTES = 2 * MAX_CSV_BYTES  # a CSV in a JSON string, escapes included
 MAX_CSV_LINK_CHARS = 16 * 1024
-"""An uploaded CSV travels in the page's link (compressed, base64) up to this many
-characters: about 1500 rows of six-digit numbers.  Links of 16 kB pass through browsers,
-chat and mail; a larger CSV is left out of the link and the page says so."""
+"""An uploaded CSV travels in the page's link (deflate, then base64) up to this many
+characters: about 1400 rows of numbers with six decimals, 2000 with three.  Links of
+16 kB pass through browsers, chat and mail; a larger CSV is left out of the link and
+the page says so (the settings still travel)."""
 
 DATASETS = ("circles", "xor", "gaussian", "spirals", "moons", "plane", "csv")
 """The 2-D data sets; ``plane`` is a regression (a tilted plane), ``csv`` the upload."""
