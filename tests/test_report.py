@@ -239,8 +239,9 @@ def test_quick_study_report_end_to_end(quick_report, tmp_path):
     formulas = [f for s in doc["studies"] for f in s["formulas"]]
     assert html.count("<math") == len(formulas) >= 5
     assert text.splitlines().count("$$") == 2 * len(formulas)  # opening and closing
-    for caption, mathml in formulas:
-        assert f"*{caption}*\n\n$$\n{to_tex(mathml)}\n$$\n" in text
+    for caption, mathml in formulas:  # a caption's * and _ escaped inside the *emphasis*
+        shown = caption.replace("*", "\\*").replace("_", "\\_")
+        assert f"*{shown}*\n\n$$\n{to_tex(mathml)}\n$$\n" in text
     assert not list(tmp_path.rglob("*.tmp")) and not list(out.rglob("*.tmp"))
 
 

@@ -35,7 +35,8 @@ def _formulas(formulas: list[list[str]]) -> list[str]:
     Jupyter and pandoc render), written from the same MathML as the HTML report's."""
     lines = []
     for caption, mathml in formulas:
-        lines += [f"*{caption}*", "", "$$", to_tex(mathml), "$$", ""]
+        shown = caption.replace("*", "\\*").replace("_", "\\_")  # inside *emphasis*
+        lines += [f"*{shown}*", "", "$$", to_tex(mathml), "$$", ""]
     return lines
 
 
