@@ -81,6 +81,12 @@ def test_learning_rate_batch_size_and_epochs():
     assert lr["too large"]["test_accuracy"] < 0.3
     claims = [c for c in result.claims if "1/B" in c.text]
     assert claims[0].verdict == "reproduced"
+    # larger batches take fewer steps (the interval over 8 paired seeds is above 0), and
+    # the steps are counted to the update, not rounded up to whole epochs
+    batch = next(c for c in result.claims if c.text.startswith("Larger batches"))
+    assert batch.seeds == 8 and batch.low > 0, batch
+    steps = result.table("step_runs").rows
+    assert any(r["steps_to_target"] % r["steps_per_epoch"] for r in steps)
     verdicts = {c.text: c.verdict for c in result.claims}
     assert sum(v == "reproduced" for v in verdicts.values()) >= 5, verdicts
 
