@@ -17,10 +17,11 @@ memory        peak memory of a training run, each framework in its own subproces
 allocations   tracemalloc per training step in steady state; arrays made anew each step
 breakdown     where a training step's time goes (instrumented run, cProfile, threads)
 playground    frames per second the playground sends (6 x 8 network, 50 x 50 maps)
+io            save and load time and peak memory, neuronlab.io vs the safetensors library
 
 Timings are never asserted anywhere: ``tests/test_benchmarks.py`` only checks that
 ``--quick`` runs and writes every section.
 """
 
 SECTIONS = ("training", "floor", "inference", "activations", "diagnostics", "scaling",
-            "memory", "allocations", "breakdown", "playground")
+            "memory", "allocations", "breakdown", "playground", "io")

@@ -29,7 +29,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m benchmarks",
         description="neuronlab vs PyTorch CPU vs scikit-learn: training, floor, inference, "
                     "activations, diagnostics, scaling, memory, allocations, breakdown; "
-                    "the playground's frame rate.")
+                    "the playground's frame rate; save/load vs the safetensors library.")
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes and one or two repeats (a smoke run, seconds)")
     parser.add_argument("--only", action="append", choices=SECTIONS, metavar="SECTION",
@@ -152,6 +152,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         from benchmarks.playground import run_playground
 
         timed_section("playground", lambda: run_playground(quick, repeats, log))
+    if "io" in selected:
+        from benchmarks.io import run_io
+
+        timed_section("io", lambda: run_io(quick, repeats, log))
 
     results["targets"] = report.targets(results)
     report.print_all(results, console)

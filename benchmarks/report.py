@@ -272,10 +272,47 @@ def _playground(results: dict[str, Any], console: Console) -> None:
     console.print(table)
 
 
+IO_CONTENDERS = ("neuronlab", "library", "library_file")
+
+
+def io_rows(results: dict[str, Any]) -> list[list[str]]:
+    """One row per model and operation: ms per call (median ±half-range) of each
+    contender, neuronlab's time over the library's, and each one's peak memory."""
+    rows = []
+    for name, row in results["models"].items():
+        for operation in ("save", "load"):
+            times, memory = row["time"][operation], row.get("memory", {}).get(operation, {})
+            cells = [name, operation, f"{row['time']['model_mb']:.3g}"]
+            for c in IO_CONTENDERS:
+                t = times.get(c)
+                cells.append(f"{1e3 * t['median']:.3g} ±{100 * t['spread']:.0f}%" if t else "-")
+            cells.append(_x(times.get("time_ratio_vs_library")))
+            for key in ("rss_peak_mb", "traced_peak_mb"):
+                cells.append(" / ".join(f"{memory[c][key]:.1f}" if key in memory.get(c, {})
+                                        else "-" for c in IO_CONTENDERS if c in times))
+            rows.append(cells)
+    return rows
+
+
+IO_COLUMNS = ["model", "op", "model MB", "neuronlab ms", "library ms", "library_file ms",
+              "time ×library", "RSS peak MB", "traced peak MB"]
+
+
+def _io(results: dict[str, Any], console: Console) -> None:
+    table = Table(title=f"io: save and load, neuronlab.io vs safetensors "
+                        f"{results['safetensors']} (peaks: neuronlab / library "
+                        f"(/ library_file), MB above the level before)")
+    for col in IO_COLUMNS:
+        table.add_column(col, justify="left" if col in ("model", "op") else "right")
+    for cells in io_rows(results):
+        table.add_row(*cells)
+    console.print(table)
+
+
 PRINTERS = {"training": _training, "floor": _floor, "inference": _inference,
             "activations": _activations, "diagnostics": _diagnostics, "scaling": _scaling,
             "memory": _memory, "allocations": _allocations, "breakdown": _breakdown,
-            "playground": _playground}
+            "playground": _playground, "io": _io}
 
 
 def print_all(results: dict[str, Any], console: Console | None = None) -> None:
@@ -441,6 +478,11 @@ def markdown(results: dict[str, Any]) -> str:
               f"{100 * p['frame_share_of_budget']:.0f}%", f"{e['fps']:.1f}",
               f"{e.get('built_fps') or 0:.1f}",
               f"{(e['frame_bytes'] or 0) / 1e3:.0f}", f"{e['steps_per_s'] or 0:.0f}"]]))
+    io = results.get("io")
+    if _ok(io):
+        out.append(f"\n#### Save and load (neuronlab.io vs safetensors {io['safetensors']}; "
+                   f"peaks: neuronlab / library (/ library_file))\n")
+        out.append(_md_table(IO_COLUMNS, io_rows(io)))
     bd = results.get("breakdown")
     if _ok(bd):
         for k, r in bd.items():

@@ -122,3 +122,63 @@ def test_the_package_ships_py_typed():
     assert (SRC / PACKAGE / "py.typed").is_file()
     config = tomllib.loads((SRC.parent / "pyproject.toml").read_text(encoding="utf-8"))
     assert "py.typed" in config["tool"]["setuptools"]["package-data"][PACKAGE]
+
+
+#: Declared dependencies the package uses without importing them, and where.
+USED_WITHOUT_IMPORT = {"websockets": "playground/server.py"}  # uvicorn's ws="websockets-sansio"
+IMPORT_NAMES = {"scikit-learn": "sklearn", "pyyaml": "yaml"}
+
+
+def _third_party_imports() -> set[str]:
+    """Top-level names of every module the package imports from outside itself and the
+    standard library (deferred imports count)."""
+    import sys
+
+    imported = set()
+    for path in (SRC / PACKAGE).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    return imported - set(sys.stdlib_module_names) - {PACKAGE}
+
+
+def _declared(group: str | None = None) -> dict[str, str]:
+    """Import name -> distribution, for the runtime dependencies (``group=None``) or
+    every optional extra (``group="extras"``)."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((SRC.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    requirements = project["dependencies"] if group is None else \
+        [r for extra in project["optional-dependencies"].values() for r in extra]
+    names = {}
+    for requirement in requirements:
+        dist = re.match(r"[A-Za-z0-9_.-]+", requirement).group().lower()
+        names[IMPORT_NAMES.get(dist, dist.replace("-", "_"))] = dist
+        for extra in re.findall(r"\[([^\]]*)\]", requirement):  # dask[distributed]
+            names.update({e.strip(): dist for e in extra.split(",")})
+    return names
+
+
+def test_every_runtime_dependency_is_used():
+    # safetensors was declared while the package wrote the format itself (issue 13): a
+    # runtime dependency must be imported somewhere in the package (deferred imports count)
+    imported = _third_party_imports()
+    unused = []
+    for name, dist in _declared().items():
+        if dist in USED_WITHOUT_IMPORT:
+            source = (SRC / PACKAGE / USED_WITHOUT_IMPORT[dist]).read_text(encoding="utf-8")
+            assert dist in source, f"{dist} is no longer used by {USED_WITHOUT_IMPORT[dist]}"
+        elif name not in imported:
+            unused.append(dist)
+    assert unused == [], f"declared in pyproject.toml but never imported: {unused}"
+
+
+def test_every_import_is_declared():
+    # scipy and mpmath were imported but arrived only through scikit-learn and sympy: a
+    # module the package imports must be a declared dependency (or, for an optional
+    # feature, an extra), not somebody else's dependency that may go away
+    undeclared = _third_party_imports() - set(_declared()) - set(_declared("extras"))
+    assert undeclared == set(), f"imported but not declared in pyproject.toml: {undeclared}"

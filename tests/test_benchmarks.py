@@ -95,6 +95,12 @@ def _check_others(results: dict) -> None:
         assert row["steps_measured"] > 0 and row["fresh_arrays_per_step"] >= 0
     for row in results["breakdown"].values():
         assert row["phases"] and row["profile"]["top"] and row["candidates"]
+    for row in results["io"]["models"].values():
+        for operation in ("save", "load"):
+            assert _positive(row["time"][operation]["neuronlab"]["median"])
+            assert _positive(row["time"][operation]["time_ratio_vs_library"])
+    measured = results["io"]["models"]["large_f32"]["memory"]
+    assert all(measured[op]["neuronlab"]["traced_peak_mb"] >= 0 for op in ("save", "load"))
 
 
 def test_quick_run_writes_every_section(tmp_path: Path) -> None:
@@ -146,3 +152,30 @@ def test_the_saxpy_prototype_computes_y_plus_alpha_x() -> None:
     expected = y + np.float32(-0.01) * x
     saxpy(-0.01, x, y)
     np.testing.assert_allclose(y, expected, rtol=1e-6, atol=1e-7)
+
+
+def test_the_io_benchmarks_library_alternative_does_what_io_does(tmp_path: Path) -> None:
+    """The io section's measured alternative (save and load on the safetensors library)
+    reads and writes the same files as ``neuronlab.io`` and keeps its checks, so the two
+    are timed doing the same work."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from benchmarks.io import LibraryIO, build, check_interchangeable
+    finally:
+        sys.path.remove(str(ROOT))
+    import safetensors.numpy as st_numpy
+
+    for name in ("tiny", "large_f64"):
+        model = build(name, quick=True)
+        for p in model.parameters():  # distinct values everywhere, biases included
+            p.value[...] = np.random.default_rng(1).normal(size=p.value.shape)
+        check_interchangeable(model, tmp_path)  # raises on any difference
+    path = tmp_path / "hostile.safetensors"
+    LibraryIO().save(build("tiny", quick=True), path)
+    tensors = st_numpy.load_file(path)
+    architecture = {"dtype": "float32", "layers": [{"type": "dense", "config": {
+        "fan_in": 10**6, "fan_out": 10**6, "dtype": "float32"}}]}
+    st_numpy.save_file(tensors, path, metadata={"neuronlab_format": "1", "metadata": "{}",
+                                                "architecture": json.dumps(architecture)})
+    with pytest.raises(ValueError, match="refusing to allocate"):
+        LibraryIO().load(path)

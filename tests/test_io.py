@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import subprocess
+import sys
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -195,28 +198,94 @@ def test_load_uses_no_pickle(monkeypatch, saved):
 # -- interoperability with the safetensors library ----------------------------------------
 
 
-def test_safetensors_library_reads_saved_file(saved):
-    model, path = saved
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_safetensors_library_reads_saved_file(tmp_path, dtype):
+    # neuronlab writes the format itself (see benchmarks/README.md, "io"): the real
+    # library, a test dependency only, checks that the files stay standard
+    model = _randomize(MLP([3, 4, 2], activation="prelu", shared=False, dtype=dtype, seed=0))
+    path = tmp_path / "model.safetensors"
+    nio.save(model, path, metadata={"epochs": 3})
     tensors = st_numpy.load_file(path)
-    assert sorted(tensors) == ["layers.0.W", "layers.0.b", "layers.2.W", "layers.2.b"]
-    np.testing.assert_array_equal(tensors["layers.0.W"], model.layers[0].W.value)
-    np.testing.assert_array_equal(tensors["layers.2.b"], model.layers[2].b.value)
+    names = ["layers.0.W", "layers.0.b", "layers.1.alpha", "layers.2.W", "layers.2.b"]
+    assert sorted(tensors) == names
+    for i, layer in enumerate(model.layers):
+        for p in layer.parameters():
+            stored = tensors[f"layers.{i}.{p.name}"]
+            assert stored.dtype == np.dtype(dtype) and stored.tobytes() == p.value.tobytes()
     with safe_open(path, framework="numpy") as f:
         meta = f.metadata()
     assert json.loads(meta["metadata"]) == {"epochs": 3}
     assert json.loads(meta["architecture"]) == model.get_config()
 
 
-def test_load_reads_file_written_by_safetensors_library(tmp_path):
-    model = _randomize(MLP([4, 6, 3], activation="relu", dtype=np.float64, seed=0))
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_load_reads_file_written_by_safetensors_library(tmp_path, dtype):
+    model = _randomize(MLP([4, 6, 3], activation="relu", dtype=dtype, seed=0))
     tensors = {f"layers.{i}.{p.name}": p.value for i, layer in enumerate(model.layers)
                for p in layer.parameters()}
     path = tmp_path / "external.safetensors"
     st_numpy.save_file(tensors, path, metadata={
         "neuronlab_format": "1", "architecture": json.dumps(model.get_config()),
         "metadata": json.dumps({"source": "safetensors"})})
+    _assert_same_parameters(model, nio.load(path))
     _assert_same_predictions(model, nio.load(path), _x(model))
     assert nio.read_metadata(path) == {"source": "safetensors"}
+
+
+def test_neuronlab_does_not_import_the_safetensors_library():
+    # the runtime dependency was dropped: the package must work without it
+    code = ("import sys; sys.modules['safetensors'] = None; import neuronlab, neuronlab.cli; "
+            "from neuronlab import io; print('ok')")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
+def test_load_reads_tensors_into_the_network_without_a_copy(tmp_path, monkeypatch):
+    # the bytes go straight into the parameters' buffers (readinto): a 2 MB weight
+    # matrix used to pass through a 2 MB bytes object first.  What load allocates after
+    # the network is built: the finite check's boolean mask (1 byte per element, 1/8 of
+    # a float64 tensor) and small objects
+    model = _randomize(MLP([512, 512, 2], dtype=np.float64, seed=0))
+    path = tmp_path / "m.safetensors"
+    nio.save(model, path)
+    built = {}
+    original = Sequential.from_config
+
+    def from_config(config):
+        network = original(config)
+        built["traced"] = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        return network
+
+    monkeypatch.setattr(Sequential, "from_config", staticmethod(from_config))
+    tracemalloc.start()
+    try:
+        loaded = nio.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    _assert_same_parameters(model, loaded)
+    assert peak - built["traced"] < model.layers[0].W.value.nbytes / 4
+
+
+@pytest.mark.parametrize("contiguous", [True, False])
+def test_reading_a_tensor_into_another_layout_converts_and_sees_truncation(tmp_path,
+                                                                          contiguous):
+    # the other path of _read_into (a big-endian machine's native arrays, or a target
+    # that is not C-ordered): read, then converted into the target
+    values = np.arange(12, dtype="<f4").reshape(3, 4)
+    path = tmp_path / "raw"
+    path.write_bytes(values.tobytes())
+    entry = nio._Entry(np.dtype("<f4"), (3, 4), 0, values.nbytes)
+    target = np.zeros((3, 4), ">f4") if contiguous else np.zeros((4, 3), "<f4").T
+    with open(path, "rb") as f:
+        assert nio._read_into(f, target, entry)
+    np.testing.assert_array_equal(target, values)
+    path.write_bytes(values.tobytes()[:-4])
+    for target in (np.zeros((3, 4), "<f4"), np.zeros((3, 4), ">f4")):
+        with open(path, "rb") as f:
+            assert not nio._read_into(f, target, entry)
 
 
 # -- metadata ----------------------------------------------------------------------------
@@ -605,3 +674,18 @@ def test_property_save_load_gives_identical_predictions(tmp_path_factory, sizes,
     _assert_same_predictions(model, loaded, _x(model, seed=seed))
     assert nio.read_metadata(path) == {"sizes": sizes, "seed": seed}
     assert os.listdir(directory) == ["m.safetensors"]
+
+
+def test_non_contiguous_weights_are_saved_in_their_logical_order(tmp_path):
+    # safetensors 0.8's own numpy writer stores a Fortran-ordered or strided array's raw
+    # memory (safetensors issue 825); neuronlab writes every tensor C-ordered
+    model = _randomize(MLP([5, 4, 3], activation="tanh", seed=0))
+    model.layers[0].W.value = np.asfortranarray(model.layers[0].W.value)
+    model.layers[2].W.value = np.ascontiguousarray(
+        np.repeat(model.layers[2].W.value, 2, axis=1))[:, ::2]
+    assert not model.layers[0].W.value.flags.c_contiguous
+    assert not model.layers[2].W.value.flags.c_contiguous
+    path = tmp_path / "m.safetensors"
+    _round_trip(model, path)
+    np.testing.assert_array_equal(st_numpy.load_file(path)["layers.0.W"],
+                                  model.layers[0].W.value)
