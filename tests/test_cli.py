@@ -280,7 +280,7 @@ def test_a_checkpoint_path_is_checked_when_the_callback_is_made(tmp_path):
 
 def test_a_sweep_seed_out_of_the_split_range_is_refused_before_any_cell(tmp_path, capsys):
     assert main([*SWEEP, "--seed", str(2**32), "--out", str(tmp_path)]) == EXIT_USAGE
-    assert "--seed: seed must be an integer in [0, 4294967295]" in capsys.readouterr().err
+    assert "--seed must be an integer in [0, 4294967295]" in capsys.readouterr().err
     assert not (tmp_path / "results.csv").exists()
 
 

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from neuronlab import activations, data, diagnostics, io
-from neuronlab import init as initializers
+from neuronlab import activations, data, diagnostics, init, io
 from neuronlab.cli import main
 from neuronlab.diagnostics import Monitor, layer_statistics, verdicts
 from neuronlab.layers import Activation, Dense, Dropout, Maxout
@@ -198,7 +197,7 @@ def test_relu_layer_with_large_negative_bias_is_dead(digits):
 
 
 def test_sigmoid_with_large_normal_weights_is_saturated(digits):
-    net = MLP([64, 32, 32, 10], activation="sigmoid", init=initializers.get("normal", std=100.0),
+    net = MLP([64, 32, 32, 10], activation="sigmoid", init=init.get("normal", std=100.0),
               seed=0)
     rows = layer_statistics(net, digits.X_test, digits.y_test)
     found = verdicts(rows)
@@ -218,7 +217,7 @@ def test_sigmoid_with_large_normal_weights_is_saturated(digits):
 
 def test_deep_sigmoid_with_small_init_vanishes_in_the_lower_layers(digits):
     net = MLP([64] + [32] * 8 + [10], activation="sigmoid",
-              init=initializers.get("normal", std=0.01), seed=0)
+              init=init.get("normal", std=0.01), seed=0)
     rows = layer_statistics(net, digits.X_test, digits.y_test)
     found = verdicts(rows)
     assert [v.status for v in found[:4]] == ["vanishing"] * 4
@@ -230,7 +229,7 @@ def test_deep_sigmoid_with_small_init_vanishes_in_the_lower_layers(digits):
 
 def test_deep_linear_stack_with_large_weights_explodes(digits):
     net = MLP([64] + [64] * 4 + [10], activation="identity",
-              init=initializers.get("normal", std=1.0), seed=0)
+              init=init.get("normal", std=1.0), seed=0)
     found = verdicts(layer_statistics(net, digits.X_test, digits.y_test))
     assert found[0].status == "exploding" and found[0].numbers["delta_ratio"] > 1e3
     assert "clip_norm" in found[0].remedy
@@ -309,8 +308,13 @@ def test_monitor_handles_maxout_linear_output_and_divergence(digits):
 
 
 def test_monitor_rejects_bad_settings():
-    for kwargs in ({"every": 0}, {"every": 2.5}, {"bins": 0}, {"sample_every": True}):
-        with pytest.raises(ValueError, match="Monitor"):
+    for kwargs in ({"every": 0}, {"bins": 0}, {"sample_every": -1}):
+        with pytest.raises(ValueError, match=f"Monitor {next(iter(kwargs))} must be an "
+                                             f"integer >= 1"):
+            Monitor(**kwargs)
+    for kwargs in ({"every": 2.5}, {"sample_every": True}):  # not integers: a wrong type
+        with pytest.raises(TypeError, match=f"Monitor {next(iter(kwargs))} must be an "
+                                            f"integer"):
             Monitor(**kwargs)
     assert repr(Monitor(every=5)) == "Monitor(every=5, bins=20, sample_every=8)"
 

@@ -17,8 +17,9 @@ import torch
 
 from neuronlab import activations, formula, io
 from neuronlab.activations import get
-from neuronlab.formula import Formula, FormulaError, from_formula, measure_properties
+from neuronlab.formula import Formula, FormulaError, from_formula
 from neuronlab.network import MLP
+from neuronlab.probe import measure_properties
 from neuronlab.train import fit
 
 #: the engine's extreme grid

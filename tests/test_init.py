@@ -202,18 +202,21 @@ def test_errors_for_bad_names_and_hyper_parameters():
         init.get("glorot")
     with pytest.raises(ValueError, match="Did you mean 'he_normal'"):
         init.get("he_nromal")
-    with pytest.raises(ValueError, match=r"mode must be one of fan_in, fan_out; .*'fan_in'"):
+    with pytest.raises(ValueError, match=r"mode must be one of 'fan_in', 'fan_out'; .*'fan_in'"):
         init.get("he_normal", mode="fan_inn")
     with pytest.raises(ValueError, match="mode"):
         init.get("he_uniform", mode="fan_avg")
     with pytest.raises(ValueError, match="Did you mean 'truncated_normal'"):
         init.get("variance_scaling", distribution="truncated")
-    with pytest.raises(ValueError, match="distribution must be one of uniform, normal"):
+    with pytest.raises(ValueError, match="distribution must be one of 'uniform', 'normal'"):
         init.get("variance_scaling", distribution="gaussian")
     with pytest.raises(ValueError, match="mode"):
         init.VarianceScaling(1.0, "fan_sum", "normal")
-    for scale in (0, -1.0, float("nan"), float("inf"), True, "2"):
-        with pytest.raises(ValueError, match="scale must be a positive finite number"):
+    for scale in (0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="scale must be a finite number > 0"):
+            init.get("variance_scaling", scale=scale)
+    for scale in (True, "2"):  # not numbers: a wrong type
+        with pytest.raises(TypeError, match="scale must be a real number"):
             init.get("variance_scaling", scale=scale)
     with pytest.raises(ValueError, match="low < high"):
         init.get("uniform", low=1.0, high=1.0)

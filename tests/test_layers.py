@@ -119,7 +119,7 @@ def test_non_finite_settings_are_refused(make, value):
 
 
 def test_dropout_rejects_bad_rate():
-    with pytest.raises(ValueError, match=r"rate must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"rate must be a finite number in \[0, 1\)"):
         Dropout(1.0)
 
 

@@ -30,8 +30,11 @@ KIND = {
 CASES = [
     ("mse", {}), ("mse", {"half": True}), ("mse", {"outputs": "sum"}),
     ("mse", {"half": True, "outputs": "sum"}),
-    ("mae", {}), ("huber", {}), ("huber", {"delta": 0.5}),
-    ("binary_cross_entropy", {}), ("binary_cross_entropy_with_logits", {}),
+    ("mae", {}), ("mae", {"outputs": "sum"}),
+    ("huber", {}), ("huber", {"delta": 0.5}), ("huber", {"delta": 0.5, "outputs": "sum"}),
+    ("binary_cross_entropy", {}), ("binary_cross_entropy", {"outputs": "sum"}),
+    ("binary_cross_entropy_with_logits", {}),
+    ("binary_cross_entropy_with_logits", {"outputs": "sum"}),
     ("cross_entropy", {}), ("cross_entropy", {"base": 2}),
     ("softmax_cross_entropy", {}), ("softmax_cross_entropy", {"base": 2}),
 ]
@@ -45,19 +48,8 @@ def _ln_base(params):
 
 def torch_loss(name, params, yp, yt):
     """The reference J in PyTorch (same averaging convention)."""
-    if name == "mse":
-        c = 0.5 if params.get("half") else 1.0
-        if params.get("outputs") == "sum":  # summed over outputs, averaged over samples
-            return F.mse_loss(yp, yt, reduction="sum") * c / len(yp)
-        return F.mse_loss(yp, yt) * c
-    if name == "mae":
-        return F.l1_loss(yp, yt)
-    if name == "huber":
-        return F.huber_loss(yp, yt, delta=params.get("delta", 1.0))
-    if name == "binary_cross_entropy":
-        return F.binary_cross_entropy(yp, yt)
-    if name == "binary_cross_entropy_with_logits":
-        return F.binary_cross_entropy_with_logits(yp, yt)
+    if name in ENTRYWISE:  # the mean over samples of the mean (or sum) over outputs
+        return torch_per_sample(name, params, yp, yt).mean()
     if name == "cross_entropy":  # from probabilities; PyTorch's log clamp at -100
         return -(yt * torch.clamp(torch.log(yp), min=-100)).sum(1).mean() / _ln_base(params)
     if name == "softmax_cross_entropy":  # PyTorch's cross_entropy takes logits
@@ -136,6 +128,11 @@ def test_declared_attributes(name):
     assert loss.name == name
     assert isinstance(loss.formula, str) and isinstance(loss.gradient_formula, str)
     assert loss.from_logits == KIND[name].endswith("logit")
+    assert loss.target_kind == {"regression": "values", "binary": "binary",
+                                "categorical": "labels"}[KIND[name].split("_")[0]]
+    assert loss.target_kind in losses.TARGET_KINDS
+    # the entry-wise losses, and only they, combine a sample's outputs by choice
+    assert isinstance(loss, losses.EntrywiseLoss) == (name in ENTRYWISE)
 
 
 # ----------------------------------------------------------------------------- PyTorch
@@ -233,6 +230,19 @@ def test_half_mse_is_scikit_learns_squared_loss():
     y_true, y_pred = rng.normal(size=(6, 3)), rng.normal(size=(6, 3))
     assert losses.get("mse", half=True).value(y_pred, y_true) == pytest.approx(
         base.squared_loss(y_true, y_pred), rel=1e-14)
+
+
+def test_entrywise_losses_sum_over_outputs_on_request():
+    """outputs="sum" drops the 1/m: J is m times the mean's, and so is its gradient."""
+    z = np.array([[1.0, 3.0, 0.5], [0.0, -2.0, 0.25]])
+    y = (z > 0) * 1.0
+    for name in ENTRYWISE:
+        p = 1 / (1 + np.exp(-z)) if name == "binary_cross_entropy" else z  # probabilities
+        mean, total = losses.get(name), losses.get(name, outputs="sum")
+        assert total.value(p, y) == pytest.approx(3 * mean.value(p, y), rel=1e-14)
+        np.testing.assert_allclose(total.gradient(p, y), 3 * mean.gradient(p, y), rtol=1e-14)
+    with pytest.raises(ValueError, match="outputs must be one of 'mean', 'sum'; got 'total'"):
+        losses.get("binary_cross_entropy", outputs="total")
 
 
 def test_regression_losses_average_over_outputs_too():
@@ -349,6 +359,24 @@ def test_fused_without_output_activation_is_none():
     assert losses.fused(None, "cross_entropy") is None
 
 
+@pytest.mark.parametrize("outputs", ["mean", "sum"])
+def test_fused_binary_cross_entropy_carries_the_outputs(outputs):
+    got = losses.fused("sigmoid", losses.get("binary_cross_entropy", outputs=outputs))
+    assert got == losses.get("binary_cross_entropy_with_logits", outputs=outputs)
+
+
+def test_fused_pairs_classes_not_names():
+    """The pairing is declared by class: a loss that only looks like a cross-entropy by
+    its name does not fuse, and the paired loss of each output follows the table."""
+
+    class Lookalike(losses.MSE):
+        name = "cross_entropy"
+
+    assert losses.fused("softmax", Lookalike()) is None
+    assert {act: losses.paired_loss(act) for act in ("softmax", "sigmoid", "tanh")} == {
+        "softmax": "cross_entropy", "sigmoid": "binary_cross_entropy", "tanh": "mse"}
+
+
 @pytest.mark.parametrize("base", ["e", 2])
 def test_fused_softmax_cross_entropy_carries_the_base(base):
     got = losses.fused(activations.get("softmax"), losses.get("cross_entropy", base=base))
@@ -357,7 +385,8 @@ def test_fused_softmax_cross_entropy_carries_the_base(base):
 
 @pytest.mark.parametrize(("act", "loss", "params"), [
     ("softmax", "cross_entropy", {}), ("softmax", "cross_entropy", {"base": 2}),
-    ("sigmoid", "binary_cross_entropy", {})])
+    ("sigmoid", "binary_cross_entropy", {}),
+    ("sigmoid", "binary_cross_entropy", {"outputs": "sum"})])
 def test_fused_equals_activation_then_loss(act, loss, params):
     """Value and delta of the fused loss on z equal loss(g(z)) and g'(z) * dJ/da."""
     rng = np.random.default_rng(5)
@@ -407,10 +436,12 @@ def test_registry_errors():
         losses.get(3)
     with pytest.raises(TypeError, match="half"):
         losses.get("mse", half="yes")
-    for delta in (0, -1.0, float("nan"), float("inf"), True):
+    for delta in (0, -1.0, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="delta"):
             losses.get("huber", delta=delta)
-    for base in (1, 0, -2, "two", True):
+    with pytest.raises(TypeError, match="huber delta must be a real number, got bool"):
+        losses.get("huber", delta=True)
+    for base in (1, 0, -2, "two"):
         with pytest.raises(ValueError, match="base"):
             losses.get("cross_entropy", base=base)
         with pytest.raises(ValueError, match="base"):
@@ -518,7 +549,7 @@ def test_lecture_two_output_cost_is_half_e_transpose_e():
     j, g = torch_value_and_grad("mse", {"half": True, "outputs": "sum"}, y_hat, y)
     assert lecture.value(y_hat, y) == pytest.approx(j, rel=1e-14)
     np.testing.assert_allclose(lecture.gradient(y_hat, y), g, rtol=1e-14)
-    with pytest.raises(ValueError, match="mse outputs must be 'mean'"):
+    with pytest.raises(ValueError, match="mse outputs must be one of 'mean', 'sum'"):
         losses.get("mse", outputs="total")
 
 
@@ -540,31 +571,37 @@ def test_cross_entropy_accepts_softmax_rows_with_rounding(dtype):
     assert math.isfinite(losses.get("cross_entropy").value(p, y))
 
 
-@pytest.mark.parametrize("base", [float("inf"), float("nan"), 1, 0, True])
+@pytest.mark.parametrize("base", [float("inf"), float("nan"), 1, 0])
 def test_cross_entropy_base_must_be_finite_positive_and_not_one(base):
     # base=inf made log_b p = 0: a cost of 0 for every prediction, silently
     for name in ("cross_entropy", "softmax_cross_entropy"):
-        with pytest.raises(ValueError, match="base must be 'e' or a finite positive number"):
+        with pytest.raises(ValueError, match=f"{name} base must be .*finite"):
             losses.get(name, base=base)
 
 
 # ----------------------------------------------------------------------------- sample weights
 
 
+#: PyTorch's per-entry costs (reduction="none") of the entry-wise losses.
+ENTRYWISE = {
+    "mse": lambda yp, yt, params: F.mse_loss(yp, yt, reduction="none")
+    * (0.5 if params.get("half") else 1.0),
+    "mae": lambda yp, yt, params: F.l1_loss(yp, yt, reduction="none"),
+    "huber": lambda yp, yt, params: F.huber_loss(yp, yt, delta=params.get("delta", 1.0),
+                                                 reduction="none"),
+    "binary_cross_entropy": lambda yp, yt, params: F.binary_cross_entropy(
+        yp, yt, reduction="none"),
+    "binary_cross_entropy_with_logits": lambda yp, yt, params:
+        F.binary_cross_entropy_with_logits(yp, yt, reduction="none"),
+}
+
+
 def torch_per_sample(name, params, yp, yt):
     """The reference J_i in PyTorch: reduction="none", then the loss's own reduction
-    over the outputs (mean for entry-wise losses, sum over the classes)."""
-    if name == "mse":
-        per_entry = F.mse_loss(yp, yt, reduction="none") * (0.5 if params.get("half") else 1.0)
+    over the outputs (mean or sum for entry-wise losses, sum over the classes)."""
+    if name in ENTRYWISE:
+        per_entry = ENTRYWISE[name](yp, yt, params)
         return per_entry.sum(1) if params.get("outputs") == "sum" else per_entry.mean(1)
-    if name == "mae":
-        return F.l1_loss(yp, yt, reduction="none").mean(1)
-    if name == "huber":
-        return F.huber_loss(yp, yt, delta=params.get("delta", 1.0), reduction="none").mean(1)
-    if name == "binary_cross_entropy":
-        return F.binary_cross_entropy(yp, yt, reduction="none").mean(1)
-    if name == "binary_cross_entropy_with_logits":
-        return F.binary_cross_entropy_with_logits(yp, yt, reduction="none").mean(1)
     if name == "cross_entropy":
         return -(yt * torch.clamp(torch.log(yp), min=-100)).sum(1) / _ln_base(params)
     if name == "softmax_cross_entropy":

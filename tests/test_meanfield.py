@@ -63,7 +63,7 @@ def test_maxout_gain():
     rng = np.random.default_rng(0)
     m3 = np.max(rng.standard_normal((400_000, 3)), axis=1)
     assert meanfield.maxout_gain(3) == pytest.approx(1 / math.sqrt(np.mean(m3 ** 2)), rel=3e-3)
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="maxout pieces k must be an integer >= 1"):
         meanfield.maxout_gain(0)
 
 
@@ -97,7 +97,7 @@ def test_fixed_points_chi_and_stability():
     assert meanfield.variance_slope("relu", 1.0, math.sqrt(2)) == pytest.approx(1.0, abs=1e-8)
     assert meanfield.variance_slope("tanh", 1.0, meanfield.gain("tanh")) < 1   # attracts
     assert meanfield.variance_slope("gelu", 1.0, meanfield.gain("gelu")) > 1   # repels
-    with pytest.raises(ValueError, match="sigma_w and sigma_b"):
+    with pytest.raises(ValueError, match="sigma_w must hold finite numbers >= 0"):
         meanfield.fixed_point("tanh", -1.0)
 
 

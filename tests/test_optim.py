@@ -363,7 +363,7 @@ def test_defaults_follow_torch():
 # ------------------------------------------------------------------ validation
 
 BAD = [
-    ("sgd", {"lr": -0.1}, r"SGD: lr must be a finite number in \[0, inf\), got -0.1"),
+    ("sgd", {"lr": -0.1}, "SGD lr must be a finite number >= 0, got -0.1"),
     ("adam", {"lr": float("nan")}, "lr.*nan"),
     ("rmsprop", {"lr": float("inf")}, "lr.*inf"),
     ("sgd", {"momentum": 1.0}, r"momentum must be a finite number in \[0, 1\), got 1.0"),
@@ -373,7 +373,7 @@ BAD = [
     ("sgd", {"dampening": 1.5}, "dampening"),
     ("adam", {"betas": (1.0, 0.999)}, r"betas\[0\].*\[0, 1\), got 1.0"),
     ("adamw", {"betas": (0.9, -0.1)}, r"betas\[1\]"),
-    ("adam", {"eps": 0.0}, r"eps must be a finite number in \(0, inf\), got 0.0"),
+    ("adam", {"eps": 0.0}, "Adam eps must be a finite number > 0, got 0.0"),
     ("rmsprop", {"eps": -1e-8}, "eps"),
     ("adagrad", {"eps": 0}, "eps"),
     ("rmsprop", {"alpha": 1.0}, "alpha"),
@@ -381,7 +381,7 @@ BAD = [
     ("adagrad", {"initial_accumulator_value": -0.1}, "initial_accumulator_value"),
     ("sgd", {"weight_decay": -1e-4}, "weight_decay"),
     ("adamw", {"weight_decay": -0.01}, "weight_decay"),
-    ("sgd", {"clip_norm": 0.0}, r"clip_norm.*\(0, inf\)"),
+    ("sgd", {"clip_norm": 0.0}, "clip_norm.*> 0"),
     ("adam", {"clip_norm": -1.0}, "clip_norm"),
     ("sgd", {"schedule": "cosin", "t_max": 3}, "unknown schedule 'cosin'.*'cosine'"),
     ("sgd", {"schedule": "step", "step_size": 0}, "step_size"),

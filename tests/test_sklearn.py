@@ -29,8 +29,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from threadpoolctl import threadpool_limits
 
 import neuronlab.sklearn as nl
-from neuronlab import activations, diagnostics
-from neuronlab import init as initializers
+from neuronlab import activations, diagnostics, init
 
 STOPS_AT_MAX_ITER = pytest.mark.filterwarnings(
     # The instances below use max_iter=100 so the checks run in seconds; scikit-learn's
@@ -558,7 +557,7 @@ def test_allowed_values_come_from_the_registries():
     activation_options = constraints["activation"][0].options
     assert (set(activations.names()) - {"formula"}) | {"logistic"} <= activation_options
     assert "formula" not in activation_options  # the bare class name: see below
-    assert set(initializers.names()) | {"auto"} <= constraints["initializer"][0].options
+    assert set(init.names()) | {"auto"} <= constraints["initializer"][0].options
     with pytest.raises(InvalidParameterError, match="'activation' parameter.*'gelu'"):
         nl.MLPClassifier(activation="gelux").fit(X40, Y40)
     with pytest.raises(ValueError, match="activation: unknown activation 'gelux'.*'gelu'"):
@@ -576,7 +575,7 @@ def test_every_activation_trains(name):
     assert set(clf.predict(X)) <= {0, 1, 2}
 
 
-@pytest.mark.parametrize("name", initializers.names())
+@pytest.mark.parametrize("name", init.names())
 def test_every_initializer_trains(name):
     X, y = _data("regression", 60)
     reg = nl.MLPRegressor(hidden_layer_sizes=(6,), initializer=name, random_state=0)
@@ -585,11 +584,11 @@ def test_every_initializer_trains(name):
 
 def test_per_layer_activations_and_initializer_instance():
     X, y = _data("multiclass")
-    init = initializers.get("he_normal", mode="fan_out")
+    he_fan_out = init.get("he_normal", mode="fan_out")
     with _stops_at_max_iter():
         clf = nl.MLPClassifier(hidden_layer_sizes=(8, 6), activation=["gelu", "logistic"],
-                               initializer=init, max_iter=5, random_state=0).fit(X, y)
-    assert clf.initializer is init and clf.get_params()["activation"] == ["gelu", "logistic"]
+                               initializer=he_fan_out, max_iter=5, random_state=0).fit(X, y)
+    assert clf.initializer is he_fan_out and clf.get_params()["activation"] == ["gelu", "logistic"]
     assert clone(clf).get_params()["activation"] == ["gelu", "logistic"]
 
 

@@ -72,19 +72,20 @@ def test_random_sample_is_seeded_and_drawn_from_the_grid(tiny):
                                                "Did you mean 'relu'?"),
     ({}, {"init": "he_norml"}, ValueError, "Did you mean 'he_normal'?"),
     ({"optimizer": ["adma"]}, {}, ValueError, "Did you mean 'adam'?"),
-    ({}, {"dataset": "iriss"}, ValueError, "unknown dataset 'iriss'. Did you mean 'iris'?"),
+    ({}, {"dataset": "iriss"}, ValueError, "fixed.dataset: unknown dataset 'iriss'. Did you "
+                                           "mean 'iris'?"),
     ({"activations": ["relu"]}, {}, ValueError, "unknown sweep setting 'activations' in grid. "
                                                 "Did you mean 'activation'?"),
     ({}, {"learning_rate": 0.1}, ValueError, "unknown sweep setting 'learning_rate'"),
-    ({"depth": [0, 2]}, {}, ValueError, "grid.depth: must be an integer >= 1, got 0"),
-    ({"depth": [2.5]}, {}, TypeError, "grid.depth: must be an integer"),
+    ({"depth": [0, 2]}, {}, ValueError, "grid.depth must be an integer >= 1, got 0"),
+    ({"depth": [2.5]}, {}, TypeError, "grid.depth must be an integer"),
     ({"depth": [True]}, {}, TypeError, "grid.depth"),
-    ({}, {"lr": -1.0}, ValueError, "fixed.lr: must be a finite number in (0.0"),
+    ({}, {"lr": -1.0}, ValueError, "fixed.lr must be a finite number > 0"),
     ({}, {"lr": "fast"}, TypeError, "fixed.lr"),
     ({"width": []}, {}, ValueError, "grid.width is empty"),
     ({"activation": ["relu", "ReLU"]}, {}, ValueError, "grid.activation repeats relu"),
     ({"depth": [1, 2]}, {"depth": 3}, ValueError, "both in the grid and as fixed"),
-    ({}, {"activation": 3}, TypeError, "activation must be a name"),
+    ({}, {"activation": 3}, TypeError, "fixed.activation must be the name of an activation"),
 ])
 def test_invalid_settings_are_named_with_the_closest_valid_one(grid, fixed, error, message):
     with pytest.raises(error, match=None) as info:

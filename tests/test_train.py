@@ -153,9 +153,11 @@ def test_a_model_with_non_finite_weights_is_refused_before_training(circles):
         fit(net, circles.X_train, circles.y_train, epochs=1, verbose=False)
 
 
-@pytest.mark.parametrize("min_delta", [float("nan"), float("inf"), -0.1, True])
-def test_min_delta_must_be_a_finite_number_at_least_zero(circles, min_delta):
-    with pytest.raises(ValueError, match="min_delta must be a finite number >= 0"):
+@pytest.mark.parametrize(("min_delta", "error"), [
+    (float("nan"), ValueError), (float("inf"), ValueError), (-0.1, ValueError),
+    (True, TypeError)])  # a bool is not a number
+def test_min_delta_must_be_a_finite_number_at_least_zero(circles, min_delta, error):
+    with pytest.raises(error, match="min_delta must be a (finite|real) number"):
         fit(MLP([2, 4, 2], seed=0), circles.X_train, circles.y_train, epochs=1,
             early_stopping=True, min_delta=min_delta, verbose=False)
 
@@ -244,20 +246,21 @@ def test_bad_input_is_refused_with_a_clear_message(X, y, error, match):
         fit(NET, X, y, epochs=1, verbose=False)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"epochs": 0}, "epochs must be an integer >= 1"),
-    ({"batch_size": -2}, "batch_size must be an integer >= 1"),
-    ({"validation_split": 1.5}, r"validation_split must be in \[0, 1\)"),
-    ({"lr": -0.1}, "lr"),
-    ({"optimizer": "sgdd"}, "unknown optimizer 'sgdd'. Did you mean 'sgd'"),
-    ({"loss": "crossentropy"}, "unknown loss"),
-    ({"threads": 0}, "threads must be a positive integer, 'auto' or None"),
-    ({"threads": 1.5}, "threads must be a positive integer, 'auto' or None"),
-    ({"threads": True}, "threads must be a positive integer, 'auto' or None"),
-    ({"threads": "many"}, "threads must be a positive integer, 'auto' or None"),
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"epochs": 0}, ValueError, "epochs must be an integer >= 1"),
+    ({"batch_size": -2}, ValueError, "batch_size must be an integer >= 1"),
+    ({"validation_split": 1.5}, ValueError,
+     r"validation_split must be a finite number in \[0, 1\)"),
+    ({"lr": -0.1}, ValueError, "lr"),
+    ({"optimizer": "sgdd"}, ValueError, "unknown optimizer 'sgdd'. Did you mean 'sgd'"),
+    ({"loss": "crossentropy"}, ValueError, "unknown loss"),
+    ({"threads": 0}, ValueError, "threads must be an integer >= 1"),
+    ({"threads": 1.5}, TypeError, "threads must be an integer, got float"),
+    ({"threads": True}, TypeError, "threads must be an integer, got bool"),
+    ({"threads": "many"}, ValueError, "threads must be a positive integer, 'auto' or None"),
 ])
-def test_bad_settings_are_refused(kwargs, match):
-    with pytest.raises(ValueError, match=match):
+def test_bad_settings_are_refused(kwargs, error, match):
+    with pytest.raises(error, match=match):
         fit(NET, X_OK, Y_OK, verbose=False, **kwargs)
 
 
@@ -450,3 +453,49 @@ def test_first_epoch_continues_the_schedule():
                   gamma=0.5, verbose=False)
     assert history["epoch"] == [3, 4]
     assert history["lr"] == [0.05, 0.025]
+
+
+# -- behaviour declared, not read from names ------------------------------------------
+
+
+def test_targets_follow_the_loss_s_declared_target_kind():
+    """The trainer reads ``Loss.target_kind``, not the loss's name: a loss of class labels
+    whatever it is called gets one-hot rows (and an accuracy), one of values never does."""
+    from neuronlab import losses
+    from neuronlab.train import targets
+
+    class Labels(losses.SoftmaxCrossEntropy):
+        name = "my_loss"  # no "cross_entropy" in it
+
+    class Values(losses.MSE):
+        name = "binary_cross_entropy_of_values"  # "binary" and "cross_entropy" in it
+
+    net = MLP([2, 3], output=None, seed=0)
+    rows = targets(net, Labels(), [2, 0], 2)
+    np.testing.assert_array_equal(rows, [[0, 0, 1], [1, 0, 0]])
+    with pytest.raises(ValueError, match="n_outputs|3"):
+        targets(net, Values(), [2, 0], 2)  # values: a 1-D y does not fit 3 outputs
+    X, y = np.random.default_rng(0).normal(size=(12, 2)), np.arange(12) % 3
+    history = fit(net, X, y, loss=Labels(), epochs=1, verbose=False)
+    assert "accuracy" in history.epochs[0]
+
+
+def test_l2_penalises_the_parameters_declared_to_decay_only():
+    """Weight matrices decay; biases and PReLU's learnable slopes do not (scikit-learn
+    and Keras penalise the kernels only; He et al. 2015 train PReLU without decay)."""
+    from neuronlab import losses
+
+    net = MLP([3, 4, 2], activation="prelu", seed=0)
+    declared = {(p.name, p.decay) for p in net.parameters()}
+    assert declared == {("W", True), ("b", False), ("alpha", False)}
+    X, y = np.random.default_rng(1).normal(size=(5, 3)), np.array([0, 1, 1, 0, 1])
+    Y = np.eye(2)[y]
+    grads = []
+    for l2 in (0.0, 0.5):
+        Trainer(net, losses.get("cross_entropy"), None, None, l2=l2).step(
+            X.astype(np.float32), Y.astype(np.float32))
+        grads.append([p.grad.copy() for p in net.parameters()])
+    # the same float32 step twice: only the penalty's one addition rounds differently
+    for p, plain, penalised in zip(net.parameters(), *grads, strict=True):
+        expected = plain + 0.5 / len(X) * p.value if p.decay else plain
+        np.testing.assert_allclose(penalised, expected, rtol=1e-6, atol=1e-7)

@@ -187,9 +187,9 @@ def test_l2_penalty_adds_to_the_weight_gradients():
     Y = targets(model, loss, labels, len(X))
     trainer = Trainer(model, loss, optim.get("sgd", model.parameters()), None, l2=0.5)
     trainer.step(X, Y)
-    with_l2 = [W.grad.copy() for W in trainer.weights]
+    with_l2 = [W.grad.copy() for W in trainer.decayed]
     Trainer(model, loss, trainer.optimizer, None).step(X, Y)
-    for W, g in zip(trainer.weights, with_l2, strict=True):
+    for W, g in zip(trainer.decayed, with_l2, strict=True):
         np.testing.assert_allclose(g, W.grad + 0.5 / len(X) * W.value, rtol=1e-5, atol=1e-7)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from neuronlab._suggest import did_you_mean
-from neuronlab._validate import check_seed
+from neuronlab._validate import check_integer, check_real, check_seed, first_non_finite
 
 
 @dataclass(frozen=True)
@@ -78,24 +78,22 @@ def _cast_finite(X: np.ndarray, name: str, dtype: np.dtype | type | None) -> np.
     return X
 
 
-def _check_finite(X: np.ndarray, name: str, original: np.ndarray | None = None,
-                  block: int = 4096) -> None:
-    """Refuse NaN/inf, in row blocks so no boolean copy as large as X is ever made;
-    ``original``: X before a cast, to tell an overflow of the cast from a NaN given."""
-    for start in range(0, len(X), block):
-        rows = X[start:start + block]
-        if not np.isfinite(rows).all():
-            row, column = (int(i) for i in np.argwhere(~np.isfinite(rows))[0])
-            row += start
-            given = original[row, column] if original is not None else rows[row - start, column]
-            if np.isfinite(given):
-                info = np.finfo(X.dtype)
-                raise ValueError(f"{name}[{row}, {column}] = {float(given):g} is beyond the "
-                                 f"range of {X.dtype} (largest {float(info.max):.2g}), the "
-                                 f"network's dtype: rescale that column (feature {column}) "
-                                 f"or use a float64 network")
-            raise ValueError(f"{name} contains NaN or infinity (first at row {row}, column "
-                             f"{column}); remove or impute those values")
+def _check_finite(X: np.ndarray, name: str, original: np.ndarray | None = None) -> None:
+    """Refuse NaN/inf in the 2-D ``X``; ``original``: X before a cast, to tell an
+    overflow of the cast from a NaN given."""
+    bad = first_non_finite(X)
+    if bad is None:
+        return
+    row, column = bad
+    given = (original if original is not None else X)[row, column]
+    if np.isfinite(given):
+        info = np.finfo(X.dtype)
+        raise ValueError(f"{name}[{row}, {column}] = {float(given):g} is beyond the "
+                         f"range of {X.dtype} (largest {float(info.max):.2g}), the "
+                         f"network's dtype: rescale that column (feature {column}) "
+                         f"or use a float64 network")
+    raise ValueError(f"{name} contains NaN or infinity (first at row {row}, column "
+                     f"{column}); remove or impute those values")
 
 
 def check_labels(y: object, n_samples: int, n_classes: int, name: str = "y",
@@ -221,7 +219,9 @@ def _bundled(loader_name: str, scale: Callable[[np.ndarray], np.ndarray]):
 def spirals(n_samples: int = 600, noise: float = 0.2, seed: int = 0) -> tuple[np.ndarray,
                                                                                np.ndarray]:
     """Two interleaved spirals in the plane (a classic for non-linear decision boundaries)."""
-    rng = np.random.default_rng(seed)
+    n_samples = check_integer(n_samples, "spirals n_samples", low=2)
+    noise = check_real(noise, "spirals noise", 0)
+    rng = np.random.default_rng(check_seed(seed))
     n = n_samples // 2
     t = np.sqrt(rng.uniform(0, 1, n)) * 3 * np.pi
     arm = np.column_stack([t * np.cos(t), t * np.sin(t)]) / (3 * np.pi)
@@ -263,8 +263,33 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
 }
 
 
+def check_dataset(name: object) -> str:
+    """``name`` if it names a dataset of :data:`DATASETS`, else an error with the closest.
+
+    Examples
+    --------
+    >>> check_dataset("iris")
+    'iris'
+    >>> check_dataset("irsi")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown dataset 'irsi'. Did you mean 'iris'? Known: digits, iris, wine, \
+breast_cancer, circles, moons, spirals, xor.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"dataset must be a name (one of {', '.join(DATASETS)}), got "
+                        f"{type(name).__name__} {name!r}")
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}.{did_you_mean(name, list(DATASETS))} Known: "
+                         f"{', '.join(DATASETS)}.")
+    return name
+
+
 def load(name: str, seed: int = 0, test_size: float = 0.25, **kwargs: int) -> Dataset:
     """A dataset by name, split into train and test with a seeded, stratified split.
+
+    ``test_size`` is the fraction of the samples held out for the test set, in (0, 1);
+    the generated datasets also take ``n_samples`` (default 1000).
 
     Examples
     --------
@@ -272,7 +297,8 @@ def load(name: str, seed: int = 0, test_size: float = 0.25, **kwargs: int) -> Da
     >>> d.X_train.shape, d.n_classes
     ((1347, 64), 10)
     """
-    if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}.{did_you_mean(name, list(DATASETS))} Known: "
-                         f"{', '.join(DATASETS)}.")
+    name = check_dataset(name)
+    test_size = check_real(test_size, "test_size", 0, 1, low_open=True, high_open=True)
+    if "n_samples" in kwargs:
+        kwargs["n_samples"] = check_integer(kwargs["n_samples"], "n_samples", low=2)
     return DATASETS[name](seed=check_seed(seed), test_size=test_size, **kwargs)

@@ -127,7 +127,6 @@ Examples
 
 from __future__ import annotations
 
-import copy
 import math
 import os
 from collections.abc import Sequence
@@ -136,12 +135,14 @@ from typing import Any
 
 import numpy as np
 
-from neuronlab import data, losses
+from neuronlab import activations, data, losses
 from neuronlab import train as training
 from neuronlab._files import atomic_open
 from neuronlab._terminal import markup
+from neuronlab._validate import check_choice, check_integer
 from neuronlab.layers import Activation, Dense, Maxout
 from neuronlab.network import Sequential
+from neuronlab.probe import PROBE_STEP, SATURATION_SLOPE, Probe, probe_grid, refine_max
 
 __all__ = [
     "COLUMNS", "DEAD_FRACTION", "EXPLODING_RATIO", "HIST_BINS", "HIST_SPAN", "HIST_VALUES",
@@ -152,10 +153,8 @@ __all__ = [
 
 # -- thresholds -------------------------------------------------------------------------
 
-SATURATION_SLOPE = 0.01
-"""A unit is *flat* on a sample when ``|g'(z)|`` is at most 1% of the activation's maximum
-slope: the error sent back through it there is shrunk at least 100 times more than at
-the steepest point (for sigmoid: ``|z| > 6``, where the lecture's cases z = ±10 sit)."""
+# SATURATION_SLOPE (a unit is *flat* on a sample when |g'(z)| is at most 1% of the
+# activation's maximum slope) is the probe's, which measures the slopes: imported above.
 
 SATURATED_SAMPLES = 0.9
 """A unit is saturated in an interval when its slope is at most ``SATURATION_SLOPE`` of
@@ -260,40 +259,30 @@ _PROFILES: dict[tuple[type, str], _Profile] = {}
 
 
 def _slope_profile(fn: Any, units: int) -> _Profile:
-    """The slope profile of an elementwise activation, computed numerically.
+    """The slope profile of an elementwise activation, measured by :mod:`neuronlab.probe`.
 
-    g and g' are evaluated on a grid over [-20, 20] (plus each kink and its two sides;
-    the largest slope is refined on a fine grid around the best point) on a deep copy
-    of ``fn``, so no state of the network's activation (RReLU's drawn slopes, a
-    generator) is touched.  Parameter-free activations are cached by class and
-    configuration; learnable ones (PReLU) are evaluated with their current values.
+    g and g' are evaluated on the probe's fine grid over [-40, 40] (step 0.01, 0.05
+    with learnable parameters, plus each kink and its two sides; the largest slope is
+    refined around the best point) on a copy of ``fn``, so no state of the network's
+    activation (RReLU's drawn slopes, a generator) is touched.  Parameter-free
+    activations are cached by class and configuration; learnable ones (PReLU) are
+    evaluated with each unit's current values, the profile taken over the units.
     """
     has_params = bool(fn.parameters())
     key = (type(fn), repr(fn.get_config()))
     if not has_params and key in _PROFILES:
         return _PROFILES[key]
-    probe = copy.deepcopy(fn)
-    kinks = [float(k) for k in getattr(fn, "kinks", ())]
-    points = [np.linspace(-20.0, 20.0, 801 if has_params else 8001)]
-    points += [np.array([k - 1e-7, k, k + 1e-7]) for k in kinks]
-    grid = np.sort(np.concatenate(points))
+    probe = Probe(fn, units if has_params else None)
+    grid = probe_grid(probe.kinks, step=0.05 if has_params else PROBE_STEP, wide=False)
 
     def evaluate(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(max over units of |g'|, max over units of |g|) at each grid point."""
-        if has_params:  # per-unit parameters broadcast over the last axis
-            z = np.repeat(z[:, None], units, axis=1)
-        with np.errstate(all="ignore"):
-            a = probe.forward(z)
-            d = np.abs(np.asarray(probe.derivative(z, a), dtype=np.float64))
-        d = np.where(np.isfinite(d), d, -np.inf).reshape(len(z), -1).max(axis=1)
-        return d, np.abs(np.asarray(a, dtype=np.float64)).reshape(len(z), -1).max(axis=1)
+        a, d = probe.evaluate(z)
+        d = np.where(np.isfinite(d), np.abs(d), -np.inf).max(axis=1)
+        return d, np.abs(a).max(axis=1)
 
     d, a = evaluate(grid)
-    best = int(np.argmax(d))
-    max_slope = float(d[best])
-    if 0 < best < len(grid) - 1 and np.isfinite(max_slope):  # refine a smooth maximum
-        max_slope = max(max_slope, float(evaluate(np.linspace(grid[best - 1],
-                                                               grid[best + 1], 2001))[0].max()))
+    max_slope = refine_max(lambda z: evaluate(z)[0], int(np.argmax(d)), grid)[0]
     profile = _Profile(
         max_slope if math.isfinite(max_slope) else _NAN,
         relu_like=bool(np.all(d[grid < -0.5] == 0) and np.all(d[(grid > 0.5) & (grid < 5)] > 0)),
@@ -352,7 +341,7 @@ class _Layer:
             self.constant_slope = 1.0
         elif bypassed or not self.fn.elementwise:
             self.constant_slope, self.max_slope = _NAN, _NAN
-        elif self.fn.name == "identity":
+        elif isinstance(self.fn, activations.Identity):  # declared by its class: g' = 1
             self.constant_slope = 1.0
         else:
             profile = _slope_profile(self.fn, self.units)
@@ -612,17 +601,10 @@ class Monitor(training.Callback):
 
     def __init__(self, every: int | None = None, bins: int = HIST_BINS,
                  sample_every: int = SAMPLE_EVERY) -> None:
-        if every is not None and not _positive_int(every):
-            raise ValueError(f"Monitor every must be a positive number of steps or None "
-                             f"(once per epoch), got {every!r}")
-        if not _positive_int(bins):
-            raise ValueError(f"Monitor bins must be a positive integer, got {bins!r}")
-        if not _positive_int(sample_every):
-            raise ValueError(f"Monitor sample_every must be a positive integer, got "
-                             f"{sample_every!r}")
-        self.every = None if every is None else int(every)
-        self.bins = int(bins)
-        self.sample_every = int(sample_every)
+        # every=None: once per epoch
+        self.every = None if every is None else check_integer(every, "Monitor every", low=1)
+        self.bins = check_integer(bins, "Monitor bins", low=1)
+        self.sample_every = check_integer(sample_every, "Monitor sample_every", low=1)
         self._rows: list[dict[str, Any]] = []
         self._layers: list[_Layer] = []
         self._step = 0
@@ -720,10 +702,6 @@ class Monitor(training.Callback):
         self._start()
 
 
-def _positive_int(value: Any) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool) and value >= 1
-
-
 def _ordered(row: dict[str, Any]) -> dict[str, Any]:
     return {key: row[key] for key in COLUMNS}
 
@@ -810,6 +788,7 @@ def _one_pass(model: Sequential, X: object, y: object, loss: str | losses.Loss |
               bins: int) -> tuple[list[_Layer], int]:
     """The layers' accumulators after one forward (and, with targets, backward) pass."""
     X = data.check_X(X, model.n_inputs, dtype=model.dtype)  # cast, then checked
+    bins = check_integer(bins, "bins", low=1)
     fused = None
     if y is not None:
         loss_fn = losses.get(loss if loss is not None else training.default_loss(model))
@@ -874,8 +853,7 @@ def verdicts(rows: Sequence[dict[str, Any]], which: str = "last") -> list[Verdic
     -------
     list of Verdict, one per layer (and interval).
     """
-    if which not in ("last", "all"):
-        raise ValueError(f"which must be 'last' or 'all', got {which!r}")
+    check_choice(which, "verdicts which", ("last", "all"))
     groups: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault((row.get("epoch"), row.get("step")), []).append(row)

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import neuronlab
-from neuronlab import activations, diagnostics
+from neuronlab import activations, diagnostics, probe
 
 __all__ = ["HEIGHTS", "PAGES", "activation_page", "cli_page", "cycles", "import_graph",
            "intended_height", "module_map", "public_modules", "sweep_page", "verdict_page"]
@@ -184,7 +184,8 @@ def verdict_page() -> str:
     if missing or orphans:
         raise ValueError(f"neuronlab.docs: statuses without thresholds {missing}, remedies "
                          f"without a status {orphans}: update docs._THRESHOLDS")
-    notes = _attribute_docs(diagnostics)
+    # SATURATION_SLOPE is defined (and explained) where slopes are measured, the probe
+    notes = {**_attribute_docs(probe), **_attribute_docs(diagnostics)}
     lines = ["| priority | status | thresholds |", "|---|---|---|"]
     for rank, status in enumerate(statuses, 1):
         rule = _THRESHOLDS[status]
@@ -239,7 +240,7 @@ HEIGHTS: dict[str, int] = {
     "_files": 0, "_suggest": 0, "_mathml": 0, "_paths": 0, "_terminal": 0, "_validate": 0,
     "_workers": 0,
     # one activation's maths and the catalogues built on it
-    "activations": 1, "meanfield": 1, "init": 1, "optim": 1,
+    "activations": 1, "meanfield": 1, "init": 1, "optim": 1, "probe": 1,
     "layers": 2, "losses": 2, "formula": 2,
     "network": 3,
     "io": 4,

@@ -66,10 +66,10 @@ everywhere, as ``torch.sign``.
 
 Properties
 ----------
-:func:`measure_properties` measures any elementwise activation numerically (range,
-bounds, zero-centred, monotonic, continuous, smooth, saturating and where, largest
-slope); a ``Formula``'s declared ``properties`` are these measurements for its
-initial parameter values.
+A ``Formula``'s declared ``properties`` are its measurements for its initial parameter
+values (:func:`neuronlab.probe.measure_properties`: range, bounds, zero-centred,
+monotonic, continuous, smooth, saturating and where, largest slope), taken once the
+formula is known to be defined and finite on the probe's grid.
 
 Examples
 --------
@@ -85,7 +85,6 @@ Examples
 from __future__ import annotations
 
 import ast
-import copy
 import functools
 import math
 import re
@@ -96,6 +95,7 @@ from typing import Any
 import numpy as np
 
 from neuronlab._suggest import did_you_mean
+from neuronlab._validate import check_real
 from neuronlab.activations import (
     INF,
     REGISTRY,
@@ -105,9 +105,9 @@ from neuronlab.activations import (
     stable_sigmoid,
 )
 from neuronlab.parameter import Parameter
+from neuronlab.probe import PROBE_RANGE, measure_properties, probe_grid
 
-__all__ = ["FUNCTIONS", "Formula", "FormulaError", "from_formula", "is_formula",
-           "measure_properties"]
+__all__ = ["FUNCTIONS", "Formula", "FormulaError", "from_formula", "is_formula"]
 
 #: The functions a formula may call (name -> number of arguments, or None for two or
 #: more).  ``ln`` is ``log``; ``relu(u)`` is ``max(u, 0)``; ``sigmoid``, ``softplus`` and
@@ -1246,145 +1246,6 @@ def _polynomial_roots(coefficients: list[float]) -> list[float]:
     return roots
 
 
-# ================================================================ properties, measured
-
-PROBE_RANGE = 40.0     # the fine grid covers [-40, 40] ...
-PROBE_STEP = 0.01      # ... with this step
-FAR = (1e15, 1e30)     # g at these |z| decides whether a bound is infinite
-SATURATION = 0.01      # |g'| below 1% of its largest value counts as saturated
-FLAT = 1e-8            # |g'(±1e8)| below this: saturating
-
-
-def _probe_grid(kinks: Iterable[float]) -> np.ndarray:
-    fine = np.round(np.arange(-PROBE_RANGE, PROBE_RANGE + PROBE_STEP / 2, PROBE_STEP), 10)
-    wide = np.logspace(-3, 30, 331)
-    extra = [k + s * 1e-9 * max(1.0, abs(k)) for k in kinks for s in (-1, 0, 1)]
-    return np.unique(np.concatenate([fine, wide, -wide, extra, [0.0]]))
-
-
-def measure_properties(activation: Any) -> dict[str, Any]:
-    """Properties of an elementwise activation, measured numerically (float64).
-
-    Works for any activation with ``forward``, ``derivative`` and ``kinks`` (a name, a
-    formula string or an instance; learnable parameters at their current values).
-    g and g' are evaluated on [-40, 40] with step 0.01, on ±10^k for k from -3 to 30,
-    and beside each kink; the extremes and the largest slope are refined locally.
-
-    Returns
-    -------
-    dict with
-        ``range`` (low, high): inf and sup of g; an end is infinite when g still grows
-        between ``|z| = 1e15`` and ``1e30`` (by more than 1e-6 relative);
-        ``bounded_below``, ``bounded_above``;
-        ``zero_centred``: g(0) = 0 and g takes both signs;
-        ``monotonic``: non-decreasing up to rounding;
-        ``continuous``: no jump of g at a kink (1e-7 relative) or on the grid;
-        ``smooth``: continuous and no jump of g' at a kink (1e-7 relative); kinks are
-        where g or g' may jump, so an activation must list them all (a formula's are
-        found symbolically);
-        ``saturating``: ``min |g'(±1e8)| < 1e-8``;
-        ``saturated_below``/``saturated_above``: where ``|g'|`` stays below 1% of its
-        largest value at the ends of [-40, 40] (z <= value / z >= value; None if not);
-        ``max_slope`` and ``max_slope_at``: the largest ``|g'(z)|`` and where;
-        ``value_at_zero``, ``slope_at_zero``; ``kinks``.
-
-    Examples
-    --------
-    >>> p = measure_properties("sigmoid")
-    >>> p["range"], p["zero_centred"], round(p["max_slope"], 6)
-    ((0.0, 1.0), False, 0.25)
-    """
-    fn = REGISTRY.get(activation) if isinstance(activation, str) else activation
-    if not getattr(fn, "elementwise", True):
-        raise ValueError(f"{fn!r} is vector-valued: its properties are not those of a "
-                         f"function of one variable")
-    if isinstance(fn, Activation):
-        fn = copy.deepcopy(fn)
-        fn.build(1, np.dtype(np.float64))
-    kinks = tuple(float(k) for k in getattr(fn, "kinks", ()))
-
-    def evaluate(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        column = z[:, None]
-        with np.errstate(all="ignore"):
-            a = np.asarray(fn.forward(column, training=False), dtype=np.float64)
-            d = np.asarray(fn.derivative(column, a), dtype=np.float64)
-        return a[:, 0], d[:, 0]
-
-    z = _probe_grid(kinks)
-    a, d = evaluate(z)
-    inner = np.abs(z) <= PROBE_RANGE
-
-    def refine(values_of: Any, i: int, grid: np.ndarray) -> tuple[float, float]:
-        """(best value, where) on finer grids around grid[i] (maximising values_of)."""
-        best, at = float(values_of(grid[i:i + 1])[0]), float(grid[i])
-        lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
-        for _ in range(2):
-            t = np.linspace(lo, hi, 2001)
-            v = values_of(t)
-            if not np.isfinite(v).any():
-                break
-            j = int(np.nanargmax(v))
-            if v[j] > best:
-                best, at = float(v[j]), float(t[j])
-            step = (hi - lo) / 2000
-            lo, hi = t[j] - step, t[j] + step
-        return best, at
-
-    zi, ai, di = z[inner], a[inner], d[inner]
-    slope = np.abs(di)
-    i_slope = int(np.nanargmax(np.where(np.isfinite(slope), slope, -np.inf)))
-    max_slope, max_slope_at = refine(lambda t: np.abs(evaluate(t)[1]), i_slope, zi)
-
-    far = {s * v: float(evaluate(np.array([s * v]))[0][0]) for s in (-1, 1) for v in FAR}
-    grows = any(far[s * FAR[1]] == INF or far[s * FAR[1]] > far[s * FAR[0]]
-                + 1e-6 * max(1.0, abs(far[s * FAR[1]])) for s in (-1, 1))
-    falls = any(far[s * FAR[1]] == -INF or far[s * FAR[1]] < far[s * FAR[0]]
-                - 1e-6 * max(1.0, abs(far[s * FAR[1]])) for s in (-1, 1))
-    finite = a[np.isfinite(a)]
-    high = INF if grows else max(float(finite.max()),
-                                 refine(lambda t: evaluate(t)[0], int(np.nanargmax(ai)), zi)[0])
-    low = -INF if falls else min(float(finite.min()),
-                                 -refine(lambda t: -evaluate(t)[0], int(np.nanargmin(ai)),
-                                         zi)[0])
-
-    g0, d0 = (float(v[0]) for v in evaluate(np.zeros(1)))
-    zero_centred = g0 == 0 and bool((a > 0).any() and (a < 0).any())
-    with np.errstate(all="ignore"):  # inf - inf where g overflows at both neighbours
-        steps = np.diff(a)
-        slack = 4 * np.spacing(np.minimum(np.abs(a[1:]), np.finfo(np.float64).max))
-        monotonic = bool(np.all((steps >= -slack) | (a[1:] == a[:-1])))
-
-    kink_jump_g = kink_jump_d = 0.0
-    for k in kinks:
-        delta = 1e-9 * max(1.0, abs(k))
-        (gl, gr), (dl, dr) = evaluate(np.array([k - delta, k + delta]))
-        kink_jump_g = max(kink_jump_g, abs(gr - gl) / max(1.0, abs(gl), abs(gr)))
-        kink_jump_d = max(kink_jump_d, abs(dr - dl) / max(1.0, abs(dl), abs(dr)))
-    fine = np.abs(zi) <= PROBE_RANGE
-    with np.errstate(all="ignore"):
-        grid_jump = np.abs(np.diff(ai[fine]))
-    continuous = bool(kink_jump_g < 1e-7 and np.nanmax(grid_jump, initial=0.0)
-                      <= 10 * PROBE_STEP * max(1.0, max_slope))
-    smooth = bool(continuous and kink_jump_d < 1e-7)
-
-    ends = np.abs(evaluate(np.array([-1e8, 1e8]))[1])
-    saturating = bool(np.nanmin(ends) < FLAT)
-    flat = slope < SATURATION * max_slope if max_slope > 0 else np.ones_like(slope, bool)
-    below = above = None
-    if not flat.all():
-        if flat[0]:
-            below = float(zi[int(np.argmin(flat)) - 1]) + 0.0
-        if flat[-1]:
-            above = float(zi[len(zi) - int(np.argmin(flat[::-1]))]) + 0.0
-    return {
-        "range": (low, high), "bounded_below": low > -INF, "bounded_above": high < INF,
-        "zero_centred": zero_centred, "monotonic": monotonic, "continuous": continuous,
-        "smooth": smooth, "saturating": saturating, "saturated_below": below,
-        "saturated_above": above, "max_slope": max_slope, "max_slope_at": max_slope_at + 0.0,
-        "value_at_zero": g0, "slope_at_zero": d0, "kinks": kinks,
-    }
-
-
 # ================================================================ the activation
 
 
@@ -1402,13 +1263,10 @@ def _check_params(params: Any, learnable: Any) -> tuple[dict[str, float], tuple[
         if name in (*VARIABLES, *CONSTANTS, *FUNCTIONS):
             raise FormulaError(f"Formula parameter name {name!r} is taken (a variable, "
                                f"constant or function); choose another, such as 'alpha'")
-        if isinstance(value, bool) or not isinstance(value, int | float | np.integer |
-                                                     np.floating):
-            raise TypeError(f"Formula parameter {name!r} must be a real number, got "
-                            f"{type(value).__name__} {value!r}")
-        if not math.isfinite(float(value)):
-            raise FormulaError(f"Formula parameter {name!r} must be finite, got {value!r}")
-        checked[name] = float(value)
+        try:
+            checked[name] = check_real(value, f"Formula parameter {name!r}")
+        except ValueError as exc:  # NaN or inf: a formula that cannot be used
+            raise FormulaError(str(exc)) from None
     if isinstance(learnable, str):
         learnable = (learnable,)
     try:
@@ -1486,7 +1344,7 @@ def _measured(text: str, params: tuple[tuple[str, float], ...],
     values = dict(params)
     kinks = _numeric_kinks(compiled, values)
     probe = _Probe(compiled, values, kinks)
-    z = _probe_grid(kinks)
+    z = probe_grid(kinks)
     # undefined somewhere (sqrt(x), log(x))?  Ask SymPy at a few of the NaN points first
     raw = _evaluate(compiled, z, values, (0, 1), repair_limit=0)
     for w, what in ((0, "g"), (1, "its derivative g'")):

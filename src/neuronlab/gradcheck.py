@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from neuronlab import losses
+from neuronlab._validate import check_real, check_rng
 from neuronlab.layers import Layer
 from neuronlab.network import Sequential
 
@@ -63,6 +64,11 @@ def _compare(pairs: list[tuple[str, np.ndarray, np.ndarray]], rtol: float,
     return GradcheckResult(ok, max_abs, max_rel, worst)
 
 
+def _check_tolerances(rtol: float, atol: float) -> None:
+    check_real(rtol, "rtol", 0)
+    check_real(atol, "atol", 0)
+
+
 def _require_float64(*arrays: np.ndarray) -> None:
     for a in arrays:
         if a.dtype != np.float64:
@@ -73,10 +79,11 @@ def _require_float64(*arrays: np.ndarray) -> None:
 def check_layer(layer: Layer, x: np.ndarray, seed: int = 0, rtol: float = 1e-6,
                 atol: float = 1e-8) -> GradcheckResult:
     """Check ``layer.backward`` (input and parameter gradients) for J = sum(g * layer(x))."""
+    _check_tolerances(rtol, atol)
     x = np.array(x, dtype=np.float64)
     params = layer.parameters()
     _require_float64(*(p.value for p in params))
-    g = np.random.default_rng(seed).standard_normal(layer.forward(x).shape)
+    g = check_rng(seed).standard_normal(layer.forward(x).shape)
 
     def J() -> float:
         return float(np.sum(g * layer.forward(x)))
@@ -93,6 +100,7 @@ def check_layer(layer: Layer, x: np.ndarray, seed: int = 0, rtol: float = 1e-6,
 def check_loss(loss: str | losses.Loss, y_pred: np.ndarray, y_true: np.ndarray,
                rtol: float = 1e-6, atol: float = 1e-8) -> GradcheckResult:
     """Check ``loss.gradient`` against differences of ``loss.value``."""
+    _check_tolerances(rtol, atol)
     loss = losses.get(loss)
     y_pred, y_true = np.array(y_pred, dtype=np.float64), np.asarray(y_true, dtype=np.float64)
     numeric = numerical_gradient(lambda: float(loss.value(y_pred, y_true)), y_pred)
@@ -110,6 +118,7 @@ def check_network(model: Sequential, x: np.ndarray, y: np.ndarray,
     """
     from neuronlab.train import backprop, default_loss
 
+    _check_tolerances(rtol, atol)
     _require_float64(*(p.value for p in model.parameters()))
     loss_fn = losses.get(loss if loss is not None else default_loss(model))
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)

@@ -37,8 +37,7 @@ their active region).
 
 The gain of an activation
 -------------------------
-:func:`gain` (defined in :mod:`neuronlab.meanfield`, with the mean-field maps it
-belongs to) returns the weight scale that preserves the second moment of the
+:func:`gain` returns the weight scale that preserves the second moment of the
 pre-activations through a layer with activation g: with ``Var(W) = gain^2 / fan_in``
 and z ~ N(0, 1), the next pre-activation again has second moment 1, that is
 
@@ -49,7 +48,10 @@ the fixed point q* = 1 of the mean-field variance map (Poole et al. 2016).
 initializer for g (for relu it is ``he_normal``); ``MLP(init="auto")`` uses it for
 every layer.  It works for any elementwise activation, formulas included; the
 comparison with PyTorch's fixed ``calculate_gain`` table (sigmoid, tanh's 5/3,
-SELU's 3/4) is in :mod:`neuronlab.meanfield`.
+SELU's 3/4) is in :mod:`neuronlab.meanfield`.  The function is defined there, beside
+the mean-field maps it is the fixed point of (which sit below this module), and is
+part of this module's API (``init.gain``, as PyTorch keeps ``calculate_gain`` in
+``torch.nn.init``): it is imported here and listed in ``__all__``.
 """
 
 from __future__ import annotations
@@ -59,9 +61,16 @@ from typing import Any
 
 import numpy as np
 
-from neuronlab import meanfield
 from neuronlab._registry import Registry
-from neuronlab._suggest import did_you_mean
+from neuronlab._validate import check_choice, check_real, check_shape
+from neuronlab.meanfield import gain
+
+__all__ = [
+    "REGISTRY", "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform",
+    "Initializer", "LecunNormal", "LecunUniform", "LegacyUniform", "Normal", "Ones",
+    "Orthogonal", "TruncatedNormal", "Uniform", "VarianceScaling", "Zeros", "fans", "gain",
+    "get", "names",
+]
 
 MODES = ("fan_in", "fan_out", "fan_avg")
 DISTRIBUTIONS = ("uniform", "normal", "truncated_normal")
@@ -103,18 +112,9 @@ def names() -> list[str]:
 # ----------------------------------------------------------------------------- validation
 
 
-def _check_shape(shape: Any) -> tuple[int, ...]:
-    if not isinstance(shape, tuple | list) or not all(
-            isinstance(d, int | np.integer) and not isinstance(d, bool) for d in shape):
-        raise TypeError(f"shape must be a tuple of integers such as (fan_in, fan_out), "
-                        f"got {shape!r}")
-    if any(d < 0 for d in shape):
-        raise ValueError(f"shape must have non-negative sizes, got {tuple(shape)}")
-    return tuple(int(d) for d in shape)
-
-
 def _check_call(shape: Any, rng: Any, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
-    shape = _check_shape(shape)
+    """The arguments every initializer is called with: a shape, a Generator, a float dtype."""
+    shape = check_shape(shape)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator (e.g. "
                         f"numpy.random.default_rng(seed)), got {type(rng).__name__}")
@@ -124,24 +124,9 @@ def _check_call(shape: Any, rng: Any, dtype: Any) -> tuple[tuple[int, ...], np.d
     return shape, dtype
 
 
-def _check_number(owner: str, param: str, value: Any, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating) \
-            or not math.isfinite(value) or (positive and not value > 0):
-        kind = "a positive finite number" if positive else "a finite number"
-        raise ValueError(f"{owner} {param} must be {kind}, got {value!r}")
-    return float(value)
-
-
-def _check_choice(owner: str, param: str, value: Any, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValueError(f"{owner} {param} must be one of {', '.join(allowed)}; "
-                         f"got {value!r}.{did_you_mean(value, allowed)}")
-    return value
-
-
 def fans(shape: tuple[int, ...]) -> tuple[int, int]:
     """(fan_in, fan_out) of a weight of shape ``(fan_in, fan_out)``."""
-    shape = _check_shape(shape)
+    shape = check_shape(shape)
     if len(shape) != 2:
         raise ValueError(f"weight shape must be (fan_in, fan_out), got {shape}")
     if min(shape) < 1:
@@ -188,7 +173,7 @@ class Constant(Initializer):
     """All weights equal to ``value`` (default 0)."""
 
     def __init__(self, value: float = 0.0) -> None:
-        self.value = _check_number("constant", "value", value)
+        self.value = check_real(value, "constant value")
 
     def __call__(self, shape: tuple[int, ...], rng: np.random.Generator,
                  dtype: Any = np.float32) -> np.ndarray:
@@ -207,8 +192,8 @@ class Uniform(Initializer):
     """U(low, high), by default U(-0.05, 0.05) (Keras' ``RandomUniform``)."""
 
     def __init__(self, low: float = -0.05, high: float = 0.05) -> None:
-        self.low = _check_number("uniform", "low", low)
-        self.high = _check_number("uniform", "high", high)
+        self.low = check_real(low, "uniform low")
+        self.high = check_real(high, "uniform high")
         if not self.low < self.high:
             raise ValueError(f"uniform needs low < high, got low={low!r}, high={high!r}")
 
@@ -226,8 +211,8 @@ class Normal(Initializer):
     """N(mean, std^2), by default N(0, 0.05^2) (Keras' ``RandomNormal``)."""
 
     def __init__(self, mean: float = 0.0, std: float = 0.05) -> None:
-        self.mean = _check_number(self.name, "mean", mean)
-        self.std = _check_number(self.name, "std", std, positive=True)
+        self.mean = check_real(mean, f"{self.name} mean")
+        self.std = check_real(std, f"{self.name} std", 0, low_open=True)
 
     def __call__(self, shape: tuple[int, ...], rng: np.random.Generator,
                  dtype: Any = np.float32) -> np.ndarray:
@@ -283,9 +268,9 @@ class VarianceScaling(Initializer):
     def __init__(self, scale: float = 1.0, mode: str = "fan_in",
                  distribution: str = "truncated_normal") -> None:
         owner = getattr(self, "name", "variance_scaling")
-        self.scale = _check_number(owner, "scale", scale, positive=True)
-        self.mode = _check_choice(owner, "mode", mode, MODES)
-        self.distribution = _check_choice(owner, "distribution", distribution, DISTRIBUTIONS)
+        self.scale = check_real(scale, f"{owner} scale", 0, low_open=True)
+        self.mode = check_choice(mode, f"{owner} mode", MODES)
+        self.distribution = check_choice(distribution, f"{owner} distribution", DISTRIBUTIONS)
 
     def __call__(self, shape: tuple[int, ...], rng: np.random.Generator,
                  dtype: Any = np.float32) -> np.ndarray:
@@ -344,7 +329,7 @@ class HeUniform(VarianceScaling):
     """
 
     def __init__(self, mode: str = "fan_in") -> None:
-        super().__init__(2.0, _check_choice(self.name, "mode", mode, MODES[:2]), "uniform")
+        super().__init__(2.0, check_choice(mode, f"{self.name} mode", MODES[:2]), "uniform")
 
     def get_config(self) -> dict[str, Any]:
         return {"mode": self.mode}
@@ -359,7 +344,7 @@ class HeNormal(VarianceScaling):
     """
 
     def __init__(self, mode: str = "fan_in") -> None:
-        super().__init__(2.0, _check_choice(self.name, "mode", mode, MODES[:2]), "normal")
+        super().__init__(2.0, check_choice(mode, f"{self.name} mode", MODES[:2]), "normal")
 
     def get_config(self) -> dict[str, Any]:
         return {"mode": self.mode}
@@ -415,7 +400,7 @@ class Orthogonal(Initializer):
     """
 
     def __init__(self, gain: float = 1.0) -> None:
-        self.gain = _check_number("orthogonal", "gain", gain, positive=True)
+        self.gain = check_real(gain, "orthogonal gain", 0, low_open=True)
 
     def __call__(self, shape: tuple[int, ...], rng: np.random.Generator,
                  dtype: Any = np.float32) -> np.ndarray:
@@ -433,8 +418,3 @@ class Orthogonal(Initializer):
     def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain}
 
-
-# ----------------------------------------------------------------------------- gain
-
-#: The variance-preserving weight scale of an activation (see :mod:`neuronlab.meanfield`).
-gain = meanfield.gain

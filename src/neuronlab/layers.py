@@ -26,10 +26,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+import neuronlab.init  # in full: the parameters named init would shadow the module
 from neuronlab import activations
-from neuronlab import init as initializers
 from neuronlab._registry import Registry
-from neuronlab._validate import check_finite, check_integer
+from neuronlab._validate import check_integer, check_real, check_rng
 from neuronlab.parameter import Parameter
 
 
@@ -84,10 +84,6 @@ class Layer:
 LAYERS: Registry[Layer] = Registry("layer", Layer)
 
 
-def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-
-
 @lru_cache(maxsize=16)
 def _ones(n: int, dtype: np.dtype) -> np.ndarray:
     """A read-only vector of n ones: ``db = 1ᵀ delta`` as a matrix-vector product runs
@@ -121,17 +117,19 @@ class Dense(Layer):
     """
 
     def __init__(self, fan_in: int, fan_out: int,
-                 init: str | initializers.Initializer = "glorot_uniform",
+                 init: str | neuronlab.init.Initializer = "glorot_uniform",
                  bias_init: float = 0.0, dtype: Any = np.float32,
                  seed: int | np.random.Generator | None = None) -> None:
         # sizes are checked as integers before anything is allocated: a model file's
         # "fan_out": 5e4 or true is refused here, not turned into an allocation
         self.fan_in = check_integer(fan_in, "Dense fan_in", low=1)
         self.fan_out = check_integer(fan_out, "Dense fan_out", low=1)
-        bias_init = check_finite(bias_init, "Dense bias_init")
+        bias_init = check_real(bias_init, "Dense bias_init")
         self.dtype = np.dtype(dtype)
-        initializer = initializers.get(init)
-        self.W = Parameter(initializer((self.fan_in, self.fan_out), _rng(seed), self.dtype), "W")
+        initializer = neuronlab.init.get(init)
+        rng = check_rng(seed, "Dense seed")
+        self.W = Parameter(initializer((self.fan_in, self.fan_out), rng, self.dtype), "W",
+                           decay=True)
         self.b = Parameter(np.full(self.fan_out, bias_init, dtype=self.dtype), "b")
         self.a_prev: np.ndarray | None = None
         self.delta: np.ndarray | None = None  # dJ/dz of the last backward pass (diagnostics)
@@ -242,7 +240,7 @@ class Maxout(Layer):
     """
 
     def __init__(self, fan_in: int, units: int, k: int = 2,
-                 init: str | initializers.Initializer = "glorot_uniform", bias_init: float = 0.0,
+                 init: str | neuronlab.init.Initializer = "glorot_uniform", bias_init: float = 0.0,
                  dtype: Any = np.float32, seed: int | np.random.Generator | None = None) -> None:
         self.units = check_integer(units, "Maxout units", low=1)
         self.k = check_integer(k, "Maxout k (pieces per unit)", low=1)
@@ -298,10 +296,8 @@ class Dropout(Layer):
     """
 
     def __init__(self, rate: float = 0.5, seed: int | np.random.Generator | None = None) -> None:
-        self.rate = check_finite(rate, "Dropout rate")
-        if not 0.0 <= self.rate < 1.0:
-            raise ValueError(f"Dropout rate must be in [0, 1), got {rate!r}")
-        self.rng = _rng(seed)
+        self.rate = check_real(rate, "Dropout rate", 0, 1, high_open=True)
+        self.rng = check_rng(seed, "Dropout seed")
         self.mask: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:

@@ -11,11 +11,13 @@ the **mean over samples** of the per-sample losses,
 and ``gradient`` returns ``dJ/dy_pred`` (same shape and dtype as ``y_pred``), so the
 ``1/n`` is already in it.  Within a sample:
 
-- the regression losses (``mse``, ``mae``, ``huber``) and the binary cross-entropies
-  treat every output as its own prediction and *average* over the ``m`` outputs,
-  ``J_i = (1/m) sum_k ...``, so J is the mean over all ``n m`` entries (PyTorch's and
-  Keras's ``reduction="mean"``); ``mse(half=True, outputs="sum")`` instead *sums*
-  over the outputs, the lecture's ``J_i = 1/2 e^T e``;
+- the *entry-wise* losses, the regression losses (``mse``, ``mae``, ``huber``) and the
+  binary cross-entropies, treat every output as its own prediction and by default
+  *average* over the ``m`` outputs, ``J_i = (1/m) sum_k ...``, so J is the mean over
+  all ``n m`` entries (PyTorch's and Keras's ``reduction="mean"``).  Each takes
+  ``outputs="sum"`` to *sum* over the outputs instead: ``mse(half=True,
+  outputs="sum")`` is the lecture's ``J_i = 1/2 e^T e``, and
+  ``binary_cross_entropy(outputs="sum")`` scikit-learn's multi-label log-loss;
 - the categorical cross-entropies *sum* over the classes, ``J_i = -sum_k y_k log p_k``,
   because the classes form one distribution.
 
@@ -37,6 +39,17 @@ cross-entropy, the error at the pre-activation is simply ``delta = (y_hat - y) /
 (``softmax_cross_entropy``, ``binary_cross_entropy_with_logits``; ``from_logits`` is
 True for them), which is both cheaper and stable: the layer then keeps the identity
 as its output activation and the loss does the squashing.
+
+The pairing is the table :data:`FUSED`, keyed by classes (not names), and it also
+gives each output activation its natural loss (:func:`paired_loss`).
+
+What the targets are
+--------------------
+Each loss declares the targets it takes, ``Loss.target_kind`` (one of
+:data:`TARGET_KINDS`): ``"labels"`` for the categorical cross-entropies (class labels
+0..K-1, which the trainer turns into one-hot rows, or such rows), ``"binary"`` for the
+binary cross-entropies (0/1 labels, or probabilities), ``"values"`` for the regression
+losses (any real targets).  The trainer reads it; it never guesses from a name.
 
 Note the names: PyTorch's ``cross_entropy`` takes *logits* (it is our
 ``softmax_cross_entropy``); our ``cross_entropy`` takes probabilities, as in the
@@ -77,6 +90,7 @@ import numpy as np
 
 from neuronlab import activations, data
 from neuronlab._registry import Registry
+from neuronlab._validate import check_bool, check_choice, check_real
 
 #: log(p) is clamped from below at this value (PyTorch's BCELoss convention).
 LOG_CLAMP = -100.0
@@ -89,13 +103,16 @@ class Loss:
 
     Subclasses set ``formula`` (and ``gradient_formula``) and implement ``value`` and
     ``gradient``; ``name`` is set by the registry.  ``from_logits`` is True when
-    ``y_pred`` are pre-activation logits rather than outputs.
+    ``y_pred`` are pre-activation logits rather than outputs; ``target_kind`` (one of
+    :data:`TARGET_KINDS`) says what the targets are: class ``"labels"``, ``"binary"``
+    0/1 labels, or real ``"values"``.
     """
 
     name: ClassVar[str]
     formula: ClassVar[str]
     gradient_formula: ClassVar[str]
     from_logits: ClassVar[bool] = False
+    target_kind: ClassVar[str] = "values"
 
     def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         """The cost J of the batch, a Python float."""
@@ -161,6 +178,15 @@ class Loss:
     def __hash__(self) -> int:
         return hash((type(self), tuple(sorted(self.get_config().items()))))
 
+
+#: What a loss's targets are (``Loss.target_kind``): ``"labels"``, classes of which each
+#: sample has one (integer labels or one-hot rows, or distributions over the classes);
+#: ``"binary"``, independent 0/1 labels (or probabilities) per output; ``"values"``,
+#: real numbers.  The first two are classification: the trainer reports an accuracy.
+TARGET_KINDS = ("labels", "binary", "values")
+
+#: How an entry-wise loss combines a sample's m outputs (its ``outputs`` option).
+OUTPUTS = ("mean", "sum")
 
 REGISTRY: Registry[Loss] = Registry("loss", Loss)
 
@@ -231,26 +257,76 @@ def _clamped_log(x: np.ndarray) -> np.ndarray:
     return np.maximum(out, LOG_CLAMP, out=out)
 
 
-def _log_base(base: str | float) -> float:
-    """ln(base) after validating ``base`` ("e" or a positive number other than 1)."""
-    if base == "e":
+def _log_base(base: str | float, loss: str) -> float:
+    """ln(base) after validating ``base`` ("e" or a finite positive number other than 1:
+    log(inf) would make every J 0, log(1) divide by 0)."""
+    allowed = "'e' or a finite positive number other than 1 (e.g. 2)"
+    if isinstance(base, str):
+        if base != "e":
+            raise ValueError(f"{loss} base must be {allowed}, got {base!r}")
         return 1.0
-    if isinstance(base, bool) or not isinstance(base, int | float) or not base > 0 \
-            or base == 1 or not math.isfinite(base):  # log(inf) would make every J 0
-        raise ValueError(f"base must be 'e' or a finite positive number other than 1 "
-                         f"(e.g. 2), got {base!r}")
-    return math.log(base)
+    if isinstance(base, bool) or not isinstance(base, int | float | np.integer | np.floating):
+        raise TypeError(f"{loss} base must be {allowed}, got {type(base).__name__} {base!r}")
+    number = check_real(base, f"{loss} base", 0, low_open=True)
+    if number == 1:
+        raise ValueError(f"{loss} base must be {allowed}, got {base!r}")
+    return math.log(number)
 
 
 def _base_config(base: str | float) -> str | float:
     return "e" if base == "e" else float(base)
 
 
+# ----------------------------------------------------------------------------- entry-wise
+
+
+class EntrywiseLoss(Loss):
+    """Base of the losses with one cost ``c_ik`` per entry (sample i, output k).
+
+    A sample's cost combines its m entries by their mean (default) or their sum,
+
+        J_i = (1/m) sum_k c_ik   (outputs="mean"),    J_i = sum_k c_ik   (outputs="sum"),
+
+    and J is the mean of the J_i over the n samples: ``dJ/dc_ik`` is ``1 / (n m)`` or
+    ``1 / n``, the reciprocal of :meth:`_count`.
+
+    Parameters
+    ----------
+    outputs : {"mean", "sum"}, default "mean"
+        How a sample's outputs combine: ``"mean"`` is PyTorch's and Keras's
+        ``reduction="mean"``; ``"sum"`` treats the outputs as parts of one prediction
+        (the lecture's ``1/2 e^T e``, scikit-learn's multi-label log-loss).
+
+    Examples
+    --------
+    >>> y_pred, y_true = np.array([[1.0, 3.0]]), np.zeros((1, 2))
+    >>> get("mae").value(y_pred, y_true), get("mae", outputs="sum").value(y_pred, y_true)
+    (2.0, 4.0)
+    """
+
+    def __init__(self, outputs: str = "mean") -> None:
+        # 'mean' averages a sample's outputs (PyTorch); 'sum' adds them (the lecture's ½eᵀe)
+        self.outputs = check_choice(outputs, f"{self.name} outputs", OUTPUTS)
+
+    def _count(self, y: np.ndarray) -> int:
+        """What the sum of the costs of a batch ``y`` (n, m) is divided by: n m or n."""
+        return y.size if self.outputs == "mean" else len(y)
+
+    def _combine(self, per_entry: np.ndarray) -> np.ndarray:
+        """The J_i from the costs of the entries (n, m), float64 of shape (n,)."""
+        if self.outputs == "mean":
+            return per_entry.mean(axis=1, dtype=np.float64)
+        return per_entry.sum(axis=1, dtype=np.float64)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"outputs": self.outputs}
+
+
 # ----------------------------------------------------------------------------- regression
 
 
 @REGISTRY.register("mse", "mean_squared_error", "squared_error")
-class MSE(Loss):
+class MSE(EntrywiseLoss):
     """Squared error: the mean over samples of the mean (or sum) over outputs.
 
     J = c / (n m) * sum_ik (y_hat_ik - y_ik)^2, dJ/dy_hat = 2 c (y_hat - y) / (n m),
@@ -283,18 +359,12 @@ class MSE(Loss):
     gradient_formula = "dJ/dy_hat = 2 c (y_hat - y) / (n m)   (outputs='sum': / n)"
 
     def __init__(self, half: bool = False, outputs: str = "mean") -> None:
-        if not isinstance(half, bool | np.bool_):
-            raise TypeError(f"mse half must be True or False, got {half!r}")
-        if outputs not in ("mean", "sum"):
-            raise ValueError(f"mse outputs must be 'mean' (average over the outputs, as "
-                             f"PyTorch) or 'sum' (the lecture's 1/2 e^T e with half=True), "
-                             f"got {outputs!r}")
-        self.half = bool(half)
-        self.outputs = outputs
+        self.half = check_bool(half, "mse half")
+        super().__init__(outputs)
 
     def _scale(self, e: np.ndarray) -> float:
         """c / (n m), or c / n when the outputs are summed."""
-        return (0.5 if self.half else 1.0) / (e.size if self.outputs == "mean" else len(e))
+        return (0.5 if self.half else 1.0) / self._count(e)
 
     def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         y_pred, y_true = _check(y_pred, y_true, "mse")
@@ -314,15 +384,16 @@ class MSE(Loss):
             (0.5 if self.half else 1.0) / (e.shape[1] if self.outputs == "mean" else 1))
 
     def get_config(self) -> dict[str, Any]:
-        return {"half": self.half, "outputs": self.outputs}
+        return {"half": self.half, **super().get_config()}
 
 
 @REGISTRY.register("mae", "mean_absolute_error", "l1")
-class MAE(Loss):
+class MAE(EntrywiseLoss):
     """Mean absolute error over samples and outputs (PyTorch ``L1Loss``).
 
     ``J = 1/(n m) sum_ik |y_hat_ik - y_ik|``, ``dJ/dy_hat = sign(y_hat - y) / (n m)``;
-    at y_hat = y the gradient is 0 (``sign(0) = 0``, as in PyTorch).
+    at y_hat = y the gradient is 0 (``sign(0) = 0``, as in PyTorch).  With
+    ``outputs="sum"`` (see :class:`EntrywiseLoss`) the 1/m is dropped.
     """
 
     formula = "J = 1/(n m) sum_ik |y_hat_ik - y_ik|"
@@ -331,22 +402,22 @@ class MAE(Loss):
     def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         y_pred, y_true = _check(y_pred, y_true, "mae")
         e = y_pred - y_true
-        return float(np.abs(e, out=e).sum(dtype=np.float64)) / e.size
+        return float(np.abs(e, out=e).sum(dtype=np.float64)) / self._count(e)
 
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = _check(y_pred, y_true, "mae")
         e = y_pred - y_true
         g = np.sign(e, out=e)
-        g *= 1.0 / g.size
+        g *= 1.0 / self._count(g)
         return g
 
     def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = _check(y_pred, y_true, "mae")
-        return np.abs(y_pred - y_true).mean(axis=1, dtype=np.float64)
+        return self._combine(np.abs(y_pred - y_true))
 
 
 @REGISTRY.register("huber", "smooth_l1")
-class Huber(Loss):
+class Huber(EntrywiseLoss):
     """Huber loss over samples and outputs (PyTorch ``HuberLoss``, same default delta).
 
     Per entry with ``r = |y_hat - y|``: ``r^2 / 2`` if r < delta, else
@@ -357,16 +428,16 @@ class Huber(Loss):
     ----------
     delta : float, default 1.0
         Where the quadratic turns linear (> 0).
+    outputs : {"mean", "sum"}, default "mean"
+        See :class:`EntrywiseLoss`.
     """
 
     formula = "J = 1/(n m) sum_ik [r^2/2 if r < delta else delta (r - delta/2)], r = |y_hat - y|"
     gradient_formula = "dJ/dy_hat = clip(y_hat - y, -delta, delta) / (n m)"
 
-    def __init__(self, delta: float = 1.0) -> None:
-        if isinstance(delta, bool) or not isinstance(delta, int | float) or not delta > 0 \
-                or not math.isfinite(delta):
-            raise ValueError(f"huber delta must be a positive finite number, got {delta!r}")
-        self.delta = float(delta)
+    def __init__(self, delta: float = 1.0, outputs: str = "mean") -> None:
+        self.delta = check_real(delta, "huber delta", 0, low_open=True)
+        super().__init__(outputs)
 
     def _entries(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         """The per-entry cost, float64 of shape (n, m)."""
@@ -377,27 +448,27 @@ class Huber(Loss):
 
     def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         per_entry = self._entries(y_pred, y_true)
-        return float(per_entry.sum()) / per_entry.size
+        return float(per_entry.sum()) / self._count(per_entry)
 
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         y_pred, y_true = _check(y_pred, y_true, "huber")
         e = y_pred - y_true
         np.clip(e, -self.delta, self.delta, out=e)
-        e *= 1.0 / e.size
+        e *= 1.0 / self._count(e)
         return e
 
     def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
-        return self._entries(y_pred, y_true).mean(axis=1)
+        return self._combine(self._entries(y_pred, y_true))
 
     def get_config(self) -> dict[str, Any]:
-        return {"delta": self.delta}
+        return {"delta": self.delta, **super().get_config()}
 
 
 # ----------------------------------------------------------------------------- binary
 
 
 @REGISTRY.register("binary_cross_entropy", "bce", "log_loss")
-class BinaryCrossEntropy(Loss):
+class BinaryCrossEntropy(EntrywiseLoss):
     """Binary cross-entropy from probabilities, mean over samples and outputs.
 
     J = -1/(n m) sum_ik [y log p + (1 - y) log(1 - p)],
@@ -406,11 +477,14 @@ class BinaryCrossEntropy(Loss):
     Stable at p exactly 0 or 1 as PyTorch's ``BCELoss``: logs clamped at -100 and the
     gradient's denominator floored at 1e-12 (see the module docstring).  Targets may
     be soft (in [0, 1]).  With a sigmoid output prefer
-    ``binary_cross_entropy_with_logits`` (see :func:`fused`).
+    ``binary_cross_entropy_with_logits`` (see :func:`fused`).  With ``outputs="sum"``
+    (see :class:`EntrywiseLoss`) the 1/m is dropped: scikit-learn's log-loss for
+    multi-label targets.
     """
 
     formula = "J = -1/(n m) sum_ik [y log p + (1 - y) log(1 - p)]"
     gradient_formula = "dJ/dp = (p - y) / max(p (1 - p), 1e-12) / (n m)"
+    target_kind = "binary"
 
     def _log_likelihood(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         """y log p + (1 - y) log(1 - p), entry by entry (no cancellation)."""
@@ -425,7 +499,7 @@ class BinaryCrossEntropy(Loss):
 
     def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         log_l = self._log_likelihood(y_pred, y_true)
-        return -float(log_l.sum(dtype=np.float64)) / log_l.size
+        return -float(log_l.sum(dtype=np.float64)) / self._count(log_l)
 
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         p, y = _check(y_pred, y_true, "binary_cross_entropy")
@@ -434,11 +508,11 @@ class BinaryCrossEntropy(Loss):
         np.maximum(denom, GRAD_EPS, out=denom)
         g = p - y
         g /= denom
-        g *= 1.0 / g.size
+        g *= 1.0 / self._count(g)
         return g
 
     def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
-        return -self._log_likelihood(y_pred, y_true).mean(axis=1, dtype=np.float64)
+        return -self._combine(self._log_likelihood(y_pred, y_true))
 
 
 def _sigmoid_from(z: np.ndarray, e: np.ndarray) -> np.ndarray:
@@ -448,30 +522,32 @@ def _sigmoid_from(z: np.ndarray, e: np.ndarray) -> np.ndarray:
 
 
 @REGISTRY.register("binary_cross_entropy_with_logits", "bce_with_logits")
-class BinaryCrossEntropyWithLogits(Loss):
+class BinaryCrossEntropyWithLogits(EntrywiseLoss):
     """Binary cross-entropy on logits z (sigmoid and BCE fused), mean over samples and outputs.
 
     ``J = 1/(n m) sum_ik [max(z, 0) - z y + log(1 + e^-|z|)]``, which equals the BCE of
     p = sigmoid(z) but never forms p, so it is finite for any finite z;
-    dJ/dz = (sigmoid(z) - y) / (n m).  PyTorch: ``BCEWithLogitsLoss``.
+    dJ/dz = (sigmoid(z) - y) / (n m).  PyTorch: ``BCEWithLogitsLoss``.  With
+    ``outputs="sum"`` (see :class:`EntrywiseLoss`) the 1/m is dropped.
     """
 
     formula = "J = 1/(n m) sum_ik [max(z, 0) - z y + log(1 + exp(-|z|))]"
     gradient_formula = "dJ/dz = (sigmoid(z) - y) / (n m)"
     from_logits = True
+    target_kind = "binary"
 
     def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
         z, y = _check(y_pred, y_true, "binary_cross_entropy_with_logits")
         per_entry = np.maximum(z, 0)
         per_entry -= z * y
         per_entry += np.log1p(np.exp(-np.abs(z)))
-        return float(per_entry.sum(dtype=np.float64)) / z.size
+        return float(per_entry.sum(dtype=np.float64)) / self._count(z)
 
     def gradient(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
         z, y = _check(y_pred, y_true, "binary_cross_entropy_with_logits")
         g = _sigmoid_from(z, np.exp(-np.abs(z)))
         g -= y
-        g *= 1.0 / g.size
+        g *= 1.0 / self._count(g)
         return g
 
     def per_sample(self, y_pred: np.ndarray, y_true: np.ndarray) -> np.ndarray:
@@ -479,7 +555,7 @@ class BinaryCrossEntropyWithLogits(Loss):
         per_entry = np.maximum(z, 0)
         per_entry -= z * y
         per_entry += np.log1p(np.exp(-np.abs(z)))
-        return per_entry.mean(axis=1, dtype=np.float64)
+        return self._combine(per_entry)
 
 
 # ----------------------------------------------------------------------------- categorical
@@ -513,9 +589,10 @@ class CrossEntropy(Loss):
 
     formula = "J = -1/n sum_i sum_k y_ik log_b p_ik"
     gradient_formula = "dJ/dp = -y / (max(p, 1e-12) n ln b)"
+    target_kind = "labels"
 
     def __init__(self, base: str | float = "e") -> None:
-        self._ln_base = _log_base(base)
+        self._ln_base = _log_base(base, self.name)
         self.base = _base_config(base)
 
     def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
@@ -564,9 +641,10 @@ class SoftmaxCrossEntropy(Loss):
     formula = "J = -1/n sum_i sum_k y_ik log_b softmax(z_i)_k"
     gradient_formula = "dJ/dz = (softmax(z) sum_k y_k - y) / (n ln b)"
     from_logits = True
+    target_kind = "labels"
 
     def __init__(self, base: str | float = "e") -> None:
-        self._ln_base = _log_base(base)
+        self._ln_base = _log_base(base, self.name)
         self.base = _base_config(base)
 
     def value(self, y_pred: np.ndarray, y_true: np.ndarray) -> float:
@@ -615,18 +693,28 @@ class SoftmaxCrossEntropy(Loss):
 
 # ----------------------------------------------------------------------------- pairing
 
+#: The written-down pairing behind ``delta = y_hat - y`` at the output layer:
+#: (output activation class, loss class) -> the loss on the logits z that equals
+#: ``loss(activation(z))``, built with the loss's own configuration (its ``base`` or
+#: ``outputs``).  Keyed by classes, so a renamed alias or a loss that merely has a
+#: similar name never fuses by accident.
+FUSED: dict[tuple[type, type[Loss]], type[Loss]] = {
+    (activations.Softmax, CrossEntropy): SoftmaxCrossEntropy,
+    (activations.Sigmoid, BinaryCrossEntropy): BinaryCrossEntropyWithLogits,
+}
+
 
 def fused(activation: activations.Activation | str | None, loss: Loss | str) -> Loss | None:
     """The loss on logits equivalent to ``loss(activation(z))``, or None if there is none.
 
-    The written-down pairing behind ``delta = y_hat - y`` at the output layer:
+    The pairing :data:`FUSED`:
 
-    =========== ====================== ==================================
-    activation  loss                   fused loss (on the logits z)
-    =========== ====================== ==================================
-    softmax     cross_entropy(base)    softmax_cross_entropy(base)
-    sigmoid     binary_cross_entropy   binary_cross_entropy_with_logits
-    =========== ====================== ==================================
+    =========== ============================== ==========================================
+    activation  loss                           fused loss (on the logits z)
+    =========== ============================== ==========================================
+    softmax     cross_entropy(base)            softmax_cross_entropy(base)
+    sigmoid     binary_cross_entropy(outputs)  binary_cross_entropy_with_logits(outputs)
+    =========== ============================== ==========================================
 
     Any other combination (including ``activation=None``) returns None: then the
     output activation's backward pass and ``loss.gradient`` are chained as usual.
@@ -634,17 +722,32 @@ def fused(activation: activations.Activation | str | None, loss: Loss | str) -> 
     Examples
     --------
     >>> fused("sigmoid", "binary_cross_entropy")
-    BinaryCrossEntropyWithLogits()
+    BinaryCrossEntropyWithLogits(outputs='mean')
     >>> fused("relu", "mse") is None
     True
     """
     if activation is None:
         return None
-    act_name = activations.get(activation).name if isinstance(activation, str) \
-        else activation.name
+    activation = activations.get(activation)
     loss = get(loss)
-    if act_name == "softmax" and loss.name == "cross_entropy":
-        return SoftmaxCrossEntropy(base=loss.base)
-    if act_name == "sigmoid" and loss.name == "binary_cross_entropy":
-        return BinaryCrossEntropyWithLogits()
-    return None
+    on_logits = FUSED.get((type(activation), type(loss)))
+    return None if on_logits is None else on_logits(**loss.get_config())
+
+
+def paired_loss(activation: object) -> str:
+    """The name of the loss that pairs with an output activation (an instance, a name,
+    or None): the loss of
+    :data:`FUSED` for it (softmax -> ``cross_entropy``, sigmoid ->
+    ``binary_cross_entropy``), else ``mse`` (also without an output activation).
+
+    Examples
+    --------
+    >>> paired_loss("softmax"), paired_loss("relu"), paired_loss(None)
+    ('cross_entropy', 'mse', 'mse')
+    """
+    if activation is not None:
+        kind = type(activations.get(activation))
+        for act_class, loss_class in FUSED:
+            if act_class is kind:
+                return loss_class.name
+    return "mse"

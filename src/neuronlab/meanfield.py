@@ -83,6 +83,7 @@ from numpy.polynomial.hermite_e import hermegauss
 from numpy.polynomial.legendre import leggauss
 
 from neuronlab import activations
+from neuronlab._validate import check_integer, check_real, check_real_array, check_seed
 
 __all__ = ["chi", "edge_of_chaos", "expectation", "fixed_point", "gain", "maxout_gain",
            "phase_diagram", "propagate", "sample_propagation",
@@ -259,12 +260,15 @@ def gain(activation: ActivationLike) -> float:
     return 1.0 / math.sqrt(m2)
 
 
-@functools.cache
 def maxout_gain(k: int) -> float:
     """The variance-preserving weight scale of a maxout unit of ``k`` pieces:
     1 / sqrt(E[max(u_1, ..., u_k)^2]) for independent u_i ~ N(0, 1) (1 for k = 2)."""
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-        raise ValueError(f"maxout pieces k must be a positive integer, got {k!r}")
+    # checked before the cache: True == 1 and 2.0 == 2 would find their cached values
+    return _maxout_gain(check_integer(k, "maxout pieces k", low=1))
+
+
+@functools.cache
+def _maxout_gain(k: int) -> float:
     from neuronlab.activations import _normal_cdf
 
     # the maximum has density k phi(v) Phi(v)^(k-1)
@@ -306,12 +310,11 @@ def variance_slope(activation: ActivationLike, q: float, sigma_w: float,
 
 
 def _check_sigmas(sigma_w: Any, sigma_b: Any) -> tuple[np.ndarray, np.ndarray]:
-    w, b = np.broadcast_arrays(np.asarray(sigma_w, dtype=np.float64),
-                               np.asarray(sigma_b, dtype=np.float64))
-    if not (np.isfinite(w).all() and np.isfinite(b).all()) or (w < 0).any() or (b < 0).any():
-        raise ValueError(f"sigma_w and sigma_b must be finite and >= 0, got "
-                         f"sigma_w={sigma_w!r}, sigma_b={sigma_b!r}")
-    return w.astype(np.float64).ravel(), b.astype(np.float64).ravel()
+    """The weight and bias scales (numbers or arrays) as flat float64 arrays of the
+    shape they broadcast to."""
+    w, b = np.broadcast_arrays(check_real_array(sigma_w, "sigma_w", low=0),
+                               check_real_array(sigma_b, "sigma_b", low=0))
+    return w.ravel(), b.ravel()
 
 
 def fixed_point(activation: ActivationLike, sigma_w: Any, sigma_b: Any = 0.0,
@@ -415,10 +418,10 @@ def propagate(activation: ActivationLike, depth: int, sigma_w: float | None = No
     [2.0, 2.0, 2.0]
     """
     act = _activation(activation)
-    if isinstance(depth, bool) or not isinstance(depth, int | np.integer) or depth < 1:
-        raise ValueError(f"depth must be a positive integer, got {depth!r}")
-    sigma_w = gain(act) if sigma_w is None else float(sigma_w)
-    _check_sigmas(sigma_w, sigma_b)
+    depth = check_integer(depth, "depth", low=1)
+    sigma_w = gain(act) if sigma_w is None else check_real(sigma_w, "sigma_w", 0)
+    sigma_b = check_real(sigma_b, "sigma_b", 0)
+    q0 = check_real(q0, "q0", 0)
     q = np.empty(int(depth))
     q[0] = sigma_w ** 2 * q0 + sigma_b ** 2
     for layer in range(1, int(depth)):
@@ -448,9 +451,13 @@ def sample_propagation(activation: ActivationLike, depth: int, width: int,
     ndarray of shape (networks, depth)
     """
     act = _activation(activation)
-    sigma_w = gain(act) if sigma_w is None else float(sigma_w)
-    _check_sigmas(sigma_w, sigma_b)
-    rng = np.random.default_rng(seed)
+    depth, width = check_integer(depth, "depth", low=1), check_integer(width, "width", low=1)
+    networks = check_integer(networks, "networks", low=1)
+    samples = check_integer(samples, "samples", low=1)
+    sigma_w = gain(act) if sigma_w is None else check_real(sigma_w, "sigma_w", 0)
+    sigma_b = check_real(sigma_b, "sigma_b", 0)
+    q0 = check_real(q0, "q0", 0)
+    rng = np.random.default_rng(check_seed(seed))
     n, k, s = int(width), int(networks), int(samples)
     a = rng.normal(0.0, math.sqrt(q0), (k, s, n))
     q = np.empty((k, int(depth)))
@@ -473,8 +480,8 @@ def phase_diagram(activation: ActivationLike, sigma_w: Sequence[float],
     Rows ``{"sigma_w", "sigma_b", "q_star", "chi", "phase"}`` with phase "ordered"
     (chi < 1), "chaotic" (chi > 1) or "critical" (``|chi - 1| < 1e-9``).
     """
-    w, b = np.meshgrid(np.asarray(sigma_w, dtype=np.float64),
-                       np.asarray(sigma_b, dtype=np.float64), indexing="ij")
+    w, b = np.meshgrid(check_real_array(sigma_w, "sigma_w", low=0),
+                       check_real_array(sigma_b, "sigma_b", low=0), indexing="ij")
     act = _activation(activation)
     q_star = np.atleast_1d(fixed_point(act, w.ravel(), b.ravel()))
     c = np.atleast_1d(chi(act, w.ravel(), b.ravel(), q_star))
@@ -498,9 +505,16 @@ def edge_of_chaos(activation: ActivationLike, sigma_b: Sequence[float] | float,
     1.0
     """
     act = _activation(activation)
-    bs = np.atleast_1d(np.asarray(sigma_b, dtype=np.float64))
-    lo = np.full(bs.shape, float(sigma_w_range[0]))
-    hi = np.full(bs.shape, float(sigma_w_range[1]))
+    bs = np.atleast_1d(check_real_array(sigma_b, "sigma_b", low=0))
+    if isinstance(sigma_w_range, str) or not isinstance(sigma_w_range, Sequence):
+        raise TypeError(f"sigma_w_range must be a pair (low, high), got "
+                        f"{type(sigma_w_range).__name__} {sigma_w_range!r}")
+    if len(sigma_w_range) != 2:
+        raise ValueError(f"sigma_w_range must be a pair (low, high), got {sigma_w_range!r}")
+    low = check_real(sigma_w_range[0], "sigma_w_range[0]", 0)
+    high = check_real(sigma_w_range[1], "sigma_w_range[1]", low, low_open=True)
+    tol = check_real(tol, "tol", 0, low_open=True)
+    lo, hi = np.full(bs.shape, low), np.full(bs.shape, high)
     c_lo = np.atleast_1d(chi(act, lo, bs)) - 1
     c_hi = np.atleast_1d(chi(act, hi, bs)) - 1
     out = np.full(bs.shape, math.nan)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 from neuronlab import activations, data, meanfield
-from neuronlab import init as initializers
-from neuronlab._validate import check_integer, check_seed
+from neuronlab._validate import check_integer, check_real, check_seed
+from neuronlab.init import VarianceScaling
 from neuronlab.layers import LAYERS, Activation, Dense, Dropout, Layer, Maxout
 from neuronlab.parameter import Parameter
 
@@ -209,6 +209,9 @@ def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "relu",  # noqa:
     >>> net.forward(np.zeros((2, 64))).shape
     (2, 10)
     """
+    if isinstance(sizes, str) or not isinstance(sizes, Iterable):
+        raise TypeError(f"sizes must be a list of integers [n_inputs, ..., n_outputs], got "
+                        f"{type(sizes).__name__} {sizes!r}")
     sizes = list(sizes)
     if len(sizes) < 2:
         raise ValueError(f"sizes must be >= 2 positive integers [n_inputs, ..., n_outputs], "
@@ -219,6 +222,8 @@ def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "relu",  # noqa:
     if len(per_layer) != hidden:
         raise ValueError(f"got {len(per_layer)} activations for {hidden} hidden layers")
     maxout_pieces = check_integer(maxout_pieces, "maxout_pieces", low=1)
+    check_real(bias_init, "bias_init")
+    check_real(dropout, "dropout", 0, 1, high_open=True)
     _check_memory(sizes, [maxout_pieces if name == "maxout" else 1 for name in per_layer],
                   np.dtype(dtype))
     rng = np.random.default_rng(check_seed(seed))
@@ -233,7 +238,7 @@ def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "relu",  # noqa:
         if key not in gains:
             gains[key] = (meanfield.maxout_gain(maxout_pieces) if name == "maxout" else
                           meanfield.gain(activations.get(name, **activation_params)))
-        return initializers.VarianceScaling(gains[key] ** 2, "fan_in", "normal")
+        return VarianceScaling(gains[key] ** 2, "fan_in", "normal")
 
     layers: list[Layer] = []
     for fan_in, fan_out, name in zip(sizes[:-2], sizes[1:-1], per_layer, strict=True):
@@ -251,7 +256,7 @@ def MLP(sizes: Sequence[int], activation: str | Sequence[str] = "relu",  # noqa:
             layers.append(layer)
         if dropout:
             layers.append(Dropout(dropout, rng))
-    output_init = initializers.VarianceScaling(1.0, "fan_in", "normal") if auto else init
+    output_init = VarianceScaling(1.0, "fan_in", "normal") if auto else init
     layers.append(Dense(sizes[-2], sizes[-1], output_init, 0.0, dtype, rng))
     if output not in (None, "identity", "linear"):
         layers.append(Activation(output))

@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
@@ -54,6 +53,7 @@ import numpy as np
 
 from neuronlab._registry import Registry
 from neuronlab._suggest import did_you_mean
+from neuronlab._validate import check_bool, check_integer, check_real
 from neuronlab.parameter import Parameter
 
 __all__ = [
@@ -78,49 +78,7 @@ __all__ = [
 ]
 
 
-# --------------------------------------------------------------------------- validation
-
-
-def _interval(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
-    left = "(-inf" if low is None else ("(" if low_open else "[") + f"{low:g}"
-    right = "inf)" if high is None else f"{high:g}" + (")" if high_open else "]")
-    return f"{left}, {right}"
-
-
-def _check_real(owner: str, name: str, value: Any, low: float | None = None,
-                high: float | None = None, *, low_open: bool = False,
-                high_open: bool = False) -> float:
-    """``value`` as a Python float, or an error naming the parameter, value and range."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}: {name} must be a real number, got "
-                        f"{type(value).__name__} {value!r}")
-    x = float(value)
-    ok = (math.isfinite(x)
-          and (low is None or (x > low if low_open else x >= low))
-          and (high is None or (x < high if high_open else x <= high)))
-    if not ok:
-        raise ValueError(f"{owner}: {name} must be a finite number in "
-                         f"{_interval(low, high, low_open, high_open)}, got {value!r}")
-    return x
-
-
-def _check_int(owner: str, name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{owner}: {name} must be an integer, got "
-                        f"{type(value).__name__} {value!r}")
-    if value < low:
-        raise ValueError(f"{owner}: {name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
-def _check_bool(owner: str, name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{owner}: {name} must be True or False, got {value!r}")
-    return bool(value)
-
-
-def _check_epoch(epoch: Any) -> int:
-    return _check_int("schedule", "epoch", epoch, 0)
+# --------------------------------------------------------------------------- keywords
 
 
 def _accepted(cls: type) -> list[str]:
@@ -168,7 +126,7 @@ class Constant(Schedule):
     """
 
     def __call__(self, base_lr: float, epoch: int) -> float:
-        _check_epoch(epoch)
+        check_integer(epoch, "schedule epoch", low=0)
         return float(base_lr)
 
 
@@ -193,11 +151,12 @@ class StepDecay(Schedule):
     """
 
     def __init__(self, step_size: int, gamma: float = 0.1) -> None:
-        self.step_size = _check_int("step schedule", "step_size", step_size, 1)
-        self.gamma = _check_real("step schedule", "gamma", gamma, 0.0, low_open=True)
+        self.step_size = check_integer(step_size, "step schedule step_size", low=1)
+        self.gamma = check_real(gamma, "step schedule gamma", 0.0, low_open=True)
 
     def __call__(self, base_lr: float, epoch: int) -> float:
-        return float(base_lr) * self.gamma ** (_check_epoch(epoch) // self.step_size)
+        epoch = check_integer(epoch, "schedule epoch", low=0)
+        return float(base_lr) * self.gamma ** (epoch // self.step_size)
 
     def get_config(self) -> dict[str, Any]:
         return {"step_size": self.step_size, "gamma": self.gamma}
@@ -221,10 +180,10 @@ class ExponentialDecay(Schedule):
     """
 
     def __init__(self, gamma: float) -> None:
-        self.gamma = _check_real("exponential schedule", "gamma", gamma, 0.0, low_open=True)
+        self.gamma = check_real(gamma, "exponential schedule gamma", 0.0, low_open=True)
 
     def __call__(self, base_lr: float, epoch: int) -> float:
-        return float(base_lr) * self.gamma ** _check_epoch(epoch)
+        return float(base_lr) * self.gamma ** check_integer(epoch, "schedule epoch", low=0)
 
     def get_config(self) -> dict[str, Any]:
         return {"gamma": self.gamma}
@@ -256,11 +215,11 @@ class CosineAnnealing(Schedule):
     """
 
     def __init__(self, t_max: int, eta_min: float = 0.0) -> None:
-        self.t_max = _check_int("cosine schedule", "t_max", t_max, 1)
-        self.eta_min = _check_real("cosine schedule", "eta_min", eta_min, 0.0)
+        self.t_max = check_integer(t_max, "cosine schedule t_max", low=1)
+        self.eta_min = check_real(eta_min, "cosine schedule eta_min", 0.0)
 
     def __call__(self, base_lr: float, epoch: int) -> float:
-        e = _check_epoch(epoch)
+        e = check_integer(epoch, "schedule epoch", low=0)
         return self.eta_min + (float(base_lr) - self.eta_min) * (
             1 + math.cos(math.pi * e / self.t_max)) / 2
 
@@ -291,11 +250,11 @@ class InverseScaling(Schedule):
     """
 
     def __init__(self, power_t: float = 0.5, t_per_epoch: int = 1) -> None:
-        self.power_t = _check_real("invscaling schedule", "power_t", power_t, 0.0)
-        self.t_per_epoch = _check_int("invscaling schedule", "t_per_epoch", t_per_epoch, 1)
+        self.power_t = check_real(power_t, "invscaling schedule power_t", 0.0)
+        self.t_per_epoch = check_integer(t_per_epoch, "invscaling schedule t_per_epoch", low=1)
 
     def __call__(self, base_lr: float, epoch: int) -> float:
-        t = self.t_per_epoch * _check_epoch(epoch)
+        t = self.t_per_epoch * check_integer(epoch, "schedule epoch", low=0)
         return float(base_lr) / (t + 1) ** self.power_t
 
     def get_config(self) -> dict[str, Any]:
@@ -328,13 +287,13 @@ class ReduceOnDemand(Schedule):
     """
 
     def __init__(self, factor: float = 0.2, min_lr: float = 1e-6) -> None:
-        self.factor = _check_real("on_demand schedule", "factor", factor, 0.0, 1.0,
+        self.factor = check_real(factor, "on_demand schedule factor", 0.0, 1.0,
                                   low_open=True, high_open=True)
-        self.min_lr = _check_real("on_demand schedule", "min_lr", min_lr, 0.0)
+        self.min_lr = check_real(min_lr, "on_demand schedule min_lr", 0.0)
         self.reductions = 0
 
     def __call__(self, base_lr: float, epoch: int) -> float:
-        _check_epoch(epoch)
+        check_integer(epoch, "schedule epoch", low=0)
         return float(base_lr) * self.factor ** self.reductions
 
     def reduce(self, lr: float) -> bool:
@@ -397,7 +356,7 @@ def clip_grad_norm(params: Iterable[Parameter], max_norm: float) -> float:
     >>> np.round(p.grad, 6)
     array([0.6, 0.8])
     """
-    max_norm = _check_real("clip_grad_norm", "max_norm", max_norm, 0.0, low_open=True)
+    max_norm = check_real(max_norm, "clip_grad_norm max_norm", 0.0, low_open=True)
     params = list(params)
     total = math.hypot(*(_l2_norm(p.grad) for p in params))
     coef = max_norm / (total + 1e-6)
@@ -451,10 +410,10 @@ class Optimizer:
                  schedule: Schedule | str | None = None, **schedule_params: Any) -> None:
         owner = type(self).__name__
         self.params = self._check_params(params)
-        self.base_lr = _check_real(owner, "lr", lr, 0.0)
-        self.weight_decay = _check_real(owner, "weight_decay", weight_decay, 0.0)
+        self.base_lr = check_real(lr, f"{owner} lr", 0.0)
+        self.weight_decay = check_real(weight_decay, f"{owner} weight_decay", 0.0)
         self.clip_norm = (None if clip_norm is None else
-                          _check_real(owner, "clip_norm", clip_norm, 0.0, low_open=True))
+                          check_real(clip_norm, f"{owner} clip_norm", 0.0, low_open=True))
         self.schedule = self._make_schedule(schedule, schedule_params)
         self.epoch = 0
         self.lr = self.base_lr if self.schedule is None else self.schedule(self.base_lr, 0)
@@ -478,7 +437,7 @@ class Optimizer:
 
     def set_epoch(self, epoch: int) -> None:
         """Set ``lr = schedule(base_lr, epoch)`` (epochs count from 0); no-op without schedule."""
-        epoch = _check_int(type(self).__name__, "epoch", epoch, 0)
+        epoch = check_integer(epoch, f"{type(self).__name__} epoch", low=0)
         self.epoch = epoch
         if self.schedule is not None:
             self.lr = self.schedule(self.base_lr, epoch)
@@ -688,9 +647,9 @@ class SGD(Optimizer):
                  **schedule_params: Any) -> None:
         super().__init__(params, lr, weight_decay=weight_decay, clip_norm=clip_norm,
                          schedule=schedule, **schedule_params)
-        self.momentum = _check_real("SGD", "momentum", momentum, 0.0, 1.0, high_open=True)
-        self.dampening = _check_real("SGD", "dampening", dampening, 0.0, 1.0)
-        self.nesterov = _check_bool("SGD", "nesterov", nesterov)
+        self.momentum = check_real(momentum, "SGD momentum", 0.0, 1.0, high_open=True)
+        self.dampening = check_real(dampening, "SGD dampening", 0.0, 1.0)
+        self.nesterov = check_bool(nesterov, "SGD nesterov")
         if self.nesterov and (self.momentum == 0 or self.dampening != 0):
             raise ValueError("SGD: nesterov=True requires momentum > 0 and dampening = 0, "
                              f"got momentum={momentum!r}, dampening={dampening!r}")
@@ -789,10 +748,10 @@ class Adagrad(Optimizer):
                  **schedule_params: Any) -> None:
         super().__init__(params, lr, weight_decay=weight_decay, clip_norm=clip_norm,
                          schedule=schedule, **schedule_params)
-        self.lr_decay = _check_real("Adagrad", "lr_decay", lr_decay, 0.0)
-        self.initial_accumulator_value = _check_real(
-            "Adagrad", "initial_accumulator_value", initial_accumulator_value, 0.0)
-        self.eps = _check_real("Adagrad", "eps", eps, 0.0, low_open=True)
+        self.lr_decay = check_real(lr_decay, "Adagrad lr_decay", 0.0)
+        self.initial_accumulator_value = check_real(
+            initial_accumulator_value, "Adagrad initial_accumulator_value", 0.0)
+        self.eps = check_real(eps, "Adagrad eps", 0.0, low_open=True)
 
     def _hyper_parameters(self) -> dict[str, Any]:
         return {"lr_decay": self.lr_decay,
@@ -865,11 +824,11 @@ class RMSprop(Optimizer):
                  **schedule_params: Any) -> None:
         super().__init__(params, lr, weight_decay=weight_decay, clip_norm=clip_norm,
                          schedule=schedule, **schedule_params)
-        self.alpha = _check_real("RMSprop", "alpha", alpha, 0.0, 1.0, high_open=True)
-        self.eps = _check_real("RMSprop", "eps", eps, 0.0, low_open=True)
-        self.momentum = _check_real("RMSprop", "momentum", momentum, 0.0, 1.0,
+        self.alpha = check_real(alpha, "RMSprop alpha", 0.0, 1.0, high_open=True)
+        self.eps = check_real(eps, "RMSprop eps", 0.0, low_open=True)
+        self.momentum = check_real(momentum, "RMSprop momentum", 0.0, 1.0,
                                     high_open=True)
-        self.centered = _check_bool("RMSprop", "centered", centered)
+        self.centered = check_bool(centered, "RMSprop centered")
 
     def _hyper_parameters(self) -> dict[str, Any]:
         return {"alpha": self.alpha, "eps": self.eps, "momentum": self.momentum,
@@ -962,12 +921,16 @@ class Adam(Optimizer):
         super().__init__(params, lr, weight_decay=weight_decay, clip_norm=clip_norm,
                          schedule=schedule, **schedule_params)
         owner = type(self).__name__
-        if isinstance(betas, str) or not isinstance(betas, Sequence) or len(betas) != 2:
-            raise TypeError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
-        self.betas = tuple(_check_real(owner, f"betas[{i}]", b, 0.0, 1.0, high_open=True)
+        if isinstance(betas, str) or not isinstance(betas, Sequence):
+            raise TypeError(f"{owner} betas must be a pair (beta1, beta2), got "
+                            f"{type(betas).__name__} {betas!r}")
+        if len(betas) != 2:
+            raise ValueError(f"{owner} betas must be a pair (beta1, beta2), got {len(betas)} "
+                             f"values {betas!r}")
+        self.betas = tuple(check_real(b, f"{owner} betas[{i}]", 0.0, 1.0, high_open=True)
                            for i, b in enumerate(betas))
-        self.eps = _check_real(owner, "eps", eps, 0.0, low_open=True)
-        self.amsgrad = _check_bool(owner, "amsgrad", amsgrad)
+        self.eps = check_real(eps, f"{owner} eps", 0.0, low_open=True)
+        self.amsgrad = check_bool(amsgrad, f"{owner} amsgrad")
 
     def _hyper_parameters(self) -> dict[str, Any]:
         return {"betas": self.betas, "eps": self.eps, "amsgrad": self.amsgrad}

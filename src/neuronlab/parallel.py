@@ -42,7 +42,7 @@ def check_jobs(jobs: object) -> int:
     """
     if isinstance(jobs, bool) or not isinstance(jobs, int | np.integer):
         raise TypeError(f"jobs must be an integer (a positive number of processes or -1 "
-                        f"for every core), got {type(jobs).__name__}")
+                        f"for every core), got {type(jobs).__name__} {jobs!r}")
     if jobs == 0 or jobs < -1:
         raise ValueError(f"jobs must be a positive integer or -1 (every core), got {jobs!r}")
     return int(jobs)

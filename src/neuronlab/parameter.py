@@ -11,19 +11,29 @@ class Parameter:
     ``grad`` has the shape and dtype of ``value`` and is overwritten (not summed) by
     each backward pass; optimizers update ``value`` in place.
 
+    ``decay`` declares whether the L2 penalty of training (``fit(l2=...)``,
+    scikit-learn's ``alpha``) applies to the parameter.  The layers set it for their
+    weight matrices only, as scikit-learn (``coefs_`` but not ``intercepts_``) and
+    Keras (a ``kernel_regularizer``, no ``bias_regularizer`` by default) do: a bias
+    does not multiply an input, so shrinking it does not smooth the function (Goodfellow
+    et al., *Deep Learning*, 7.1), and PReLU's slopes are trained without weight decay
+    (He et al. 2015), which would pull them towards ReLU.  (An optimizer's own
+    ``weight_decay`` is PyTorch's: it applies to every parameter it is given.)
+
     Examples
     --------
-    >>> p = Parameter(np.zeros((2, 3)), "W")
-    >>> p.grad.shape
-    (2, 3)
+    >>> p = Parameter(np.zeros((2, 3)), "W", decay=True)
+    >>> p.grad.shape, p.decay
+    ((2, 3), True)
     """
 
-    __slots__ = ("value", "grad", "name")
+    __slots__ = ("value", "grad", "name", "decay")
 
-    def __init__(self, value: np.ndarray, name: str = "") -> None:
+    def __init__(self, value: np.ndarray, name: str = "", *, decay: bool = False) -> None:
         self.value = value
         self.grad = np.zeros_like(value)
         self.name = name
+        self.decay = decay
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from neuronlab import init, meanfield
+from neuronlab._validate import check_integer, check_real, check_seed
 from neuronlab.layers import Activation, Dense
 from neuronlab.network import Sequential
 
@@ -40,9 +41,12 @@ def measure_propagation(activation: meanfield.ActivationLike, depth: int, width:
     ``width`` features; the mean of z^2 over samples and units is taken at every layer.
     """
     act = meanfield._activation(activation)
-    sigma_w = meanfield.gain(act) if sigma_w is None else float(sigma_w)
-    meanfield._check_sigmas(sigma_w, sigma_b)
-    rng = np.random.default_rng(seed)
+    depth, width = check_integer(depth, "depth", low=1), check_integer(width, "width", low=1)
+    samples = check_integer(samples, "samples", low=1)
+    sigma_w = meanfield.gain(act) if sigma_w is None else check_real(sigma_w, "sigma_w", 0)
+    sigma_b = check_real(sigma_b, "sigma_b", 0)
+    q0 = check_real(q0, "q0", 0)
+    rng = np.random.default_rng(check_seed(seed))
     weights = init.VarianceScaling(max(sigma_w, 1e-300) ** 2, "fan_in", "normal")
     layers = []
     for _ in range(int(depth)):

@@ -44,7 +44,8 @@ orientation); training updates them in place, so they stay current after further
 ``partial_fit`` calls (modify them in place, do not rebind them).
 
 The loss minimised is scikit-learn's: half squared error (regression), log-loss
-(softmax or logistic output, fused on the logits), plus
+(softmax or logistic output, fused on the logits; summed over the labels of a
+multi-label sample, ``binary_cross_entropy(outputs="sum")``), plus
 ``alpha / (2 n_batch) * sum ||W||^2`` on the weights of each batch.  ``loss_`` and
 ``loss_curve_`` report it exactly as scikit-learn computes it.  With ``sample_weight``
 each batch minimises scikit-learn's weighted form,
@@ -105,8 +106,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from neuronlab import activations, data, formula, losses, optim, train
-from neuronlab import init as initializers
+from neuronlab import activations, data, formula, init, losses, optim, train
 from neuronlab.layers import Dense
 from neuronlab.network import MLP
 
@@ -116,7 +116,9 @@ __all__ = ["MLPClassifier", "MLPRegressor"]
 #: aliases ("logistic" is neuronlab's "sigmoid").
 SKLEARN_ACTIVATIONS = frozenset({"identity", "logistic", "tanh", "relu"})
 
-_SEED_RANGE = np.iinfo(np.int32).max
+#: The seeds drawn from ``random_state`` for the weights and the batch order lie in
+#: [0, _SEED_BOUND) (numpy's exclusive ``high``; scikit-learn draws below the same bound).
+_SEED_BOUND = np.iinfo(np.int32).max
 
 
 class _ActivationOptions(StrOptions):
@@ -184,8 +186,7 @@ class _BaseMLP(BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
                              Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "initializer": [StrOptions({"auto"} | set(initializers.names())),
-                        initializers.Initializer],
+        "initializer": [StrOptions({"auto"} | set(init.names())), init.Initializer],
         "dtype": [None, StrOptions({"float32", "float64"}),
                   Options(type, {np.float32, np.float64})],
         "monitor": ["boolean"],
@@ -230,8 +231,8 @@ class _BaseMLP(BaseEstimator):
         """Validated X, the targets for the network, and y for scoring."""
         raise NotImplementedError
 
-    def _output(self, Y) -> tuple[str, str]:
-        """Output activation (canonical name) and loss name for the first fit on ``Y``."""
+    def _output(self, Y) -> tuple[str, losses.Loss]:
+        """Output activation (canonical name) and loss for the first fit on ``Y``."""
         raise NotImplementedError
 
     def _score_output(self, output: np.ndarray, y, sample_weight=None) -> float:
@@ -257,15 +258,15 @@ class _BaseMLP(BaseEstimator):
                              f"one name per hidden layer, or a single name for all")
         return names
 
-    def _initializer(self, hidden: list[str]) -> str | initializers.Initializer:
+    def _initializer(self, hidden: list[str]) -> str | init.Initializer:
         """scikit-learn's rule for ``"auto"``: Glorot uniform, with the bound shrunk by
         sqrt(3) (l = sqrt(2 / (fan_in + fan_out))) for logistic hidden units."""
         if self.initializer != "auto":
             return self.initializer
         named = [self.activation] if isinstance(self.activation, str) else self.activation
         if named and all(_canonical_activation(a, "activation") == "sigmoid" for a in named):
-            return initializers.get("variance_scaling", scale=1 / 3, mode="fan_avg",
-                                    distribution="uniform")
+            return init.get("variance_scaling", scale=1 / 3, mode="fan_avg",
+                            distribution="uniform")
         return "glorot_uniform"
 
     def _network_dtype(self, X: np.ndarray) -> np.dtype:
@@ -330,8 +331,8 @@ class _BaseMLP(BaseEstimator):
         history = train.fit(
             self._network, X, Y, loss=self._loss, optimizer=self._optimizer,
             epochs=1 if incremental else self.max_iter, batch_size=self._batch_size(len(X)),
-            shuffle=self.shuffle, seed=int(rng.randint(_SEED_RANGE)),
-            l2=self.alpha / self._loss_scale, callbacks=callbacks, verbose=bool(self.verbose),
+            shuffle=self.shuffle, seed=int(rng.randint(_SEED_BOUND)),
+            l2=self.alpha, callbacks=callbacks, verbose=bool(self.verbose),
             sample_weight=sample_weight, first_epoch=self._optimizer_epochs)
         self.diagnostics_ = monitor
 
@@ -353,17 +354,12 @@ class _BaseMLP(BaseEstimator):
 
     def _initialize(self, X, Y, sizes: list[int], hidden: list[str], rng) -> None:
         """Build a fresh network and reset every fitted attribute (first fit)."""
-        output, loss = self._output(Y)
+        output, self._loss = self._output(Y)
         n_outputs = Y.shape[1]
         self._network = MLP([X.shape[1], *sizes, n_outputs], activation=hidden,
                             output=None if output == "identity" else output,
                             init=self._initializer(hidden), dtype=self._network_dtype(X),
-                            seed=int(rng.randint(_SEED_RANGE)))
-        self._loss = losses.get(loss, half=True) if loss == "mse" else losses.get(loss)
-        # neuronlab's binary cross-entropy averages over the outputs, scikit-learn's sums
-        # them (multi-label): with s outputs the engine's objective is scikit-learn's / s.
-        # alpha / s, SGD's rate * s and epsilon / s make the steps identical; loss_ is * s.
-        self._loss_scale = n_outputs if output == "sigmoid" and loss != "mse" else 1
+                            seed=int(rng.randint(_SEED_BOUND)))
         dense = [layer for layer in self._network.layers if isinstance(layer, Dense)]
         self.coefs_ = [layer.W.value for layer in dense]
         self.intercepts_ = [layer.b.value for layer in dense]
@@ -417,19 +413,18 @@ class _BaseMLP(BaseEstimator):
         epoch over the epochs of this optimizer; ``"adaptive"``, divided by 5 (down to
         1e-6) each time the stopping rule would stop."""
         params = self._network.parameters()
-        scale = self._loss_scale
         if self.solver == "sgd":
             schedule: dict[str, Any] = {}
             if self.learning_rate == "invscaling":
                 schedule = {"schedule": "invscaling", "power_t": self.power_t,
                             "t_per_epoch": n_train}
             elif self.learning_rate == "adaptive":
-                schedule = {"schedule": "on_demand", "factor": 0.2, "min_lr": 1e-6 * scale}
-            return optim.get("sgd", params, lr=self.learning_rate_init * scale,
+                schedule = {"schedule": "on_demand", "factor": 0.2, "min_lr": 1e-6}
+            return optim.get("sgd", params, lr=self.learning_rate_init,
                              momentum=self.momentum, momentum_form="velocity",
                              nesterov=bool(self.nesterovs_momentum and self.momentum > 0),
                              **schedule)
-        extra: dict[str, Any] = {"eps": self.epsilon / scale}
+        extra: dict[str, Any] = {"eps": self.epsilon}
         if self.solver in ("adam", "adamw"):
             extra["betas"] = (self.beta_1, self.beta_2)
         return optim.get(self.solver, params, lr=self.learning_rate_init, **extra)
@@ -466,7 +461,7 @@ class _StoppingRule(train.Callback):
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, float]) -> None:
         est = self.est
         est.n_iter_ += 1
-        est.loss_ = est._loss_scale * logs["loss"]
+        est.loss_ = logs["loss"]
         est.t_ += self.n_train
         est.loss_curve_.append(est.loss_)
         est._optimizer_epochs += 1
@@ -712,7 +707,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             return False
         return self.output_activation == "softmax" if first_fit else self.n_outputs_ == 2
 
-    def _output(self, Y: np.ndarray) -> tuple[str, str]:
+    def _output(self, Y: np.ndarray) -> tuple[str, losses.Loss]:
         kind = self._label_binarizer.y_type_
         choice = self.output_activation
         if choice == "auto":
@@ -722,7 +717,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                              "(the labels of a sample are not exclusive); use 'logistic' "
                              "or 'auto'")
         choice = _canonical_activation(choice, "output_activation")
-        return choice, "cross_entropy" if choice == "softmax" else "binary_cross_entropy"
+        if choice == "softmax":
+            return choice, losses.get("cross_entropy")
+        # scikit-learn's log-loss sums over the labels of a sample (multi-label)
+        return choice, losses.get("binary_cross_entropy", outputs="sum")
 
     def _labels(self, output: np.ndarray) -> np.ndarray:
         if self._two_softmax_outputs():
@@ -847,9 +845,10 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         Y = y.reshape(len(y), -1)
         return X, Y, y
 
-    def _output(self, Y: np.ndarray) -> tuple[str, str]:
+    def _output(self, Y: np.ndarray) -> tuple[str, losses.Loss]:
         choice = "identity" if self.output_activation == "auto" else self.output_activation
-        return _canonical_activation(choice, "output_activation"), "mse"
+        # scikit-learn's squared_error: half the mean over all samples and outputs
+        return _canonical_activation(choice, "output_activation"), losses.get("mse", half=True)
 
     def _score_output(self, output: np.ndarray, y: np.ndarray,
                       sample_weight: np.ndarray | None = None) -> float:

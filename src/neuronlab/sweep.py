@@ -104,7 +104,7 @@ from neuronlab import _paths
 from neuronlab._files import atomic_open
 from neuronlab._suggest import did_you_mean
 from neuronlab._terminal import markup
-from neuronlab._validate import check_seed
+from neuronlab._validate import check_integer, check_real, check_seed
 from neuronlab.parallel import SCHEDULER_ENV as SCHEDULER_ENV  # the CLI's variable
 from neuronlab.parallel import backend as backend  # where sweeps always found it
 from neuronlab.parallel import check_jobs
@@ -117,69 +117,55 @@ end); ``results.csv`` gets every row at once."""
 # -- the settings of a cell -----------------------------------------------------------
 
 
-def _registry_name(module: str, kind: str) -> Callable[[object], str]:
+def _registry_name(module: str, kind: str) -> Callable[[object, str], str]:
     """Validator: the canonical registry name (aliases and case accepted)."""
 
-    def check(value: object) -> str:
+    def check(value: object, name: str) -> str:
         import importlib
 
         registry = importlib.import_module(f"neuronlab.{module}").REGISTRY
         if not isinstance(value, str):
-            raise TypeError(f"{kind} must be a name (one of {', '.join(registry.names())}), "
-                            f"got {type(value).__name__} {value!r}")
-        return registry.cls(value).name
+            raise TypeError(f"{name} must be the name of an {kind} (one of "
+                            f"{', '.join(registry.names())}), got {type(value).__name__} "
+                            f"{value!r}")
+        try:
+            return registry.cls(value).name
+        except ValueError as exc:  # unknown: the registry's message names the closest
+            raise ValueError(f"{name}: {exc}") from None
 
     return check
 
 
-def _dataset(value: object) -> str:
+def _dataset(value: object, name: str) -> str:
     from neuronlab import data
 
-    if not isinstance(value, str) or value not in data.DATASETS:
-        raise ValueError(f"unknown dataset {value!r}.{did_you_mean(value, list(data.DATASETS))} "
-                         f"Known: {', '.join(data.DATASETS)}.")
-    return value
+    try:
+        return data.check_dataset(value)
+    except (TypeError, ValueError) as exc:  # data's message names the closest dataset
+        raise type(exc)(f"{name}: {exc}") from None
 
 
-def _integer(low: int) -> Callable[[object], int]:
-    def check(value: object) -> int:
-        if isinstance(value, bool) or not isinstance(value, int | np.integer):
-            raise TypeError(f"must be an integer >= {low}, got {type(value).__name__} "
-                            f"{value!r}")
-        if value < low:
-            raise ValueError(f"must be an integer >= {low}, got {value!r}")
-        return int(value)
-
-    return check
+def _integer(low: int) -> Callable[[object, str], int]:
+    return lambda value, name: check_integer(value, name, low=low)
 
 
-def _real(low: float, high: float = math.inf, low_open: bool = False,
-          high_open: bool = True) -> Callable[[object], float]:
-    lo, hi = "(" if low_open else "[", ")" if high_open else "]"
-    interval = f"{lo}{low}, {high}{hi}"
-
-    def check(value: object) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float | np.integer
-                                                     | np.floating):
-            raise TypeError(f"must be a number in {interval}, got {type(value).__name__} "
-                            f"{value!r}")
-        value = float(value)
-        inside = (value > low if low_open else value >= low) and \
-                 (value < high if high_open else value <= high)
-        if not (math.isfinite(value) and inside):
-            raise ValueError(f"must be a finite number in {interval}, got {value!r}")
-        return value
-
-    return check
+def _real(low: float | None = None, high: float | None = None, *, low_open: bool = False,
+          high_open: bool = False) -> Callable[[object, str], float]:
+    return lambda value, name: check_real(value, name, low, high, low_open=low_open,
+                                          high_open=high_open)
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One setting of a cell: its default, its validator and its command-line flag."""
+    """One setting of a cell: its default, its validator and its command-line flag.
+
+    ``check(value, name)`` returns the value (in its canonical form) or raises a
+    ``TypeError``/``ValueError`` naming it ``name`` (``"grid.depth"``, ``"--depth"``).
+    """
 
     name: str
     default: Any
-    check: Callable[[object], Any]
+    check: Callable[[object, str], Any]
     parse: Callable[[str], Any]
     flag: str
     help: str
@@ -211,9 +197,10 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "seeds the data split, the weights and the batch order"),
     Setting("epochs", 20, _integer(1), int, "--epochs", "passes over the training data"),
     Setting("batch_size", 32, _integer(1), int, "--batch-size", "samples per step"),
-    Setting("validation_split", 0.0, _real(0.0, 1.0), float, "--validation-split",
+    Setting("validation_split", 0.0, _real(0.0, 1.0, high_open=True), float,
+            "--validation-split",
             "fraction of the training data held out for val_loss"),
-    Setting("bias_init", 0.0, _real(-math.inf), float, "--bias-init",
+    Setting("bias_init", 0.0, _real(), float, "--bias-init",
             "constant initial bias of the hidden layers"),
     Setting("l2", 0.0, _real(0.0), float, "--l2", "L2 penalty on the weights"),
 )}
@@ -244,10 +231,7 @@ def _unknown_key(key: object, where: str) -> ValueError:
 
 
 def _check(key: str, value: object, where: str) -> Any:
-    try:
-        return SETTINGS[key].check(value)
-    except (TypeError, ValueError) as exc:
-        raise type(exc)(f"{where}.{key}: {exc}") from None
+    return SETTINGS[key].check(value, f"{where}.{key}")
 
 
 def cell_id(config: Mapping[str, Any]) -> str:
@@ -325,8 +309,8 @@ class Sweep:
             self.grid[key] = values
         self.fixed = {k: _check(k, fixed[k], "fixed") for k in CONFIG_KEYS if k in fixed}
         if sample is not None:
-            sample = _check_int("sample", sample, 1)
-        self.sample, self.sample_seed = sample, _check_int("sample_seed", sample_seed, 0)
+            sample = check_integer(sample, "sample", low=1)
+        self.sample, self.sample_seed = sample, check_integer(sample_seed, "sample_seed", low=0)
 
     # -- construction from files ------------------------------------------------------
     @classmethod
@@ -455,10 +439,7 @@ def from_command_line(path: str | os.PathLike[str] | None,
         except ValueError:
             raise ValueError(f"{setting.flag} takes comma-separated "
                              f"{setting.parse.__name__} values, got {text!r}") from None
-        try:
-            parsed = [setting.check(v) for v in parsed]
-        except (TypeError, ValueError) as exc:
-            raise type(exc)(f"{setting.flag}: {exc}") from None
+        parsed = [setting.check(v, setting.flag) for v in parsed]
         grid.pop(key, None)
         fixed.pop(key, None)
         if len(parsed) == 1:
@@ -467,13 +448,6 @@ def from_command_line(path: str | os.PathLike[str] | None,
             grid[key] = parsed
     return Sweep(grid, fixed, sample=sample if sample is not None else base.sample,
                  sample_seed=sample_seed if sample_seed is not None else base.sample_seed)
-
-
-def _check_int(name: str, value: object, low: int) -> int:
-    try:
-        return _integer(low)(value)
-    except (TypeError, ValueError) as exc:
-        raise type(exc)(f"{name} {exc}") from None
 
 
 # -- one cell -------------------------------------------------------------------------
@@ -792,7 +766,7 @@ def run(sweep: Sweep, out_dir: str | os.PathLike[str], jobs: int = 1,
         raise TypeError(f"sweep must be a Sweep, got {type(sweep).__name__}")
     jobs = check_jobs(jobs)
     if max_cells is not None:
-        max_cells = _check_int("max_cells", max_cells, 0)
+        max_cells = check_integer(max_cells, "max_cells", low=0)
     out = _paths.output_dir(out_dir, "sweep folder", files=OUTPUT_FILES)
     out.mkdir(parents=True, exist_ok=True)
     with _lock(out):

@@ -18,7 +18,7 @@ import numpy as np
 
 from neuronlab import _paths, data, losses, optim
 from neuronlab._terminal import printable
-from neuronlab._validate import check_integer, check_seed
+from neuronlab._validate import check_bool, check_integer, check_real, check_seed
 from neuronlab.network import Sequential
 
 
@@ -82,24 +82,24 @@ class Checkpoint(Callback):
 
 
 def default_loss(model: Sequential) -> str:
-    """The loss that pairs with the model's output activation."""
-    output = model.output_activation
-    name = output.name if output is not None else "identity"
-    return {"softmax": "cross_entropy", "sigmoid": "binary_cross_entropy"}.get(name, "mse")
+    """The loss that pairs with the model's output activation (``losses.paired_loss``)."""
+    return losses.paired_loss(model.output_activation)
 
 
 def _is_classification(loss: losses.Loss) -> bool:
-    return "cross_entropy" in loss.name
+    """Class labels or 0/1 labels as targets (an accuracy is reported), not values."""
+    return loss.target_kind != "values"
 
 
 def targets(model: Sequential, loss: losses.Loss, y: object, n_samples: int,
              name: str = "y") -> np.ndarray:
-    """Validated targets as (n_samples, n_outputs) rows in the model's dtype: class labels
-    become one-hot rows for categorical cross-entropy, 0/1 labels are checked for binary."""
+    """Validated targets as (n_samples, n_outputs) rows in the model's dtype, by the loss's
+    ``target_kind``: class labels become one-hot rows (``"labels"``), a 1-D ``y`` must
+    hold 0/1 labels (``"binary"``), values are checked finite (``"values"``)."""
     k = model.n_outputs
-    if _is_classification(loss) and not loss.name.startswith("binary"):
+    if loss.target_kind == "labels":
         rows = data.check_labels(y, n_samples, k, name, model.dtype)
-    elif loss.name.startswith("binary") and np.asarray(y).ndim == 1:
+    elif loss.target_kind == "binary" and np.asarray(y).ndim == 1:
         rows = data.check_targets(y, n_samples, k, name, model.dtype)
         if not np.isin(rows, (0, 1)).all():
             raise ValueError(f"{name} for binary cross-entropy must hold 0/1 labels")
@@ -157,16 +157,17 @@ class Trainer:
         self.model, self.loss, self.optimizer, self.history = model, loss, optimizer, history
         self.fused = losses.fused(model.output_activation, loss)
         self.l2 = l2
-        self.weights = [p for p in model.parameters() if p.name == "W"]
+        self.decayed = [p for p in model.parameters() if p.decay]
         self.stop = False
 
     def step(self, x: np.ndarray, y: np.ndarray,
              sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """Forward, loss, backward (no update); returns the batch loss and the output.
 
-        With ``l2 > 0`` the batch loss gains ``l2 / (2 n) * sum ||W||^2`` over the weight
-        matrices (not the biases) and each weight gradient ``l2 / n * W``, where n is
-        the batch size, or the sum of the batch's ``sample_weight``: scikit-learn's
+        With ``l2 > 0`` the batch loss gains ``l2 / (2 n) * sum ||W||^2`` over the
+        parameters declared to decay (``Parameter.decay``: the weight matrices, not the
+        biases or an activation's slopes) and each such gradient ``l2 / n * W``, where n
+        is the batch size, or the sum of the batch's ``sample_weight``: scikit-learn's
         ``alpha`` penalty.
         """
         value, a = backprop(self.model, self.loss, x, y, fused=self.fused,
@@ -174,7 +175,7 @@ class Trainer:
         if self.l2:
             n = len(x) if sample_weight is None else float(sample_weight.sum())
             scale = self.l2 / n
-            for W in self.weights:
+            for W in self.decayed:
                 value += 0.5 * scale * float(np.vdot(W.value, W.value))
                 W.grad += scale * W.value
         return value, a
@@ -287,17 +288,19 @@ def fit(model: Sequential, X: object, y: object, *, loss: str | losses.Loss | No
     for label, value, low in (("epochs", epochs, 1), ("batch_size", batch_size, 1),
                               ("patience", patience, 1), ("first_epoch", first_epoch, 0)):
         check_integer(value, label, low=low)
+    for label, flag in (("shuffle", shuffle), ("early_stopping", early_stopping),
+                        ("verbose", verbose)):
+        check_bool(flag, label)
     check_seed(seed)
-    if not (np.isfinite(l2) and l2 >= 0):
-        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
-    if threads not in ("auto", None) and (not isinstance(threads, int | np.integer)
-                                          or isinstance(threads, bool) or threads < 1):
-        raise ValueError(f"threads must be a positive integer, 'auto' or None, got {threads!r}")
-    if not 0.0 <= validation_split < 1.0:
-        raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
-    if isinstance(min_delta, bool) or not (isinstance(min_delta, int | float | np.number)
-                                           and np.isfinite(min_delta) and min_delta >= 0):
-        raise ValueError(f"min_delta must be a finite number >= 0, got {min_delta!r}")
+    check_real(l2, "l2", 0)
+    check_real(validation_split, "validation_split", 0, 1, high_open=True)
+    check_real(min_delta, "min_delta", 0)
+    if isinstance(threads, str):
+        if threads != "auto":
+            raise ValueError(f"threads must be a positive integer, 'auto' or None, got "
+                             f"{threads!r}")
+    elif threads is not None:
+        check_integer(threads, "threads", low=1)
     _check_finite_weights(model)
     loss_fn = losses.get(loss if loss is not None else default_loss(model))
     X = data.check_X(X, model.n_inputs, dtype=model.dtype)
@@ -403,11 +406,12 @@ class _Loop:
 
     def __init__(self, trainer: Trainer, train: _Rows, val: _Rows | None, callbacks,
                  verbose) -> None:
-        self.t, self.X, self.Y, self.W, self.val = trainer, train.X, train.Y, train.W, val
+        self.trainer, self.X, self.Y, self.W = trainer, train.X, train.Y, train.W
+        self.val = val
         self.callbacks, self.verbose = list(callbacks), verbose
         self.params = trainer.model.parameters()
         self.classification = _is_classification(trainer.loss)
-        single_label = self.classification and not trainer.loss.name.startswith("binary")
+        single_label = trainer.loss.target_kind == "labels"
         self.labels = self.Y.argmax(axis=1) if single_label else None  # once, not per step
         self.best_weights = self._snapshot()
         self.last_finite = self.best_weights  # fit checked that the initial ones are
@@ -425,11 +429,11 @@ class _Loop:
         # A diverging run overflows; the guard below detects the non-finite loss or
         # weights and restores the last finite ones, so the warnings are not needed.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
-                self.t.model.workspace():
+                self.trainer.model.workspace():
             self._run(epochs, batch_size, shuffle, rng, early_stopping, patience, min_delta)
 
     def _run(self, epochs, batch_size, shuffle, rng, early_stopping, patience, min_delta):
-        t, history = self.t, self.t.history
+        trainer, history = self.trainer, self.trainer.history
         n_batches = -(-len(self.X) // batch_size)
         # one batch buffer each, reused every step (no per-step allocation of inputs)
         x_buffer = np.empty((min(batch_size, len(self.X)), self.X.shape[1]), self.X.dtype)
@@ -439,13 +443,13 @@ class _Loop:
         best, waited = np.inf, 0
         progress = _Progress(len(epochs) * n_batches, self.verbose)
         for cb in self.callbacks:
-            cb.on_train_begin(t)
+            cb.on_train_begin(trainer)
         try:
             for epoch in epochs:
                 start = time.perf_counter()
-                t.optimizer.set_epoch(epoch)
+                trainer.optimizer.set_epoch(epoch)
                 for cb in self.callbacks:
-                    cb.on_epoch_begin(t, epoch)
+                    cb.on_epoch_begin(trainer, epoch)
                 order = rng.permutation(len(self.X)) if shuffle else np.arange(len(self.X))
                 total, correct, counted = 0.0, 0, 0
                 for batch in range(n_batches):
@@ -456,12 +460,12 @@ class _Loop:
                         continue  # all weights 0: no samples, no step
                     x = _gather(self.X, idx, x_buffer)
                     y = _gather(self.Y, idx, y_buffer)
-                    value, a = t.step(x, y, w)
+                    value, a = trainer.step(x, y, w)
                     if not np.isfinite(value):
                         return self._diverged(epoch, batch)
                     for cb in self.callbacks:
-                        cb.on_step_end(t, epoch, batch)
-                    t.optimizer.step()
+                        cb.on_step_end(trainer, epoch, batch)
+                    trainer.optimizer.step()
                     total += value * len(idx)
                     counted += len(idx)
                     if count is not None:
@@ -480,12 +484,12 @@ class _Loop:
                 else:
                     waited += 1
                 for cb in self.callbacks:
-                    cb.on_epoch_end(t, epoch, logs)
+                    cb.on_epoch_end(trainer, epoch, logs)
                 if early_stopping and waited >= patience:
                     history.stop_reason = "early_stopping"
                     self._restore(self.best_weights)
                     break
-                if t.stop:
+                if trainer.stop:
                     history.stop_reason = "callback"
                     break
             if early_stopping:  # patience did not run out: still end with the best
@@ -496,28 +500,28 @@ class _Loop:
         finally:
             progress.close()
             for cb in self.callbacks:
-                cb.on_train_end(t)
+                cb.on_train_end(trainer)
 
     def _epoch_logs(self, epoch: int, train_loss: float, train_accuracy: float,
                     start: float) -> dict[str, float]:
         """Running means over the epoch's batches (as Keras reports), then validation."""
-        logs = {"epoch": epoch, "loss": train_loss, "lr": self.t.optimizer.lr}
+        logs = {"epoch": epoch, "loss": train_loss, "lr": self.trainer.optimizer.lr}
         if self.classification:
             logs["accuracy"] = train_accuracy
         if self.val is not None:
             weighted = () if self.val.W is None else (self.val.W,)
-            for key, value in self.t.evaluate(self.val.X, self.val.Y, *weighted).items():
+            for key, value in self.trainer.evaluate(self.val.X, self.val.Y, *weighted).items():
                 logs[f"val_{key}"] = value
         logs["time"] = time.perf_counter() - start
         return logs
 
     def _diverged(self, epoch: int, batch: int) -> None:
-        history = self.t.history
+        history = self.trainer.history
         history.stop_reason = "diverged"
         restored = ("the initial weights" if self.last_finite_epoch is None else
                     f"the weights of epoch {self.last_finite_epoch}")
         history.divergence = {"epoch": epoch, "batch": batch,
-                              "layer": _locate_non_finite(self.t.model),
+                              "layer": _locate_non_finite(self.trainer.model),
                               "restored": restored}
         self._restore(self.last_finite)
         if self.verbose:

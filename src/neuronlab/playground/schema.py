@@ -33,8 +33,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from neuronlab import activations, optim
-from neuronlab import init as initializers
+from neuronlab import activations, init, optim
 from neuronlab._suggest import closest
 
 MAX_LAYERS = 8
@@ -126,7 +125,7 @@ FIELDS: dict[str, Field] = {
                     help="the output layer of a classification: one sigmoid unit "
                          "(p of class 1) or two softmax units (p of each class); a "
                          "regression's output is linear"),
-    "init": Field("choice", "auto", choices=("auto", *initializers.names()),
+    "init": Field("choice", "auto", choices=("auto", *init.names()),
                   help="weight initializer ('auto': the gain of each layer's activation)"),
     "optimizer": Field("choice", "sgd", choices=tuple(optim.names()), help="optimizer"),
     "lr": Field("float", 0.03, 1e-6, 10.0, help="learning rate"),

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from neuronlab import parallel
+from neuronlab._validate import SEED_MAX, check_bool, check_integer
 
 Key = tuple[Any, ...]
 
@@ -39,8 +40,7 @@ def derive_seed(seed: int, *identity: object) -> int:
     >>> derive_seed(0, "depth", ("relu", 1)) == derive_seed(1, "depth", ("relu", 1))
     False
     """
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = check_integer(seed, "seed", 0, SEED_MAX)
     digest = hashlib.sha256(repr(identity).encode()).digest()
     entropy = [int(seed), int.from_bytes(digest[:8], "little")]
     return int(np.random.SeedSequence(entropy).generate_state(1)[0])
@@ -495,8 +495,8 @@ def run_studies(studies: Sequence[Study], *, quick: bool = False, seed: int = 0,
     by name.  The runs of all studies share the workers (longest first); the results
     come back in the order of ``studies``.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = check_integer(seed, "seed", 0, SEED_MAX)
+    quick = check_bool(quick, "quick")
     jobs = parallel.check_jobs(jobs)
     plans: dict[str, list[Run]] = {}
     for study in studies:

@@ -4,11 +4,12 @@ For each elementwise activation in :mod:`neuronlab.activations` (the registry is
 only list), on a float64 grid:
 
 - the curves g(z) and g'(z) on [-6, 6] for the figure;
-- the properties computed numerically beside the declared ones: observed range
-  (a bound is infinite when g still has slope at the end of [-40, 40]), zero-centred
-  (g(0) = 0 and both signs taken), monotonic, smooth (g' continuous, from finite
-  differences of g), continuous, largest slope ``max |g'|``, and the saturation regions,
-  where ``|g'(z)|`` is below 1% of that largest slope;
+- the properties measured numerically (:func:`neuronlab.probe.measure_properties`, the
+  probe every module uses) beside the declared ones: observed range (a bound is
+  infinite when g still grows between ``|z| = 1e15`` and ``1e30``), zero-centred (g(0) = 0 and
+  both signs taken), monotonic, smooth (no jump of g or g' at a kink), continuous,
+  saturating (g' -> 0 at an end), largest slope ``max |g'|``, and the saturation
+  regions, where ``|g'(z)|`` is below 1% of that largest slope on [-40, 40];
 - the measured cost of the forward and the backward pass (``delta = g'(z) * e``)
   per element of a float32 array (best of a few repeats; wall-clock, so it varies).
 
@@ -27,6 +28,13 @@ from typing import Any
 import numpy as np
 
 from neuronlab import activations
+from neuronlab.probe import (
+    PROBE_RANGE,
+    PROBE_STEP,
+    SATURATION_SLOPE,
+    Probe,
+    measure_properties,
+)
 from neuronlab.studies._core import Claim, Key, Run, Study, StudyResult, Table, plan_runs
 
 NAME = "atlas"
@@ -43,11 +51,6 @@ LECTURE = (
 
 PLOT_RANGE = 6.0          # the curves are drawn on [-6, 6]
 PLOT_STEP = 0.05
-PROBE_RANGE = 40.0        # properties are measured on [-40, 40]
-PROBE_STEP = 0.01
-SATURATION = 0.01         # |g'| below 1% of its largest value counts as saturated
-FAR = 1e8                 # g(±FAR) decides whether a bound is finite ...
-UNBOUNDED = 1e4           # ... it is infinite when |g(±FAR)| exceeds this
 SIZES = {False: {"elements": 1_000_000, "repeats": 5},
          True: {"elements": 200_000, "repeats": 3}}
 
@@ -67,12 +70,6 @@ def _instance(name: str, dtype: Any) -> activations.Activation:
         activations.get(name)
     fn.build(1, np.dtype(dtype))  # per-unit parameters (PReLU) at their initial values
     return fn
-
-
-def _evaluate(fn: activations.Activation, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    column = z[:, None]
-    a = fn.forward(column, training=False)
-    return a[:, 0], fn.derivative(column, a)[:, 0]
 
 
 def _interval_text(left: float | None, right: float | None) -> str:
@@ -99,37 +96,15 @@ def _measure(name: str, elements: int, repeats: int, seed: int) -> dict[str, Any
 
     # curves for the figure
     z_plot = np.round(np.arange(-PLOT_RANGE, PLOT_RANGE + PLOT_STEP / 2, PLOT_STEP), 10)
-    a_plot, d_plot = _evaluate(fn, z_plot)
+    a_plot, d_plot = (v[:, 0] for v in Probe(fn).evaluate(z_plot))
 
-    # numerical properties on a wide grid
-    z = np.round(np.arange(-PROBE_RANGE, PROBE_RANGE + PROBE_STEP / 2, PROBE_STEP), 10)
-    with np.errstate(over="ignore", under="ignore"):
-        a, d = _evaluate(fn, z)
-    slope = np.abs(d)
-    max_slope = float(slope.max())
-    numeric_slope = np.gradient(a, z)            # finite differences of g itself
-    with np.errstate(over="ignore", under="ignore"):
-        far_low, far_high = _evaluate(fn, np.array([-FAR, FAR]))[0]
-    # a bound is infinite when g is still far from the grid's extremes at z = ±FAR
-    low = -math.inf if far_low < -UNBOUNDED else float(min(a.min(), far_low))
-    high = math.inf if far_high > UNBOUNDED else float(max(a.max(), far_high))
-    g0 = float(_evaluate(fn, np.zeros(1))[0][0])
-    zero_centred = abs(g0) < 1e-12 and a.min() < 0 < a.max()
-    monotonic = bool(np.all(np.diff(a) >= -1e-12))
-    continuous = bool(np.max(np.abs(np.diff(a))) <= 10 * PROBE_STEP * max(1.0, max_slope))
-    jumps = np.abs(np.diff(numeric_slope))
-    smooth = continuous and bool(jumps.max() < 0.05)
-    threshold = SATURATION * max_slope
-    saturated = slope < threshold if max_slope > 0 else np.ones_like(slope, dtype=bool)
-    left = right = None
-    if saturated.all():
+    # numerical properties: the package's one probe
+    measured = measure_properties(fn)
+    low, high = measured["range"]
+    max_slope = measured["max_slope"]
+    left, right = measured["saturated_below"], measured["saturated_above"]
+    if max_slope == 0:  # flat everywhere (step, sign)
         left, right = math.inf, -math.inf
-    else:
-        if saturated[0]:
-            left = float(z[int(np.argmin(saturated)) - 1]) + 0.0  # + 0.0: no "-0"
-        if saturated[-1]:
-            right = float(z[len(z) - int(np.argmin(saturated[::-1]))]) + 0.0
-    saturating = left is not None or right is not None
 
     # cost: forward and backward per element, float32, best of `repeats`
     rng = np.random.default_rng(seed)
@@ -150,21 +125,21 @@ def _measure(name: str, elements: int, repeats: int, seed: int) -> dict[str, Any
     range_agrees = all(
         (d_ == o) if math.isinf(d_) or math.isinf(o) else abs(d_ - o) <= 1e-3 * max(1, abs(d_))
         for d_, o in zip(declared_range, (low, high), strict=True))
-    observed = {"range": range_agrees, "zero_centred": zero_centred == declared.zero_centred,
-                "monotonic": monotonic == declared.monotonic,
-                "smooth": smooth == declared.smooth,
-                "saturating": saturating == declared.saturating}
+    observed = {key: measured[key] == getattr(declared, key)
+                for key in ("zero_centred", "monotonic", "smooth", "saturating")}
+    observed = {"range": range_agrees, **observed}
     return {
         "curve": {"z": z_plot, "g": a_plot, "dg": d_plot},
         "properties": {
             "activation": name,
             "observed_range": _range_text(low, high),
             "declared_range": _range_text(*declared_range),
-            "zero_centred": zero_centred, "declared_zero_centred": declared.zero_centred,
-            "monotonic": monotonic, "declared_monotonic": declared.monotonic,
-            "smooth": smooth, "declared_smooth": declared.smooth,
-            "continuous": continuous,
-            "saturating": saturating, "declared_saturating": declared.saturating,
+            "zero_centred": measured["zero_centred"],
+            "declared_zero_centred": declared.zero_centred,
+            "monotonic": measured["monotonic"], "declared_monotonic": declared.monotonic,
+            "smooth": measured["smooth"], "declared_smooth": declared.smooth,
+            "continuous": measured["continuous"],
+            "saturating": measured["saturating"], "declared_saturating": declared.saturating,
             "max_slope": max_slope,
             "saturated_below": None if left == math.inf else left,
             "saturated_above": None if right == -math.inf else right,
@@ -234,7 +209,7 @@ def assemble(outputs: dict[Key, Any], quick: bool, seed: int) -> StudyResult:
     return StudyResult(
         NAME, TITLE, {"quick": quick, "seed": seed, "plot_range": PLOT_RANGE,
                       "probe_range": PROBE_RANGE, "probe_step": PROBE_STEP,
-                      "saturation_threshold": SATURATION, **SIZES[quick]},
+                      "saturation_threshold": SATURATION_SLOPE, **SIZES[quick]},
         [Table("properties", "Declared and numerically observed properties", properties,
                formats=pct),
          Table("cost", "Cost per element (float32, ns)", cost, formats=pct,

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
+import neuronlab.init  # in full: the parameters named init would shadow the module
 from neuronlab import activations, diagnostics
-from neuronlab import init as initializers
 from neuronlab.network import MLP
 from neuronlab.studies._core import Claim, Key, Run, Study, StudyResult, Table, fmt, plan_runs
 
@@ -68,11 +68,11 @@ def init_label(init_id: str) -> str:
     return next(label for i, label, _, _ in INITIALIZERS if i == init_id)
 
 
-def _initializer(init_id: str, activation: str) -> initializers.Initializer:
+def _initializer(init_id: str, activation: str) -> neuronlab.init.Initializer:
     _, _, name, params = next(spec for spec in INITIALIZERS if spec[0] == init_id)
     if init_id == "gain":
-        params = {**params, "scale": initializers.gain(activation) ** 2}
-    return initializers.get(name, **params)
+        params = {**params, "scale": neuronlab.init.gain(activation) ** 2}
+    return neuronlab.init.get(name, **params)
 
 
 def propagate(activation: str, init: str, depth: int, width: int, samples: int,

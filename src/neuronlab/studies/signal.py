@@ -36,8 +36,8 @@ import numpy as np
 
 from neuronlab import _mathml as m
 from neuronlab import activations, meanfield
-from neuronlab import init as initializers
-from neuronlab.formula import measure_properties
+from neuronlab.init import VarianceScaling
+from neuronlab.probe import measure_properties
 from neuronlab.propagation import measure_propagation
 from neuronlab.studies import _train
 from neuronlab.studies._core import (
@@ -176,7 +176,7 @@ def training(spec: tuple[str, Mapping[str, Any]], scale: float, depth: int, widt
     (``init="auto"`` for scale 1: the output layer then has gain 1)."""
     fn = _make(spec)
     name, options = spec
-    init: Any = "auto" if scale == 1.0 else initializers.VarianceScaling(
+    init: Any = "auto" if scale == 1.0 else VarianceScaling(
         (scale * meanfield.gain(fn)) ** 2, "fan_in", "normal")
     d = _train.dataset(DATASET)
     from neuronlab.network import MLP
