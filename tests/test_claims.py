@@ -113,3 +113,20 @@ def test_the_report_line_shows_effect_interval_seeds_and_prediction():
                                     "it); predicted ≤ −0.5")
     row = claim_rows([c])[0]
     assert (row["low"], row["high"]) == tuple(c["interval"]) and row["verdict"] == "reproduced"
+
+
+def test_an_unmeasured_claim_has_no_number_and_says_why():
+    from neuronlab.report._format import claim_measure
+
+    c = Claim.unmeasured("B beats A", "steps, A / B", "no seed reached the target",
+                         direction=+1, margin=0.3)
+    assert (c.verdict, c.effect, c.low, c.high, c.seeds) == ("inconclusive", None, None,
+                                                             None, 0)
+    assert not c.measured and Claim.exact("x", "q", 1.0, direction=+1, margin=0.5).measured
+    assert Claim.from_dict(c.to_dict()) == c  # through results.json and back
+    assert claim_measure(c.to_dict()) == ("steps, A / B: not measured (no seed gave a "
+                                          "value); predicted ≥ +0.3")
+    with pytest.raises(ValueError, match="needs the reason"):
+        Claim.unmeasured("x", "q", " ", direction=+1, margin=0.3)
+    with pytest.raises(ValueError, match="direction"):
+        Claim.unmeasured("x", "q", "why", direction=2, margin=0.3)

@@ -84,6 +84,12 @@ def test_learning_rate_batch_size_and_epochs():
     assert lr["too large"]["test_accuracy"] < 0.3
     claims = [c for c in result.claims if "1/B" in c.text]
     assert claims[0].verdict == "reproduced"
+    # larger batches take fewer steps (the interval over 8 paired seeds is above 0), and
+    # the steps are counted to the update, not rounded up to whole epochs
+    batch = next(c for c in result.claims if c.text.startswith("Larger batches"))
+    assert batch.seeds == 8 and batch.low > 0, batch
+    steps = result.table("step_runs").rows
+    assert any(r["steps_to_target"] % r["steps_per_epoch"] for r in steps)
     verdicts = {c.text: c.verdict for c in result.claims}
     # the quick run decides four claims on every seed tried (0-11); the batch-size and
     # overfitting claims sit near their margins at quick sizes (inconclusive on seeds 0,
@@ -92,6 +98,48 @@ def test_learning_rate_batch_size_and_epochs():
     decided = [t for t in verdicts if not t.startswith(near_margin)]
     assert len(decided) == 4 and all(verdicts[t] == "reproduced" for t in decided), verdicts
     assert "not reproduced" not in verdicts.values(), verdicts
+
+
+def test_steps_to_target_are_counted_after_every_update(monkeypatch):
+    from neuronlab.studies import gradient_descent
+
+    # test accuracy after updates 1, 2, 3, ...: first reaches 0.9 after 5 updates, which
+    # epochs of 3 steps would only see after 6 (the end of the second epoch), as 0.88
+    accuracies = iter([0.1, 0.5, 0.7, 0.8, 0.91, 0.88])
+    monkeypatch.setattr(gradient_descent._train, "accuracy_on_test",
+                        lambda model, d: next(accuracies))
+    trainer = type("Trainer", (), {"model": None, "stop": False})()
+    watch = gradient_descent._StepsToTarget(None, 0.9)
+    for epoch in range(3):
+        for batch in range(3):
+            watch.on_step_end(trainer, epoch, batch)  # sees the weights before this update
+        watch.on_epoch_end(trainer, epoch, {})
+        if trainer.stop:
+            break
+    assert watch.reached == 5 and watch.updates == 6 and epoch == 1
+    assert watch.curve == [0.7, 0.88]  # the accuracy after each epoch, for the figure
+
+
+def test_batch_claim_not_reached_by_any_seed_is_not_measured(monkeypatch, tmp_path):
+    from neuronlab import report
+    from neuronlab.studies import gradient_descent
+
+    # a target no run can reach, at the smallest sizes: nothing to measure the ratio on
+    monkeypatch.setattr(gradient_descent, "TARGET_ACCURACY", 1.01)
+    monkeypatch.setitem(gradient_descent.SIZES, True, {
+        "seeds": 2, "step_seeds": 2, "epochs": 1, "step_epochs": 1, "overfit_epochs": 3,
+        "overfit_samples": 50, "overfit_width": 8})
+    result = studies.run(["gradient_descent"], **QUICK)[0]
+    claim = next(c for c in result.claims if c.text.startswith("Larger batches"))
+    assert claim.verdict == "inconclusive" and not claim.measured
+    assert (claim.effect, claim.low, claim.high, claim.seeds) == (None, None, None, 0)
+    assert "no seed reached 101% test accuracy" in claim.evidence
+    assert all(r["steps_to_target"] is None for r in result.table("step_runs").rows)
+    assert any("not measured: no seed reached" in line for line in report.tally([result]))
+    for fmt in report.FORMATS:
+        text = report.write([result], tmp_path / fmt, fmt).read_text(encoding="utf-8")
+        assert "not measured (no seed gave a value)" in text
+        assert "no seed reached 101% test accuracy" in text
 
 
 def test_glorot_constants_and_the_one_over_fan_avg_slip():

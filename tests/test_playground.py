@@ -54,6 +54,10 @@ def test_a_config_gets_defaults_and_keeps_what_was_given():
     (json.dumps({"type": "config", "config": {"layers": [
         {"width": 2, "activation": "x+" * schema.MAX_FORMULA_LENGTH + "x"}]}}),
      f"at most {schema.MAX_FORMULA_LENGTH}"),
+    ('{"type": "config", "config": {"layers": [{"width": 2, "activation": "softmax"}]}}',
+     "hidden layer 1: softmax couples the units of a layer"),
+    ('{"type": "config", "config": {"output": "relu"}}', "output must be one of sigmoid, "
+                                                          "softmax"),
     ('{"type": "csv", "text": 3}', "csv text must be a string"),
     (json.dumps({"type": "csv", "text": "1,2,0\n" * (schema.MAX_CSV_BYTES // 6 + 1)}),
      "bytes refused"),
@@ -137,9 +141,10 @@ def engine_pass(model, loss, x, y):
     return value, dense
 
 
-@pytest.mark.parametrize("dataset", ["circles", "plane"])  # classification, regression
-def test_the_step_through_shows_the_engine_numbers(session, dataset):
-    session.build(validate_config({**DEEP, "dataset": dataset}))
+@pytest.mark.parametrize("dataset, output", [("circles", "sigmoid"), ("circles", "softmax"),
+                                             ("plane", "sigmoid")])  # the last: regression
+def test_the_step_through_shows_the_engine_numbers(session, dataset, output):
+    session.build(validate_config({**DEEP, "dataset": dataset, "output": output}))
     for _ in range(5):
         session._train_step()
     sample = 7
@@ -176,6 +181,44 @@ def test_a_frame_reports_flags_verdicts_and_maps(session):
     assert layer["status"] in ("dead", "saturated", "exploding", "vanishing", "healthy")
     assert len(layer["dead"]) == 3 and len(layer["z_hist"]) > 0
     assert len(base64.b64decode(layer["dW"])) == 4 * 2 * 3  # float32, fan_in x fan_out
+
+
+def test_softmax_is_offered_at_the_output_and_refused_in_hidden_layers_with_why(session):
+    options = schema.options()
+    assert "softmax" not in options["activations"]
+    assert "no curve g′(z) per unit" in options["output_only"]["softmax"]
+    assert options["fields"]["output"]["choices"] == ["sigmoid", "softmax"]
+    session.build(validate_config({"output": "softmax", "seed": 2,
+                                   "layers": [{"width": 3, "activation": "tanh"}]}))
+    layout = session.layout()
+    assert layout["output"] == "softmax" and layout["widths"] == [3, 2]  # p of each class
+    assert session.loss.name == "cross_entropy" and session.trainer.fused is not None
+    for _ in range(20):
+        session._train_step()
+    frame = json.loads(json.dumps(session.frame()))
+    import base64
+    grid = datasets.GRID * datasets.GRID
+    units = np.frombuffer(base64.b64decode(frame["output_units"]), np.uint8).reshape(2, grid)
+    # 2p - 1 coloured on 0..255: p0 + p1 = 1 puts the two maps' codes 255 apart (± rounding)
+    assert np.abs(units.astype(int).sum(axis=0) - 255).max() <= 1
+    surface = np.frombuffer(base64.b64decode(frame["output"]), np.uint8)
+    np.testing.assert_array_equal(surface, units[1])  # the surface shows p of class 1
+    # a regression's output is linear whatever the field says
+    session.build(validate_config({"output": "softmax", "dataset": "plane"}))
+    assert session.layout()["output"] == "identity" and session.layout()["widths"][-1] == 1
+
+
+def test_a_new_csv_replaces_the_one_being_trained_on(session):
+    def rows(n, seed):
+        points = np.random.default_rng(seed).uniform(-1, 1, (n, 2))
+        return "\n".join(f"{x},{y},{int(x * y > 0)}" for x, y in points)
+
+    session._handle({"type": "csv", "text": rows(40, 0)})
+    session.build(validate_config({"dataset": "csv"}))
+    assert len(session.split.y_train) + len(session.split.y_test) == 40
+    session._handle({"type": "csv", "text": rows(60, 1)})  # the same config, new data
+    assert len(session.split.y_train) + len(session.split.y_test) == 60
+    assert session.steps == 0
 
 
 def test_a_diverging_run_stops_with_a_message(session):
@@ -440,6 +483,155 @@ def test_the_page_trains_steps_through_and_reports_errors(browser, tmp_path):
         page.wait_for_function("() => window.playground.frame.step === 1")
         page.screenshot(path=str(tmp_path / "errors.png"))
         page.close()
+    assert errors == []
+
+
+LINKS = """() => [...document.querySelectorAll('#links line:not(.hovered)')]
+    .map(l => [Number(l.getAttribute('stroke-width')), l.getAttribute('stroke')])"""
+
+
+def _shown(page, value: float) -> str:
+    """``value`` as the page writes it (3 significant digits, JavaScript's toPrecision)."""
+    return page.evaluate(f"Number({value!r}).toPrecision(3)")
+
+
+def test_the_page_draws_gradients_on_the_links(browser):
+    from neuronlab.playground.server import running
+
+    errors: list[str] = []
+    with running() as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url + "#layers=3:tanh|2:tanh&seed=1")
+        page.wait_for_selector("#node-2-1")
+        page.wait_for_function("() => window.playground.frame")
+        weights = page.evaluate(LINKS)
+        assert len(weights) == 2 * 3 + 3 * 2 + 2 * 1
+        page.check("#show-gradients")
+        page.wait_for_function("() => document.querySelector('#links-hint').textContent"
+                               ".includes('∂J/∂W')")
+        links = page.evaluate(LINKS)
+        dW = np.concatenate(page.evaluate(
+            "window.playground.frame.layers.map(l => Array.from(l.dWv))"))
+        assert len(links) == len(dW) and links != weights
+        # width: 0.5 + 5 x (1 + log10(|dW| / largest |dW| of the whole network) / 4), in
+        # [0, 1]: one log scale over every layer, 4 decades (app.js: GRAD_DECADES)
+        size = np.clip(1 + np.log10(np.abs(dW) / np.abs(dW).max()) / 4, 0, 1)
+        np.testing.assert_allclose([w for w, _ in links], 0.5 + 5 * size, atol=0.006)
+        for (_, colour), g in zip(links, dW, strict=True):  # blue positive, orange negative
+            r, _, b = (int(c) for c in colour[4:-1].split(","))
+            assert (b > r) == (g >= 0), (colour, g)
+
+        # hovering a link shows its weight and gradient, as the frame holds them
+        box = page.locator("#links").bounding_box()
+        ends = page.evaluate("linkEnds(0, 1, 2)")  # layer 1: from x2 to unit 3
+        page.mouse.move(box["x"] + (ends[0] + ends[2]) / 2, box["y"] + (ends[1] + ends[3]) / 2)
+        page.wait_for_selector("#link-tip:not([hidden])")
+        w, g = page.evaluate("[window.playground.frame.layers[0].Wv[1 * 3 + 2], "
+                             "window.playground.frame.layers[0].dWv[1 * 3 + 2]]")
+        tip = page.text_content("#link-tip")
+        assert tip.startswith("x2 → unit 3 of layer 1\n")
+        assert f"\nw = {_shown(page, w)}\n∂J/∂w = {_shown(page, g)} (training set)" in tip
+        page.mouse.move(box["x"] + 2, box["y"] + 2)  # the features' heading: no link there
+        page.wait_for_selector("#link-tip", state="hidden")
+
+        # the step-through writes dJ/dw on the links of the layer it is at
+        page.fill("#trace-sample", "4")
+        page.click("#trace")
+        page.wait_for_selector("#trace-layer-3")
+        for _ in range(5):  # forward 1, 2, 3, the loss, backward 3, backward 2
+            page.click("#trace-next")
+        assert "backward, layer 2" in page.text_content("#trace-phase")
+        written = page.evaluate("""() => [...document.querySelectorAll('#links text')]
+            .map(t => [Number(t.dataset.layer), Number(t.dataset.in), Number(t.dataset.unit),
+                       t.textContent])""")
+        trace = page.evaluate("window.playground.trace.layers[1].dW")
+        assert len(written) == 3 * 2
+        for layer, i, j, text in written:
+            assert layer == 2 and text == _shown(page, trace[i][j])
+        page.close()
+    assert errors == []
+
+
+def test_the_page_offers_softmax_at_the_output_and_says_why_not_in_hidden_layers(browser):
+    from neuronlab.playground.server import running
+
+    errors: list[str] = []
+    with running() as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url + "#layers=3:relu&seed=2")
+        page.wait_for_selector("#output-activation")
+        assert "no curve g′(z) per unit" in page.text_content("#output-only-note")
+        hidden = page.evaluate("""() => [...document.querySelectorAll('#activation-1 option')]
+            .filter(o => o.value === 'softmax').map(o => [o.disabled, o.title])""")
+        assert hidden == [[True, schema.output_only()["softmax"]]]
+        page.select_option("#output-activation", "softmax")
+        page.wait_for_function("() => window.playground.layout.output === 'softmax'")
+        assert "output=softmax" in page.url
+        assert page.locator("#node-2-1").count() == 1  # two output units: p of each class
+        page.click("#step")
+        page.wait_for_function("() => window.playground.frame.step === 1")
+        page.click("#dataset-plane")  # a regression: its output is linear
+        page.wait_for_function("() => window.playground.layout.config.dataset === 'plane'")
+        assert page.is_disabled("#output-activation")
+        assert page.text_content("#output-activation") == "linear (regression)"
+        assert page.locator("#node-2-1").count() == 0
+        page.close()
+    assert errors == []
+
+
+def _csv(rows: int, digits: int, seed: int = 0) -> bytes:
+    points = np.random.default_rng(seed).uniform(-1, 1, (rows, 2))
+    return "\n".join(f"{x:.{digits}f},{y:.{digits}f},{int(x * y > 0)}"
+                     for x, y in points).encode()
+
+
+def test_an_uploaded_csv_travels_in_the_link_when_it_fits(browser):
+    from neuronlab.playground.server import running
+
+    errors: list[str] = []
+    with running() as url:
+        def open_page(address):
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(address)
+            page.wait_for_function("() => window.playground.layout")
+            return page
+
+        small = open_page(url + "#seed=5")
+        small.set_input_files("#csv-file", files=[{"name": "small.csv", "mimeType": "text/csv",
+                                                   "buffer": _csv(300, 4)}])
+        small.wait_for_function("() => window.playground.layout.config.dataset === 'csv'"
+                                " && location.hash.includes('csv=')")
+        assert small.text_content("#csv-link").startswith("In the link: this CSV")
+        points = small.evaluate("Array.from(window.playground.layout.trainPoints)")
+        shared = open_page(small.url)  # the link alone: a new page, a new session
+        shared.wait_for_function("() => window.playground.layout.config.dataset === 'csv'")
+        assert shared.evaluate("Array.from(window.playground.layout.trainPoints)") == points
+        assert shared.text_content("#csv-link").startswith("In the link: this CSV")
+
+        # too large for a link: the settings travel, the data does not, and both pages say so
+        limit = schema.MAX_CSV_LINK_CHARS
+        large = _csv(3000, 9)
+        assert len(large) < schema.MAX_CSV_BYTES
+        small.set_input_files("#csv-file", files=[{"name": "large.csv", "mimeType": "text/csv",
+                                                   "buffer": large}])
+        small.wait_for_function("() => window.playground.layout.trainY.length"
+                                " + window.playground.layout.testY.length === 3000")
+        assert "csv=" not in small.url and "dataset=csv" in small.url
+        note = small.text_content("#csv-link")
+        assert note.startswith("Not in the link") and f"{limit / 1024:.1f} kB" in note
+        missing = open_page(small.url)
+        assert "does not carry" in missing.text_content("#csv-link")
+        assert missing.evaluate("window.playground.layout.config.dataset") == "circles"
+        damaged = open_page(url + "#dataset=csv&csv=AAAA")
+        assert "cannot be read" in damaged.text_content("#csv-link")
+        for page in (small, shared, missing, damaged):
+            page.close()
     assert errors == []
 
 

@@ -18,7 +18,9 @@ from xml.etree import ElementTree
 
 import pytest
 
+from neuronlab import _mathml as m
 from neuronlab import report, studies
+from neuronlab._mathml import to_tex
 from neuronlab.cli import main
 from neuronlab.report import claim_measure, format_value
 from neuronlab.report._format import csv_text
@@ -236,7 +238,57 @@ def test_quick_study_report_end_to_end(quick_report, tmp_path):
     assert all(b"<svg" in p.read_bytes()[:2000] for p in svgs)
     for p in svgs + pngs:
         assert f"figures/{p.name}" in text
+    # ... with the same formulas as the HTML's MathML, as TeX display math
+    formulas = [f for s in doc["studies"] for f in s["formulas"]]
+    assert html.count("<math") == len(formulas) >= 5
+    assert text.splitlines().count("$$") == 2 * len(formulas)  # opening and closing
+    for caption, mathml in formulas:  # a caption's * and _ escaped inside the *emphasis*
+        shown = caption.replace("*", "\\*").replace("_", "\\_")
+        assert f"*{shown}*\n\n$$\n{to_tex(mathml)}\n$$\n" in text
     assert not list(tmp_path.rglob("*.tmp")) and not list(out.rglob("*.tmp"))
+
+
+def test_markdown_report_writes_the_formulas_of_the_html_report_as_tex():
+    from neuronlab.report import _html, _markdown
+
+    doc = report.document([StudyResult("backprop", "Backprop", {"quick": True, "seed": 0},
+                                       [])])
+    formulas = doc["studies"][0]["formulas"]
+    assert len(formulas) == len(studies.registry()["backprop"].formulas) >= 3
+    md = _markdown.render(doc, {"backprop": "the lecture"}, {})
+    html = _html.render(doc, {"backprop": "the lecture"}, {"backprop": []})
+    assert html.count("<math") == md.splitlines().count("$$") // 2 == len(formulas)
+    # the delta rule, as the HTML shows it and as TeX spells it
+    assert "<mi>δ</mi>" in html
+    assert "$$\n\\delta^{(l)}=g'(z^{(l)})\\odot e^{(l)}\n$$" in md
+
+
+@pytest.mark.parametrize("name", sorted(n for n, s in studies.registry().items()
+                                        if s.formulas))
+def test_every_formula_is_valid_ascii_tex(name):
+    from matplotlib.mathtext import MathTextParser
+
+    parser = MathTextParser("path")  # a TeX-math parser: unknown commands, bad braces fail
+    for _, mathml in studies.registry()[name].formulas:
+        tex = to_tex(mathml)
+        assert tex.isascii(), tex  # every symbol used has its TeX command
+        parser.parse(f"${tex}$")
+
+
+def test_tex_of_each_mathml_construct():
+    assert to_tex(m.math(m.row("η", "≈", 0.1))) == r"\eta\approx 0.1"
+    assert to_tex(m.math(m.subsup("w", "ij", 2))) == r"w_{\mathrm{ij}}^{2}"
+    assert to_tex(m.math(m.sup(m.row("(", "a", "−", "y", ")"), 2))) == "{(a-y)}^{2}"
+    assert to_tex(m.math(m.under("∑", "i"), m.sub("x", "i"))) == r"\sum_{i}x_{i}"
+    assert to_tex(m.math(m.under("x", "*"))) == r"\underset{*}{x}"
+    assert to_tex(m.math(m.text("if x_1 > 0 & {y}"))) == \
+        r"\text{if x\_1 > 0 \& \{y\}}"
+    assert to_tex(m.math("ŷ")) == r"\text{ŷ}"  # no TeX command: shown as it is
+    assert to_tex(m.math(m.row("σ", "x"))) == r"\sigma x"  # a space only where needed
+    with pytest.raises(ValueError, match="not a MathML formula"):
+        to_tex("<math><mi>x</mi>")
+    with pytest.raises(ValueError, match="cannot write the MathML element <mtable>"):
+        to_tex("<math><mtable/></math>")
 
 
 def _tiny_result(value: float = 0.5, name: str = "custom") -> StudyResult:

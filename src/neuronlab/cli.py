@@ -249,7 +249,7 @@ def _study_args(p: argparse.ArgumentParser) -> None:
                    help="small sizes: the whole study in under a minute (CI)")
     p.add_argument("--format", default="html", choices=FORMATS,
                    help="html: one self-contained file; md: Markdown with SVG figures "
-                        "(default: html)")
+                        "and $$ TeX formulas (default: html)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 

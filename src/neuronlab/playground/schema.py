@@ -11,7 +11,8 @@ Sizes are capped so that no message can make the server allocate much or work
 long: at most :data:`MAX_LAYERS` hidden layers of :data:`MAX_WIDTH` units, a CSV of
 :data:`MAX_CSV_BYTES` bytes and :data:`MAX_CSV_ROWS` rows, a formula of
 :data:`MAX_FORMULA_LENGTH` characters (the formula parser applies its own limits on
-top), a message of :data:`MAX_MESSAGE_BYTES` bytes.
+top), a message of :data:`MAX_MESSAGE_BYTES` bytes.  Softmax-like activations are
+refused in hidden layers (:func:`output_only` says why) and offered as the output.
 
 Examples
 --------
@@ -41,6 +42,11 @@ MAX_FORMULA_LENGTH = 200
 MAX_CSV_BYTES = 256 * 1024
 MAX_CSV_ROWS = 5000
 MAX_MESSAGE_BYTES = 2 * MAX_CSV_BYTES  # a CSV in a JSON string, escapes included
+MAX_CSV_LINK_CHARS = 16 * 1024
+"""An uploaded CSV travels in the page's link (deflate, then base64) up to this many
+characters: about 1400 rows of numbers with six decimals, 2000 with three.  Links of
+16 kB pass through browsers, chat and mail; a larger CSV is left out of the link and
+the page says so (the settings still travel)."""
 
 DATASETS = ("circles", "xor", "gaussian", "spirals", "moons", "plane", "csv")
 """The 2-D data sets; ``plane`` is a regression (a tilted plane), ``csv`` the upload."""
@@ -85,6 +91,30 @@ def _activation_choices() -> tuple[str, ...]:
     return tuple(name for name in registry.standalone_names() if registry.cls(name).elementwise)
 
 
+def output_only() -> dict[str, str]:
+    """The registered activations refused in hidden layers, each with the reason the page
+    shows: they are vector-valued (softmax, log-softmax), so they belong at the output.
+
+    >>> print(output_only()["softmax"])
+    softmax couples the units of a layer: each output depends on every z of the layer \
+and the outputs sum to 1, so there is no curve g′(z) per unit. It belongs at the output, \
+where softmax gives the probability of each class: choose the output softmax.
+    """
+    return {name: (f"{name} couples the units of a layer: each output depends on every z "
+                   f"of the layer and the outputs sum to 1, so there is no curve g′(z) per "
+                   f"unit. It belongs at the output, where softmax gives the probability "
+                   f"of each class: choose the output softmax.")
+            for name in activations.REGISTRY.standalone_names()
+            if not activations.REGISTRY.cls(name).elementwise}
+
+
+OUTPUTS = ("sigmoid", "softmax")
+"""The output layer of a classification, each paired with its cross-entropy
+(:func:`neuronlab.train.default_loss`) and trained on the logits: one sigmoid unit, the
+probability of class 1; or two softmax units, the probability of each class.  A
+regression's output is linear whatever this says (its loss is MSE)."""
+
+
 FIELDS: dict[str, Field] = {
     "dataset": Field("choice", "circles", choices=DATASETS, help="the 2-D data set"),
     "noise": Field("float", 0.1, 0.0, 0.5, help="noise added to the points"),
@@ -94,6 +124,10 @@ FIELDS: dict[str, Field] = {
     "layers": Field("layers", [{"width": 4, "activation": "tanh"},
                                {"width": 2, "activation": "tanh"}],
                     0, MAX_LAYERS, help="hidden layers: width and activation each"),
+    "output": Field("choice", "sigmoid", choices=OUTPUTS,
+                    help="the output layer of a classification: one sigmoid unit "
+                         "(p of class 1) or two softmax units (p of each class); a "
+                         "regression's output is linear"),
     "init": Field("choice", "auto", choices=("auto", *init.names()),
                   help="weight initializer ('auto': the gain of each layer's activation)"),
     "optimizer": Field("choice", "sgd", choices=tuple(optim.names()), help="optimizer"),
@@ -109,10 +143,10 @@ FIELDS: dict[str, Field] = {
 def options() -> dict[str, Any]:
     """Everything the page builds its controls from: fields, activations, caps."""
     return {"fields": {name: field.options() for name, field in FIELDS.items()},
-            "activations": list(_activation_choices()),
+            "activations": list(_activation_choices()), "output_only": output_only(),
             "limits": {"layers": MAX_LAYERS, "width": MAX_WIDTH,
                        "formula_length": MAX_FORMULA_LENGTH, "csv_bytes": MAX_CSV_BYTES,
-                       "csv_rows": MAX_CSV_ROWS}}
+                       "csv_rows": MAX_CSV_ROWS, "csv_link_chars": MAX_CSV_LINK_CHARS}}
 
 
 def defaults() -> dict[str, Any]:
@@ -260,6 +294,9 @@ def _layers(value: Any) -> list[dict[str, Any]]:
         if not isinstance(activation, str) or not activation.strip():
             raise MessageError(f"the activation of hidden layer {i} must be a name or a "
                                f"formula in x")
+        refused = output_only().get(activation.strip())
+        if refused:
+            raise MessageError(f"hidden layer {i}: {refused}")
         if len(activation) > MAX_FORMULA_LENGTH:
             raise MessageError(f"the formula of hidden layer {i} has {len(activation)} "
                                f"characters: at most {MAX_FORMULA_LENGTH}")

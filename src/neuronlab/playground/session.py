@@ -193,6 +193,9 @@ class Session:
             self.csv = datasets.read_csv(command["text"])
             self._send({"type": "csv", "rows": len(self.csv[0]),
                         "regression": self.csv[2]})
+            if self.model is not None and self.config["dataset"] == "csv":
+                self.playing = False  # training on the previous CSV: start on this one
+                self.build(self.config)
             return
         if kind == "config":
             config = command["config"]
@@ -252,10 +255,11 @@ class Session:
                                regression)
         names = config["features"]
         widths = [layer["width"] for layer in config["layers"]]
-        model = MLP([len(names), *widths, 1], activation=[layer["activation"]
-                                                          for layer in config["layers"]],
-                    output=None if regression else "sigmoid", init=config["init"],
-                    dropout=config["dropout"], seed=config["seed"])
+        output = None if regression else config["output"]
+        model = MLP([len(names), *widths, 2 if output == "softmax" else 1],
+                    activation=[layer["activation"] for layer in config["layers"]],
+                    output=output, init=config["init"], dropout=config["dropout"],
+                    seed=config["seed"])
         loss = losses.get(training.default_loss(model))
         optimizer = optim.get(config["optimizer"], params=model.parameters(), lr=config["lr"])
         self.config, self.split, self.model, self.loss = config, split, model, loss
@@ -299,7 +303,9 @@ class Session:
                            "dg": np.round(act.fn.derivative(z, a), 5).tolist()})
         split = self.split
         feature_maps = [self._colour(column[:, None]) for column in self.X_grid.T]
+        output = self.model.output_activation
         return {"type": "layout", "config": self.config,
+                "output": output.name if output is not None else "identity",
                 "features": self.config["features"],
                 "widths": [layer.fan_out for layer in self.weights],
                 "regression": split.regression, "domain": datasets.DOMAIN,
@@ -362,15 +368,18 @@ class Session:
                 colours, scale = self._colour(act.a if act is not None else dense.a_prev)
                 maps.append(encode(colours, np.uint8))
                 scales.append(scale)
-            out = output if self.split.regression else 2 * output - 1  # p in [0, 1] -> [-1, 1]
-            colours, _ = self._colour(out, 1.0)
+            # per output unit: the value (regression) or its probability, [0, 1] -> [-1, 1]
+            units = output if self.split.regression else 2 * output - 1
+            unit_colours, _ = self._colour(units, 1.0)
+            colours = unit_colours[-1]  # the surface: the value, or p of class 1
         self._remember(train_loss, test_loss, [layer["grad_norm"] for layer in layers])
         return {"type": "frame", "frame": self.frames_built, "step": self.steps,
                 "epoch": self.steps * self.config["batch_size"] / len(X),
                 "playing": self.playing,
                 "loss": {"train": _finite(train_loss), "test": _finite(test_loss)},
                 "curve": self.curve, "layers": layers, "maps": maps, "map_scales": scales,
-                "output": encode(colours, np.uint8)}
+                "output": encode(colours, np.uint8),
+                "output_units": encode(unit_colours, np.uint8)}
 
     def _diagnose(self) -> list[dict[str, Any]]:
         """Per layer: the diagnostics' verdict and remedy, and which units are dead or
@@ -411,9 +420,11 @@ class Session:
 
         ``e = dJ/da`` is what reaches each activation layer's ``backward``, recorded
         on the way down; ``delta = dJ/dz`` and ``dW``, ``db`` are the Dense layer's own
-        cache and gradients.  With a sigmoid output and binary cross-entropy the
-        gradient enters at the logit (``delta = a - y``), as in training, so the
-        output layer has no ``e``.
+        cache and gradients.  With a sigmoid output and binary cross-entropy, or a
+        softmax output and cross-entropy, the gradient enters at the logits
+        (``delta = a - y``), as in training, so the output layer has no ``e``.
+        ``output`` is the network's value (regression) or its probability of class 1
+        (the last output unit).
         """
         if not 0 <= sample < len(self.X_train):
             raise MessageError(f"sample must be between 0 and {len(self.X_train) - 1} (a "
@@ -434,7 +445,7 @@ class Session:
             grad = layers[i].backward(grad)
         out = []
         for dense, act in zip(self.weights, self.activations, strict=True):
-            if act is not None:  # a hidden layer, or the sigmoid output
+            if act is not None:  # a hidden layer, or the sigmoid or softmax output
                 z, a = act.z, act.a
                 e = arriving.get(model.layers.index(act))  # None where the loss is fused
             else:  # a linear output (regression): a = z, and e = dJ/da = delta
@@ -447,5 +458,5 @@ class Session:
         return {"type": "trace", "sample": sample,
                 "point": self.split.train[sample].tolist(),
                 "target": float(self.split.y_train[sample]),
-                "output": float(a_out[0, 0]), "loss": float(value),
+                "output": float(a_out[0, -1]), "loss": float(value),
                 "loss_name": self.loss.name, "fused": fused is not None, "layers": out}

@@ -7,7 +7,8 @@
   scripts, nothing fetched from the network), a section per study with its figures,
   tables, the claims it checked, the lecture notes it tests, a few sentences tying the
   result to the lecture, and the exact command that reproduces it; or, with
-  ``fmt="md"``, ``report.md`` with the figures as SVG files under ``figures/``;
+  ``fmt="md"``, ``report.md`` with the figures as SVG files under ``figures/`` and the
+  formulas as ``$$`` TeX display math written from the same MathML;
 - ``results.json``: every number, in the same structure (the report is rendered from
   exactly this document, so the two agree);
 - ``tables/<study>.<table>.csv``: one CSV file per table, and
@@ -188,7 +189,9 @@ def tally(results: Sequence[StudyResult]) -> list[str]:
               for v in ("reproduced", "not reproduced", "inconclusive")}
     lines = [f"claims: {len(claims)} — " + ", ".join(f"{n} {v}" for v, n in counts.items())]
     for name, c in claims:
-        if c.verdict != "reproduced":
+        if not c.measured:
+            lines.append(f"  {c.verdict:<15} {name}: {c.text} (not measured: {c.evidence})")
+        elif c.verdict != "reproduced":
             lines.append(f"  {c.verdict:<15} {name}: {c.text} (effect "
                          f"{format_value(c.effect, '.3g')}, interval "
                          f"[{format_value(c.low, '.3g')}, {format_value(c.high, '.3g')}])")

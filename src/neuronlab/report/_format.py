@@ -7,6 +7,8 @@ import io
 import json
 from typing import Any
 
+from neuronlab.studies._core import UNMEASURED
+
 MISSING = "—"
 
 
@@ -62,8 +64,19 @@ def claim_measure(claim: dict[str, Any]) -> str:
     ...                      "margin": 0.3, "effect": 0.61, "interval": [0.5, 0.72],
     ...                      "level": 0.95, "method": "t", "seeds": 5}))
     accuracy, He − Glorot: effect +0.61, 95% t interval [+0.5, +0.72] over 5 seeds; predicted ≥ +0.3
+
+    A claim that no seed could measure (``Claim.unmeasured``; its evidence says why) shows
+    no number:
+
+    >>> print(claim_measure({"quantity": "steps, B=8 / B=128", "direction": 1,
+    ...                      "margin": 0.3, "effect": None, "interval": [None, None],
+    ...                      "level": 0.95, "method": "not measured", "seeds": 0}))
+    steps, B=8 / B=128: not measured (no seed gave a value); predicted ≥ +0.3
     """
     low, high = claim["interval"]
+    if claim.get("method") == UNMEASURED:
+        return (f"{claim['quantity']}: not measured (no seed gave a value); predicted "
+                f"{predicted(claim)}")
     if claim.get("method") == "exact":
         measured = f"{_signed(claim['effect'])} (exact computation, no seed changes it)"
     else:

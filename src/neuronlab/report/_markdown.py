@@ -1,9 +1,11 @@
-"""The Markdown report: the same sections as the HTML one, figures as SVG files."""
+"""The Markdown report: the same sections as the HTML one, figures as SVG files, and the
+formulas as TeX display math (``$$``) written from the HTML report's MathML."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from neuronlab._mathml import to_tex
 from neuronlab.report._format import claim_measure, command_for, format_value
 
 
@@ -26,6 +28,16 @@ def _table(table: dict[str, Any]) -> str:
 def _numeric(table: dict[str, Any], column: str) -> bool:
     return any(isinstance(r.get(column), int | float) and not isinstance(r.get(column), bool)
                for r in table["rows"])
+
+
+def _formulas(formulas: list[list[str]]) -> list[str]:
+    """The lecture's formulas as display math (``$$`` lines, which GitHub, GitLab, VS Code,
+    Jupyter and pandoc render), written from the same MathML as the HTML report's."""
+    lines = []
+    for caption, mathml in formulas:
+        shown = caption.replace("*", "\\*").replace("_", "\\_")  # inside *emphasis*
+        lines += [f"*{shown}*", "", "$$", to_tex(mathml), "$$", ""]
+    return lines
 
 
 MARK = {"reproduced": "✅", "not reproduced": "❌", "inconclusive": "❔"}
@@ -54,6 +66,7 @@ def render(doc: dict[str, Any], lectures: dict[str, str],
             out += ["Tests lecture note" + ("s " if len(s["cites"]) > 1 else " ")
                     + ", ".join(s["cites"]) + ".", ""]
         out += [f"> {lectures.get(s['name'], '')}", ""]
+        out += _formulas(s.get("formulas", []))
         formats = s.get("number_formats", {})
         out += [f"- **{k}**: {format_value(v, formats.get(k))}" for k, v in s["numbers"].items()]
         if s["numbers"]:

@@ -146,6 +146,9 @@ class Table:
 
 VERDICTS = ("reproduced", "not reproduced", "inconclusive")
 
+UNMEASURED = "not measured"
+"""The ``method`` of a claim whose quantity no seed could measure (:meth:`Claim.unmeasured`)."""
+
 
 def interval(samples: Sequence[float], level: float = 0.95,
              method: str = "t") -> tuple[float, float, float]:
@@ -275,6 +278,34 @@ class Claim:
         value = float(value)
         return cls(text, quantity, direction, float(margin), value, value, value, 1,
                    decide(value, value, direction, margin), evidence, 1.0, "exact")
+
+    @classmethod
+    def unmeasured(cls, text: str, quantity: str, reason: str, *, direction: int,
+                   margin: float) -> Claim:
+        """A claim whose quantity could not be measured on any seed, with the reason.
+
+        Its verdict is ``"inconclusive"``: nothing was measured, so nothing is decided,
+        and no number stands in for the missing measurement (``effect``, ``low`` and
+        ``high`` are None, ``seeds`` is 0).  ``reason`` says why (it becomes the
+        claim's evidence, shown beside it in the report and at the terminal).
+
+        Examples
+        --------
+        >>> c = Claim.unmeasured("B reaches it sooner", "steps, A / B",
+        ...                      "no seed reached the target", direction=+1, margin=0.3)
+        >>> c.verdict, c.effect, c.seeds, c.method
+        ('inconclusive', None, 0, 'not measured')
+        """
+        if not reason.strip():
+            raise ValueError("an unmeasured claim needs the reason it was not measured")
+        decide(0.0, 0.0, direction, margin)  # checks direction and margin
+        return cls(text, quantity, direction, float(margin), None, None, None, 0,
+                   "inconclusive", reason, 0.95, UNMEASURED)
+
+    @property
+    def measured(self) -> bool:
+        """Whether the claim's quantity was measured (see :meth:`unmeasured`)."""
+        return self.method != UNMEASURED
 
     @property
     def holds(self) -> bool:

@@ -5,7 +5,11 @@
 const NODE = 40, ROW = 52, COL = 120, TOP = 92, LEFT = 8;
 const state = {
   options: null, config: null, layout: null, frame: null, trace: null, phase: 0,
-  ws: null, playing: false,
+  ws: null, playing: false, hover: null,
+  csvLink: null, // the uploaded CSV, compressed, as it goes in the link (null: not in it)
+  pendingCsv: null, // a CSV sent to the server and not yet accepted: {text, link, note}
+  csvNote: "", // what the link holds of the uploaded CSV
+  csvProblem: "", // a link's CSV that is missing or unreadable, until a file is chosen
 };
 window.playground = state; // for the tests and the curious
 
@@ -47,6 +51,8 @@ function showMessage(text, kind) {
 }
 
 // ---------------------------------------------------------------- the URL
+const CSV_KEY = "csv"; // the link's field holding an uploaded CSV (not a config field)
+
 function toHash(config) {
   const p = new URLSearchParams();
   for (const [name, value] of Object.entries(config)) {
@@ -54,6 +60,7 @@ function toHash(config) {
     else if (name === "features") p.set(name, value.join(","));
     else p.set(name, String(value));
   }
+  if (config.dataset === "csv" && state.csvLink) p.set(CSV_KEY, state.csvLink);
   return "#" + p.toString();
 }
 
@@ -61,6 +68,7 @@ function fromHash(hash, fields) {
   const config = {};
   const p = new URLSearchParams(hash.replace(/^#/, ""));
   for (const [name, text] of p.entries()) {
+    if (name === CSV_KEY) continue; // the data, not a setting: see readLinkCsv
     const field = fields[name];
     if (!field) { config[name] = text; continue; } // the server names unknown fields
     if (name === "layers") {
@@ -74,6 +82,78 @@ function fromHash(hash, fields) {
     else config[name] = text;
   }
   return config;
+}
+
+// An uploaded CSV rides in the link compressed (deflate, base64url) when it fits in
+// limits.csv_link_chars; a larger one is left out and the page says so.
+async function packCsv(text) {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("deflate-raw"));
+  const packed = new Uint8Array(await new Response(stream).arrayBuffer());
+  let binary = "";
+  for (let i = 0; i < packed.length; i += 8192)
+    binary += String.fromCharCode(...packed.subarray(i, i + 8192));
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+async function unpackCsv(link, limit) {
+  let data;
+  try { data = bytes(link.replace(/-/g, "+").replace(/_/g, "/")); }
+  catch { throw new Error("it is not base64"); }
+  const reader = new Blob([data]).stream()
+    .pipeThrough(new DecompressionStream("deflate-raw")).getReader();
+  const parts = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > limit) { // a link must not make the page unpack without end
+        reader.cancel();
+        throw new Error(`it unpacks to more than ${limit} bytes`);
+      }
+      parts.push(value);
+    }
+  } catch (error) {
+    throw error.message.startsWith("it unpacks") ? error : new Error("it is not compressed data");
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) { all.set(part, at); at += part.length; }
+  return new TextDecoder().decode(all);
+}
+
+const kB = (chars) => `${(chars / 1024).toFixed(1)} kB`;
+
+// Under the CSV input: what the link holds of the data while the data set is csv, or
+// what is missing from the link that opened the page.
+function showCsvNote() {
+  const note = document.getElementById("csv-link");
+  note.textContent = state.csvProblem || (state.config.dataset === "csv" ? state.csvNote : "");
+  note.className = state.csvProblem ? "hint problem" : "hint";
+}
+
+// A link naming the csv data set: unpack its CSV to send first, or explain what is missing.
+async function readLinkCsv(hash) {
+  if (state.config.dataset !== "csv") return;
+  const link = new URLSearchParams(hash.replace(/^#/, "")).get(CSV_KEY);
+  let problem;
+  if (!link) {
+    problem = "This link was made with an uploaded CSV that it does not carry (it was too " +
+      "large to keep in a link): choose the file (x1, x2, label) to train on it.";
+  } else {
+    try {
+      const text = await unpackCsv(link, state.options.limits.csv_bytes);
+      state.pendingCsv = { text, link, note: `In the link: this CSV, ${kB(link.length)} ` +
+        "compressed; the link reproduces this run." };
+      return;
+    } catch (error) {
+      problem = `The CSV data in this link cannot be read (${error.message}): choose the ` +
+        "file (x1, x2, label) again.";
+    }
+  }
+  state.config.dataset = state.options.fields.dataset.default; // something to show meanwhile
+  state.csvProblem = problem;
 }
 
 // ---------------------------------------------------------------- controls
@@ -126,6 +206,10 @@ function buildControls() {
     b.addEventListener("click", () => { state.config.dataset = name; configChanged(); });
     sets.appendChild(b);
   }
+  const refused = Object.keys(state.options.output_only);
+  if (refused.length) // why the hidden layers do not offer them
+    document.getElementById("output-only-note").textContent =
+      `${refused.join(", ")}: output layer only. ${state.options.output_only[refused[0]]}`;
   const feats = document.getElementById("features");
   for (const name of fields.features.choices) {
     const label = document.createElement("label"), box = document.createElement("input");
@@ -155,6 +239,7 @@ function showConfig() {
     b.classList.toggle("chosen", b.dataset.name === c.dataset);
   for (const box of document.querySelectorAll("#features input"))
     box.checked = c.features.includes(box.value);
+  showCsvNote();
 }
 
 function configChanged() {
@@ -170,7 +255,10 @@ function send(message) {
 function connect() {
   const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
   state.ws = ws;
-  ws.onopen = () => send({ type: "config", config: state.config });
+  ws.onopen = () => {
+    if (state.pendingCsv) send({ type: "csv", text: state.pendingCsv.text }); // before the config
+    send({ type: "config", config: state.config });
+  };
   ws.onmessage = (event) => {
     const m = JSON.parse(event.data);
     if (m.type === "layout") onLayout(m);
@@ -180,9 +268,17 @@ function connect() {
       state.config = m.config; showConfig(); showMessage("", "");
     }
     else if (m.type === "csv") {
+      const pending = state.pendingCsv || { link: null, note: "" };
+      state.csvLink = pending.link; state.pendingCsv = null;
+      state.csvNote = pending.note; state.csvProblem = "";
       showMessage(`CSV loaded: ${m.rows} points (${m.regression ? "regression" : "classification"}).`, "info");
-      state.config.dataset = "csv"; configChanged();
-    } else if (m.type === "error") { showMessage(m.message, "error"); setPlaying(false); }
+      state.config.dataset = "csv";
+      showCsvNote();
+      configChanged();
+    } else if (m.type === "error") {
+      state.pendingCsv = null; // a refused CSV changes nothing, the link included
+      showMessage(m.message, "error"); setPlaying(false);
+    }
   };
   ws.onclose = (event) => showMessage(event.reason ? `The server closed the connection: ${event.reason}`
     : "The connection to the server was closed: restart `neuronlab playground` and reload.", "error");
@@ -265,6 +361,11 @@ function buildNetwork(m) {
       const o = document.createElement("option"); o.value = name; o.textContent = name;
       select.appendChild(o);
     }
+    for (const [name, reason] of Object.entries(state.options.output_only)) {
+      const o = document.createElement("option"); // offered at the output, not here
+      o.value = name; o.textContent = `${name} (output only)`; o.disabled = true; o.title = reason;
+      select.appendChild(o);
+    }
     const isFormula = !names.includes(layer.activation);
     select.value = isFormula ? "formula…" : layer.activation;
     const text = document.createElement("input");
@@ -281,7 +382,25 @@ function buildNetwork(m) {
     status.className = "status"; status.id = `status-${i + 1}`;
     head.append(select, text, document.createElement("br"), status);
   });
-  headOf(cols.length - 1).innerHTML = "<b>output</b>";
+  const outHead = headOf(cols.length - 1);
+  outHead.innerHTML = "<b>output</b><br>";
+  const output = document.createElement("select");
+  output.id = "output-activation";
+  if (m.regression) { // a regression's output is the value itself, its loss MSE
+    const o = document.createElement("option"); o.textContent = "linear (regression)";
+    output.appendChild(o); output.disabled = true;
+    output.title = "A regression's output is linear (the value itself) and its loss MSE.";
+  } else {
+    for (const name of state.options.fields.output.choices) {
+      const o = document.createElement("option"); o.value = name;
+      o.textContent = name === "softmax" ? "softmax (2 units)" : `${name} (1 unit)`;
+      output.appendChild(o);
+    }
+    output.value = m.output;
+    output.title = state.options.fields.output.help;
+    output.addEventListener("change", () => { state.config.output = output.value; configChanged(); });
+  }
+  outHead.appendChild(output);
 }
 
 function buildCards(m) {
@@ -323,7 +442,9 @@ function onFrame(f) {
       paintMap(node.querySelector("canvas"), q.subarray(u * n, (u + 1) * n), m.grid);
     }
   });
-  paintMap(m.nodes[m.nodes.length - 1][0].querySelector("canvas"), bytes(f.output), m.grid);
+  const outputs = bytes(f.output_units), cells = m.grid * m.grid;
+  m.nodes[m.nodes.length - 1].forEach((node, u) =>
+    paintMap(node.querySelector("canvas"), outputs.subarray(u * cells, (u + 1) * cells), m.grid));
   f.layers.forEach((layer, l) => {
     m.nodes[l + 1].forEach((node, u) => {
       const d = layer.deltav[u];
@@ -356,31 +477,107 @@ function onFrame(f) {
   drawDeltaView();
 }
 
+// The links: weights w, or (the "gradients" view, and the backward steps of a
+// step-through) dJ/dW. Gradients share one log scale over every layer, GRAD_DECADES
+// decades below the largest, so a vanishing layer shows as faint, thin links.
+const GRAD_DECADES = 4, LABELLED_LINKS = 16, HOVER_PX = 6;
+
+function linkEnds(l, i, j) {
+  return [LEFT + l * COL + NODE, TOP + i * ROW + NODE / 2, LEFT + (l + 1) * COL, TOP + j * ROW + NODE / 2];
+}
+
+function linkView() {
+  // which values the links show now: per layer a flat fan_in x fan_out array
+  const f = state.frame, trace = state.trace, phase = tracePhase();
+  const traced = Boolean(phase && phase.dir === "backward" && trace);
+  const gradients = traced || document.getElementById("show-gradients").checked;
+  const values = f.layers.map((layer, l) =>
+    traced ? trace.layers[l].dW.flat() : gradients ? layer.dWv : layer.Wv);
+  return { gradients, traced, values, phase };
+}
+
 function drawLinks() {
   const m = state.layout, f = state.frame, svg = document.getElementById("links");
   if (!m || !f) return;
-  const trace = state.trace, phase = tracePhase();
-  const useGrad = document.getElementById("show-gradients").checked || (phase && phase.dir === "backward");
-  let out = "";
-  f.layers.forEach((layer, l) => {
+  const { gradients, traced, values, phase } = linkView();
+  let top = 1e-30; // the largest |dJ/dW| over every layer
+  if (gradients) for (const v of values) for (const x of v) top = Math.max(top, Math.abs(x));
+  const logTop = Math.log10(top);
+  const out = [], labels = [];
+  values.forEach((v, l) => {
     const fanIn = m.nodes[l].length, fanOut = m.nodes[l + 1].length;
-    let values = useGrad ? layer.dWv : layer.Wv;
-    if (phase && phase.dir === "backward" && trace) values = trace.layers[l].dW.flat();
-    let top = 1e-12;
-    for (const v of values) top = Math.max(top, Math.abs(v));
-    const scale = useGrad ? top : Math.max(1, top);
+    let big = 1; // weights: width by |w| against the layer's largest (at least 1)
+    if (!gradients) for (const x of v) big = Math.max(big, Math.abs(x));
+    const opacity = !phase || phase.layer === l + 1 ? 0.85 : 0.25;
     for (let i = 0; i < fanIn; i++) for (let j = 0; j < fanOut; j++) {
-      const v = values[i * fanOut + j];
-      const x1 = LEFT + l * COL + NODE, y1 = TOP + i * ROW + NODE / 2;
-      const x2 = LEFT + (l + 1) * COL, y2 = TOP + j * ROW + NODE / 2;
-      const w = 0.5 + 5 * Math.min(1, Math.abs(v) / scale);
-      const lit = phase && phase.layer === l + 1;
-      out += `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${colourOf(v >= 0 ? 0.9 : -0.9)}" ` +
-        `stroke-width="${w.toFixed(2)}" stroke-opacity="${lit || !phase ? 0.85 : 0.25}">` +
-        `<title>${useGrad ? "dJ/dW" : "w"}[${i + 1},${j + 1}] = ${v.toPrecision(4)}</title></line>`;
+      const x = v[i * fanOut + j], [x1, y1, x2, y2] = linkEnds(l, i, j);
+      const size = gradients
+        ? (x === 0 ? 0 : Math.max(0, Math.min(1, 1 + (Math.log10(Math.abs(x)) - logTop) / GRAD_DECADES)))
+        : Math.min(1, Math.abs(x) / big);
+      const tone = gradients ? 0.2 + 0.8 * size : 0.9;
+      out.push(`<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${colourOf(x >= 0 ? tone : -tone)}" ` +
+        `stroke-width="${(0.5 + 5 * size).toFixed(2)}" stroke-opacity="${opacity}"/>`);
+      if (traced && phase.layer === l + 1 && fanIn * fanOut <= LABELLED_LINKS) {
+        // the step-through writes dJ/dw_ij = a_i delta_j on the links it is at
+        const t = 0.25 + 0.5 * (i + 0.5) / fanIn, tx = x1 + t * (x2 - x1), ty = y1 + t * (y2 - y1);
+        labels.push(`<text class="link-value" x="${tx.toFixed(1)}" y="${(ty - 2).toFixed(1)}" ` +
+          `data-layer="${l + 1}" data-in="${i}" data-unit="${j}">${num3(x)}</text>`);
+      }
     }
   });
-  svg.innerHTML = out;
+  const h = state.hover;
+  if (h && h.layer < values.length) {
+    const [x1, y1, x2, y2] = linkEnds(h.layer, h.in, h.unit);
+    out.push(`<line class="hovered" x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}"/>`);
+  }
+  svg.innerHTML = out.join("") + labels.join("");
+  document.getElementById("links-hint").textContent = gradients
+    ? `links: ∂J/∂W${traced ? " of the traced sample" : ""}, blue positive, orange negative; ` +
+      `width and colour: log |∂J/∂W|, ${GRAD_DECADES} decades below the largest, one scale for every layer`
+    : "links: w, blue positive, orange negative, width |w|";
+  showLinkTip();
+}
+
+const num3 = (v) => Number(v).toPrecision(3);
+
+function linkAt(x, y) {
+  // the link within HOVER_PX of (x, y) in the drawing, nearest first, or null
+  const m = state.layout;
+  let best = null, bestDistance = HOVER_PX;
+  for (let l = 0; l + 1 < m.nodes.length; l++) {
+    for (let i = 0; i < m.nodes[l].length; i++) for (let j = 0; j < m.nodes[l + 1].length; j++) {
+      const [x1, y1, x2, y2] = linkEnds(l, i, j), dx = x2 - x1, dy = y2 - y1;
+      const t = Math.max(0, Math.min(1, ((x - x1) * dx + (y - y1) * dy) / (dx * dx + dy * dy)));
+      const d = Math.hypot(x - x1 - t * dx, y - y1 - t * dy);
+      if (d < bestDistance) { bestDistance = d; best = { layer: l, in: i, unit: j }; }
+    }
+  }
+  return best;
+}
+
+function showLinkTip() {
+  // the hovered link's numbers: its weight and dJ/dw now (and the traced sample's)
+  const tip = document.getElementById("link-tip"), h = state.hover, m = state.layout, f = state.frame;
+  if (!h || !f || h.layer >= f.layers.length) { tip.hidden = true; return; }
+  const layer = f.layers[h.layer], k = h.in * m.nodes[h.layer + 1].length + h.unit;
+  const from = h.layer === 0 ? m.features[h.in] : `unit ${h.in + 1} of layer ${h.layer}`;
+  const to = h.layer + 1 === f.layers.length ? `output ${h.unit + 1}` : `unit ${h.unit + 1} of layer ${h.layer + 1}`;
+  let text = `${from} → ${to}\nw = ${num3(layer.Wv[k])}\n∂J/∂w = ${num3(layer.dWv[k])} (training set)`;
+  if (state.trace) text += `\n∂J/∂w = ${num3(state.trace.layers[h.layer].dW[h.in][h.unit])} (traced sample)`;
+  tip.textContent = text;
+  tip.style.left = h.x + 14 + "px"; tip.style.top = h.y + 10 + "px";
+  tip.hidden = false;
+}
+
+function hoverLinks(event) {
+  if (!state.layout || !state.frame) return;
+  const box = document.getElementById("links").getBoundingClientRect();
+  const x = event.clientX - box.left, y = event.clientY - box.top;
+  const found = event.target.closest && event.target.closest(".node, .layer-head") ? null : linkAt(x, y);
+  const same = found && state.hover && found.layer === state.hover.layer &&
+    found.in === state.hover.in && found.unit === state.hover.unit;
+  state.hover = found ? { ...found, x, y } : null;
+  if (same) showLinkTip(); else drawLinks();
 }
 
 function drawSurface() {
@@ -601,6 +798,9 @@ function wire() {
     if (state.config.layers.length) { state.config.layers.pop(); configChanged(); }
   });
   document.getElementById("show-gradients").addEventListener("change", drawLinks);
+  const network = document.getElementById("network");
+  network.addEventListener("mousemove", hoverLinks);
+  network.addEventListener("mouseleave", () => { state.hover = null; drawLinks(); });
   document.getElementById("show-test").addEventListener("change", () => state.frame && drawSurface());
   document.getElementById("trace").addEventListener("click", () => {
     const n = Number(document.getElementById("trace-sample").value);
@@ -615,7 +815,23 @@ function wire() {
       showMessage(`CSV file of ${file.size} bytes refused: at most ${state.options.limits.csv_bytes} bytes.`, "error");
       return;
     }
-    file.text().then((text) => send({ type: "csv", text }));
+    file.text().then(async (text) => {
+      const limit = state.options.limits.csv_link_chars;
+      let link = null, note;
+      try {
+        link = await packCsv(text);
+        note = link.length <= limit
+          ? `In the link: this CSV, ${kB(link.length)} compressed; the link reproduces this run.`
+          : `Not in the link: this CSV is ${kB(link.length)} compressed, over the ` +
+            `${kB(limit)} a link carries. The link keeps the settings; whoever opens it ` +
+            "must choose the file again.";
+        if (link.length > limit) link = null;
+      } catch (error) {
+        note = `Not in the link: this browser could not compress the CSV (${error}).`;
+      }
+      state.pendingCsv = { text, link, note };
+      send({ type: "csv", text });
+    });
     event.target.value = "";
   });
 }
@@ -625,6 +841,7 @@ async function main() {
   const fields = state.options.fields;
   const defaults = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.default]));
   state.config = { ...defaults, ...fromHash(location.hash, fields) };
+  await readLinkCsv(location.hash);
   buildControls();
   showConfig();
   wire();
