@@ -97,7 +97,13 @@ def test_learning_rate_batch_size_and_epochs():
     near_margin = ("Larger batches", "Training a wide network")
     decided = [t for t in verdicts if not t.startswith(near_margin)]
     assert len(decided) == 4 and all(verdicts[t] == "reproduced" for t in decided), verdicts
-    assert "not reproduced" not in verdicts.values(), verdicts
+    # measured to the update, batch 128 takes ~1.6x fewer steps than batch 8, short of the
+    # declared 2x (default run: "not reproduced" by 2.2 half-widths; quick: by 0.57), so
+    # that claim may not come out "reproduced"; the overfitting claim may not fail
+    batch_text = next(t for t in verdicts if t.startswith("Larger batches"))
+    assert verdicts[batch_text] in ("not reproduced", "inconclusive"), verdicts
+    overfit_text = next(t for t in verdicts if t.startswith("Training a wide network"))
+    assert verdicts[overfit_text] != "not reproduced", verdicts
 
 
 def test_steps_to_target_are_counted_after_every_update(monkeypatch):
