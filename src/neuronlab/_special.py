@@ -1,8 +1,9 @@
 """The error function and the normal CDF, vectorised, for NumPy arrays: the one place.
 
 GELU's forward pass (``z Phi(z)``), the formula activations' ``erf``, ``erfc`` and
-``Phi``, and the mean-field maths of maxout all evaluate these; SciPy is not a
-dependency, and NumPy has no ``erf``.
+``Phi``, and the mean-field maths of maxout all evaluate these.  NumPy has no ``erf``,
+and the engine keeps SciPy out of ``import neuronlab`` (only the studies' statistics
+import it, when they run).
 
 Examples
 --------
