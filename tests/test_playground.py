@@ -605,12 +605,18 @@ def test_an_uploaded_csv_travels_in_the_link_when_it_fits(browser):
         small = open_page(url + "#seed=5")
         small.set_input_files("#csv-file", files=[{"name": "small.csv", "mimeType": "text/csv",
                                                    "buffer": _csv(300, 4)}])
-        small.wait_for_function("() => window.playground.layout.config.dataset === 'csv'"
-                                " && location.hash.includes('csv=')")
+        # the layout of the CSV's 300 points, not only the hash: the page marks the data
+        # set "csv" (in the config it shares with the previous layout) before the new
+        # layout arrives, and reading the points then would read the previous data set's
+        csv_layout = ("() => window.playground.layout.trainY.length"
+                      " + window.playground.layout.testY.length === 300")
+        small.wait_for_function(csv_layout)
+        small.wait_for_function("() => location.hash.includes('csv=')")
         assert small.text_content("#csv-link").startswith("In the link: this CSV")
         points = small.evaluate("Array.from(window.playground.layout.trainPoints)")
         shared = open_page(small.url)  # the link alone: a new page, a new session
-        shared.wait_for_function("() => window.playground.layout.config.dataset === 'csv'")
+        shared.wait_for_function(csv_layout)
+        assert shared.evaluate("window.playground.layout.config.dataset") == "csv"
         assert shared.evaluate("Array.from(window.playground.layout.trainPoints)") == points
         assert shared.text_content("#csv-link").startswith("In the link: this CSV")
 
