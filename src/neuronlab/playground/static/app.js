@@ -291,7 +291,8 @@ function setPlaying(playing) {
 
 // ---------------------------------------------------------------- layout (once per config)
 function onLayout(m) {
-  state.layout = m; state.config = m.config; state.trace = null;
+  // the controls edit a copy: layout.config stays what this layout was computed for
+  state.layout = m; state.config = structuredClone(m.config); state.trace = null;
   history.replaceState(null, "", toHash(state.config));
   showConfig(); showMessage("", ""); setPlaying(false);
   m.trainPoints = floats(m.train.points); m.trainY = floats(m.train.y);
