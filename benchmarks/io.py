@@ -57,7 +57,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._common import ROOT, interleave, summary
+from benchmarks._common import ROOT, interleave, reset_peak, status_kb, summary
 
 CONTENDERS = ("neuronlab", "library", "library_file")
 OPERATIONS = ("save", "load")
@@ -220,29 +220,15 @@ def _time_model(name: str, quick: bool, repeats: int, folder: Path) -> dict[str,
 # ----------------------------------------------------------------------------- memory
 
 
-def _status_kb(field: str) -> int | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return None
-
-
 @contextmanager
 def _rss_peak(out: dict[str, Any]):
     """``out["rss_peak_mb"]``: the high-water mark of the resident set inside the block
     above the resident set before it (``ru_maxrss`` where clear_refs is unavailable)."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        reset = True
-    except OSError:
-        reset = False
-    before = _status_kb("VmRSS") if reset else \
+    reset = reset_peak()
+    before = status_kb("VmRSS") if reset else \
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     yield
-    peak = _status_kb("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = status_kb("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     out["rss_peak_mb"] = (peak - before) / 1024
     out["rss_method"] = "clear_refs+VmHWM" if reset else "ru_maxrss"
 

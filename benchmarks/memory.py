@@ -20,28 +20,9 @@ import json
 import resource
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
-from benchmarks._common import ROOT, config_by_name, make_data
-
-
-def _status_kb(field: str) -> int | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return None
-
-
-def _reset_peak() -> bool:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
+from benchmarks._common import ROOT, config_by_name, make_data, reset_peak, status_kb
 
 
 def child(framework: str, config: str, quick: bool, use_tracemalloc: bool) -> dict[str, Any]:
@@ -57,8 +38,8 @@ def child(framework: str, config: str, quick: bool, use_tracemalloc: bool) -> di
 
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
-    reset = _reset_peak()
-    baseline_kb = _status_kb("VmRSS") if reset else \
+    reset = reset_peak()
+    baseline_kb = status_kb("VmRSS") if reset else \
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if framework == "torch":
         runner.epoch(X, y, training.batch_order(1, len(X)))
@@ -70,7 +51,7 @@ def child(framework: str, config: str, quick: bool, use_tracemalloc: bool) -> di
     if use_tracemalloc:
         out["tracemalloc_peak_mb"] = (tracemalloc.get_traced_memory()[1] - before) / 2**20
         tracemalloc.stop()
-    peak_kb = _status_kb("VmHWM") if reset else \
+    peak_kb = status_kb("VmHWM") if reset else \
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     out.update({"process_peak_mb": peak_kb / 1024, "baseline_mb": baseline_kb / 1024,
                 "train_peak_mb": (peak_kb - baseline_kb) / 1024,
