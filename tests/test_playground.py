@@ -426,15 +426,22 @@ DELTA_BAR = (0x6a, 0x1b, 0x9a)  # app.js: the delta view's bars
 FIRST_LAYER_BAR = (0x1b, 0x9e, 0x77)  # app.js: LAYER_COLOURS[0], layer 1's gradient bar
 
 
+def _open(browser, address: str, errors: list[str]):
+    """A 1400 px page at ``address`` whose console errors and uncaught exceptions go to
+    ``errors`` (each test ends asserting it is empty)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(address)
+    return page
+
+
 def test_the_page_trains_steps_through_and_reports_errors(browser, tmp_path):
     from neuronlab.playground.server import running
 
     errors: list[str] = []
     with running() as url:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(url + "#layers=6:tanh|4:tanh&seed=3")
+        page = _open(browser, url + "#layers=6:tanh|4:tanh&seed=3", errors)
         page.wait_for_selector("#node-2-3")  # the layout arrived
         page.select_option("#activation-1", "elu")  # an activation ...
         page.wait_for_function("() => window.playground.config.layers[0].activation === 'elu'"
@@ -500,10 +507,7 @@ def test_the_page_draws_gradients_on_the_links(browser):
 
     errors: list[str] = []
     with running() as url:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(url + "#layers=3:tanh|2:tanh&seed=1")
+        page = _open(browser, url + "#layers=3:tanh|2:tanh&seed=1", errors)
         page.wait_for_selector("#node-2-1")
         page.wait_for_function("() => window.playground.frame")
         weights = page.evaluate(LINKS)
@@ -559,10 +563,7 @@ def test_the_page_offers_softmax_at_the_output_and_says_why_not_in_hidden_layers
 
     errors: list[str] = []
     with running() as url:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(url + "#layers=3:relu&seed=2")
+        page = _open(browser, url + "#layers=3:relu&seed=2", errors)
         page.wait_for_selector("#output-activation")
         assert "no curve g′(z) per unit" in page.text_content("#output-only-note")
         hidden = page.evaluate("""() => [...document.querySelectorAll('#activation-1 option')]
@@ -595,10 +596,7 @@ def test_an_uploaded_csv_travels_in_the_link_when_it_fits(browser):
     errors: list[str] = []
     with running() as url:
         def open_page(address):
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(address)
+            page = _open(browser, address, errors)
             page.wait_for_function("() => window.playground.layout")
             return page
 
