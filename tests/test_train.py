@@ -75,17 +75,23 @@ def _scripted_validation(monkeypatch, losses):
     monkeypatch.setattr(Trainer, "evaluate", lambda self, X, y: {"loss": next(losses)})
 
 
+class _WeightsPerEpoch(Callback):
+    """Keeps a copy of every parameter at the end of each epoch, in ``weights``."""
+
+    def __init__(self) -> None:
+        self.weights: list[list[np.ndarray]] = []
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        self.weights.append([p.value.copy() for p in trainer.model.parameters()])
+
+
 def test_early_stopping_restores_the_best_weights(circles, monkeypatch):
     _scripted_validation(monkeypatch, [1.0, 0.5, 0.7, 0.6, 0.55] + [0.9] * 35)
     net = MLP([2, 8, 2], seed=0)
-    seen = []
-
-    class Record(Callback):
-        def on_epoch_end(self, trainer, epoch, logs):
-            seen.append([p.value.copy() for p in trainer.model.parameters()])
-
+    record = _WeightsPerEpoch()
+    seen = record.weights
     history = fit(net, circles.X_train, circles.y_train, lr=0.1, epochs=40, seed=0,
-                  validation_split=0.3, early_stopping=True, patience=3, callbacks=[Record()],
+                  validation_split=0.3, early_stopping=True, patience=3, callbacks=[record],
                   verbose=False)
     assert history.stop_reason == "early_stopping"
     assert history.best_epoch == 1 and len(history) == history.best_epoch + 4
@@ -126,15 +132,11 @@ def test_early_stopping_ends_with_the_best_weights_even_when_patience_never_runs
     # does, and the run ended with the last epoch's weights though best_epoch was earlier
     _scripted_validation(monkeypatch, [1.0, 0.8, 0.6, 0.4, 0.5] + [0.7] * 10)
     net = MLP([2, 8, 2], seed=0)
-    seen = []
-
-    class Record(Callback):
-        def on_epoch_end(self, trainer, epoch, logs):
-            seen.append([p.value.copy() for p in trainer.model.parameters()])
-
+    record = _WeightsPerEpoch()
+    seen = record.weights
     history = fit(net, circles.X_train, circles.y_train, lr=0.1, epochs=15, seed=0,
                   validation_split=0.3, early_stopping=True, patience=100,
-                  callbacks=[Record()], verbose=False)
+                  callbacks=[record], verbose=False)
     assert history.stop_reason == "completed" and history.best_epoch == 3
     assert len(history) == 15 and not np.array_equal(seen[-1][0], seen[3][0])
     for p, best in zip(net.parameters(), seen[history.best_epoch], strict=True):
